@@ -1,0 +1,28 @@
+/// Vectorised `exp` for 8 floats at a time: range reduction to `2^n · e^r` with |r| ≤ ln2/2 and a
+/// degree-6 polynomial; relative error about 2e-7, the same bits on every machine.
+public enum FastMath {
+    @inlinable @inline(__always)
+    public static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
+        let clamped = x.clamped(lowerBound: SIMD8(repeating: -87.3), upperBound: SIMD8(repeating: 88.3))
+        let n = (clamped * 1.442_695_04).rounded(.toNearestOrEven)
+        var r = clamped - n * 0.693_359_375
+        r = r - n * -2.121_944_4e-4
+        var p = SIMD8<Float>(repeating: 1.987_569_15e-4)
+        p = p * r + 1.398_199_95e-3
+        p = p * r + 8.333_451_9e-3
+        p = p * r + 4.166_579_6e-2
+        p = p * r + 0.166_666_66
+        p = p * r + 0.5
+        p = p * r * r + r + 1
+        let bits = (SIMD8<Int32>(truncatingIfNeeded: SIMD8<Int32>(n)) &+ 127) &<< 23
+        return p * unsafeBitCast(bits, to: SIMD8<Float>.self)
+    }
+
+    /// Scalar `exp` with the same polynomial, for loop tails.
+    @inlinable @inline(__always)
+    public static func exp(_ x: Float) -> Float { exp(SIMD8(repeating: x))[0] }
+
+    /// The logistic function 1 / (1 + e^-x).
+    @inlinable @inline(__always)
+    public static func sigmoid(_ x: SIMD8<Float>) -> SIMD8<Float> { 1 / (1 + exp(-x)) }
+}

@@ -1,0 +1,39 @@
+import Dispatch
+import Foundation
+
+/// How many threads the kernels use, and a loop that spreads independent iterations over them.
+///
+/// The count comes from `STRAWBERRY_THREADS` when set, otherwise from the number of active cores.
+/// Every parallel kernel assigns each output element to exactly one iteration, so results do not
+/// depend on the thread count or on scheduling.
+public enum Parallel {
+    public static let threadCount: Int = {
+        if let text = ProcessInfo.processInfo.environment["STRAWBERRY_THREADS"],
+           let n = Int(text), n > 0 {
+            return n
+        }
+        return max(1, ProcessInfo.processInfo.activeProcessorCount)
+    }()
+
+    /// Runs `body(i)` for `i` in `0..<iterations`, in parallel when there is more than one thread
+    /// and more than one iteration.
+    @inlinable
+    public static func forEach(_ iterations: Int, _ body: (Int) -> Void) {
+        if iterations <= 0 { return }
+        if threadCount == 1 || iterations == 1 {
+            for i in 0..<iterations { body(i) }
+        } else {
+            withoutActuallyEscaping(body) { body in
+                let box = UncheckedSendable(body)
+                DispatchQueue.concurrentPerform(iterations: iterations) { box.value($0) }
+            }
+        }
+    }
+}
+
+/// Carries a value that the caller guarantees is used safely across threads (the kernels hand
+/// each thread disjoint output ranges of raw buffers).
+public struct UncheckedSendable<Value>: @unchecked Sendable {
+    public let value: Value
+    @inlinable public init(_ value: Value) { self.value = value }
+}

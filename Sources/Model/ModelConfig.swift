@@ -1,0 +1,85 @@
+/// The shape of a Llama-style decoder: widths, depths, heads and context.
+public struct ModelConfig: Codable, Equatable, Sendable {
+    public var vocabSize: Int
+    public var dim: Int
+    public var layers: Int
+    public var heads: Int
+    public var kvHeads: Int
+    public var ffnDim: Int
+    public var contextLength: Int
+    public var tiedEmbeddings: Bool
+    public var ropeTheta: Double
+    public var normEps: Float
+
+    public init(vocabSize: Int = Tokenizer.vocabSize, dim: Int, layers: Int, heads: Int, kvHeads: Int,
+                ffnDim: Int, contextLength: Int, tiedEmbeddings: Bool = true,
+                ropeTheta: Double = 10_000, normEps: Float = 1e-5) {
+        self.vocabSize = vocabSize
+        self.dim = dim
+        self.layers = layers
+        self.heads = heads
+        self.kvHeads = kvHeads
+        self.ffnDim = ffnDim
+        self.contextLength = contextLength
+        self.tiedEmbeddings = tiedEmbeddings
+        self.ropeTheta = ropeTheta
+        self.normEps = normEps
+    }
+
+    public var headDim: Int { dim / heads }
+    /// Width of the fused query/key/value projection output.
+    public var qkvDim: Int { (heads + 2 * kvHeads) * headDim }
+
+    /// Checks the shape is buildable; the message says which field to change.
+    public func validate() throws(ModelError) {
+        func fail(_ message: String) -> ModelError { .invalidConfig(message) }
+        if vocabSize < Tokenizer.vocabSize { throw fail("vocabSize \(vocabSize) is below the tokenizer's \(Tokenizer.vocabSize)") }
+        if dim <= 0 || layers <= 0 || heads <= 0 || kvHeads <= 0 || ffnDim <= 0 || contextLength <= 0 {
+            throw fail("dim, layers, heads, kvHeads, ffnDim and contextLength must all be positive")
+        }
+        if dim % heads != 0 { throw fail("dim \(dim) is not divisible by heads \(heads)") }
+        if heads % kvHeads != 0 { throw fail("heads \(heads) is not divisible by kvHeads \(kvHeads)") }
+        if headDim % 2 != 0 { throw fail("head dimension \(headDim) must be even for rotary embeddings") }
+    }
+
+    /// Named sizes: `tiny` for tests, `micro`, `small` and `base` for experiments.
+    public static let presets: [String: ModelConfig] = [
+        "tiny": ModelConfig(dim: 96, layers: 3, heads: 4, kvHeads: 2, ffnDim: 256, contextLength: 128),
+        "micro": ModelConfig(dim: 128, layers: 5, heads: 4, kvHeads: 2, ffnDim: 352, contextLength: 256),
+        "small": ModelConfig(dim: 256, layers: 4, heads: 8, kvHeads: 4, ffnDim: 688, contextLength: 256),
+        "base": ModelConfig(dim: 384, layers: 8, heads: 6, kvHeads: 2, ffnDim: 1024, contextLength: 512),
+    ]
+
+    public static func preset(_ name: String) throws(ModelError) -> ModelConfig {
+        guard let config = presets[name] else {
+            throw .invalidConfig("unknown preset '\(name)'; choose one of \(presets.keys.sorted().joined(separator: ", "))")
+        }
+        return config
+    }
+
+    /// Parameters in the model (embedding counted once when tied).
+    public var parameterCount: Int { ParameterLayout(config: self).totalCount }
+
+    /// Forward FLOPs per token at context position `position` (2 per multiply-add in the
+    /// projections and the attention over `position + 1` keys); the backward pass costs twice this.
+    public func forwardFlopsPerToken(attendingTo keys: Int) -> Double {
+        let perLayer = 2.0 * Double(dim * qkvDim + heads * headDim * dim + 3 * dim * ffnDim)
+            + 4.0 * Double(heads * headDim * keys)
+        return Double(layers) * perLayer + 2.0 * Double(dim * vocabSize)
+    }
+}
+
+/// Everything that can go wrong building, loading or feeding a model.
+public enum ModelError: Error, Equatable, CustomStringConvertible {
+    case invalidConfig(String)
+    case invalidInput(String)
+    case checkpoint(String)
+
+    public var description: String {
+        switch self {
+        case .invalidConfig(let m): return "invalid model config: \(m)"
+        case .invalidInput(let m): return "invalid model input: \(m)"
+        case .checkpoint(let m): return m
+        }
+    }
+}

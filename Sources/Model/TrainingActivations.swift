@@ -1,0 +1,50 @@
+import Kernels
+
+/// Everything the training forward pass keeps for the backward pass, plus the backward scratch,
+/// sized for one batch shape (`batchSize × length`) and reused while the shape fits.
+final class TrainingActivations {
+    /// Per-block activations.
+    struct Block {
+        let rstdAttn: FloatBuffer, normedAttn: FloatBuffer, qkv: FloatBuffer, probs: FloatBuffer
+        let attnOut: FloatBuffer, mid: FloatBuffer, rstdMLP: FloatBuffer, normedMLP: FloatBuffer
+        let gateUp: FloatBuffer, act: FloatBuffer
+    }
+
+    let batchSize: Int
+    let length: Int
+    /// Residual stream entering each block, and leaving the last: `layers + 1` buffers.
+    let residual: [FloatBuffer]
+    let blocks: [Block]
+    let rstdFinal: FloatBuffer, normedFinal: FloatBuffer, logits: FloatBuffer
+    // Backward scratch.
+    let dResidual: FloatBuffer, dNormed: FloatBuffer, dQKV: FloatBuffer, dAttnOut: FloatBuffer
+    let dGateUp: FloatBuffer, dAct: FloatBuffer, dLogits: FloatBuffer
+    let targetLogProbs: FloatBuffer
+
+    init(config c: ModelConfig, batchSize: Int, length: Int) {
+        self.batchSize = batchSize
+        self.length = length
+        let rows = batchSize * length
+        let attnWidth = c.heads * c.headDim
+        residual = (0...c.layers).map { _ in FloatBuffer(count: rows * c.dim) }
+        blocks = (0..<c.layers).map { _ in
+            Block(rstdAttn: FloatBuffer(count: rows), normedAttn: FloatBuffer(count: rows * c.dim),
+                  qkv: FloatBuffer(count: rows * c.qkvDim),
+                  probs: FloatBuffer(count: batchSize * c.heads * length * length),
+                  attnOut: FloatBuffer(count: rows * attnWidth), mid: FloatBuffer(count: rows * c.dim),
+                  rstdMLP: FloatBuffer(count: rows), normedMLP: FloatBuffer(count: rows * c.dim),
+                  gateUp: FloatBuffer(count: rows * 2 * c.ffnDim), act: FloatBuffer(count: rows * c.ffnDim))
+        }
+        rstdFinal = FloatBuffer(count: rows)
+        normedFinal = FloatBuffer(count: rows * c.dim)
+        logits = FloatBuffer(count: rows * c.vocabSize)
+        dResidual = FloatBuffer(count: rows * c.dim)
+        dNormed = FloatBuffer(count: rows * c.dim)
+        dQKV = FloatBuffer(count: rows * c.qkvDim)
+        dAttnOut = FloatBuffer(count: rows * attnWidth)
+        dGateUp = FloatBuffer(count: rows * 2 * c.ffnDim)
+        dAct = FloatBuffer(count: rows * c.ffnDim)
+        dLogits = FloatBuffer(count: rows * c.vocabSize)
+        targetLogProbs = FloatBuffer(count: rows)
+    }
+}

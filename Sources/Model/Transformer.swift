@@ -1,0 +1,74 @@
+import Kernels
+
+/// A Llama-style decoder whose parameters and gradients each live in one flat buffer.
+///
+/// Training (`forwardBackward`) and generation (`forwardCached`) are extensions in their own
+/// files; this type holds the weights and what both share.
+public final class Transformer: @unchecked Sendable {
+    public let config: ModelConfig
+    public let layout: ParameterLayout
+    public let parameters: FloatBuffer
+    public let gradients: FloatBuffer
+    let rope: RopeTable
+    var activations: TrainingActivations?
+
+    /// A model with seeded random weights: normal(0, 0.02) for matrices, 0.02/√(2·layers) for the
+    /// projections that write into the residual stream, ones for the norms.
+    public init(config: ModelConfig, seed: UInt64) throws(ModelError) {
+        try config.validate()
+        self.config = config
+        layout = ParameterLayout(config: config)
+        parameters = FloatBuffer(count: layout.totalCount)
+        gradients = FloatBuffer(count: layout.totalCount)
+        rope = RopeTable(headDim: config.headDim, maxPositions: config.contextLength, theta: config.ropeTheta)
+        var rng = SeededRNG(seed: seed)
+        let residualScale = 1 / Float(2 * config.layers).squareRoot()
+        for tensor in layout.tensors {
+            let p = parameters.pointer + tensor.offset
+            if tensor.shape.count == 1 {
+                p.update(repeating: 1, count: tensor.count)
+                continue
+            }
+            let writesResidual = tensor.name.hasSuffix("o_proj.weight") || tensor.name.hasSuffix("down_proj.weight")
+            let std: Float = 0.02 * (writesResidual ? residualScale : 1)
+            for i in 0..<tensor.count { p[i] = std * rng.nextNormal() }
+        }
+    }
+
+    /// A model with the given weights (e.g. loaded from a checkpoint).
+    public init(config: ModelConfig, parameters values: FloatBuffer) throws(ModelError) {
+        try config.validate()
+        self.config = config
+        layout = ParameterLayout(config: config)
+        guard values.count == layout.totalCount else {
+            throw .checkpoint("weights hold \(values.count) floats but the config needs \(layout.totalCount)")
+        }
+        parameters = values
+        gradients = FloatBuffer(count: layout.totalCount)
+        rope = RopeTable(headDim: config.headDim, maxPositions: config.contextLength, theta: config.ropeTheta)
+    }
+
+    @inline(__always) func weights(_ offset: Int) -> UnsafeMutablePointer<Float> { parameters.pointer + offset }
+    @inline(__always) func grads(_ offset: Int) -> UnsafeMutablePointer<Float> { gradients.pointer + offset }
+
+    /// `out[rows × n] (+)= x[rows × k] · W[n × k]ᵀ`: a linear layer stored as `[out, in]`.
+    @inline(__always)
+    func linear(_ x: UnsafePointer<Float>, rows: Int, inDim: Int, weight: Int, outDim: Int,
+                out: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
+        Gemm.multiply(m: rows, n: outDim, k: inDim, a: x, lda: inDim, b: weights(weight), ldb: inDim,
+                      transposeB: true, c: out, ldc: outDim, accumulate: accumulate)
+    }
+
+    /// Copies embedding rows for `tokens` into `out`.
+    func embed(_ tokens: UnsafePointer<Int32>, count: Int, into out: UnsafeMutablePointer<Float>) {
+        let d = config.dim
+        let table = weights(layout.embedding)
+        for r in 0..<count { (out + r &* d).update(from: table + Int(tokens[r]) &* d, count: d) }
+    }
+
+    func checkTokens(_ tokens: [Int32]) throws(ModelError) {
+        if let bad = tokens.first(where: { $0 < 0 || Int($0) >= config.vocabSize }) {
+            throw .invalidInput("token id \(bad) is outside the vocabulary 0..<\(config.vocabSize)")
+        }
+    }
+}
