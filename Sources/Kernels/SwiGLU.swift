@@ -36,11 +36,21 @@ public enum SwiGLU {
                 let g = gateUp + r &* 2 &* width, u = g + width
                 let dg = dGateUp + r &* 2 &* width, du = dg + width
                 let d = dout + r &* width
-                for i in 0..<width {
+                var i = 0
+                while i &+ 8 <= width {
+                    let gv = UnsafeRawPointer(g + i).loadUnaligned(as: SIMD8<Float>.self)
+                    let uv = UnsafeRawPointer(u + i).loadUnaligned(as: SIMD8<Float>.self)
+                    let dv = UnsafeRawPointer(d + i).loadUnaligned(as: SIMD8<Float>.self)
+                    let s = FastMath.sigmoid(gv)
+                    UnsafeMutableRawPointer(du + i).storeBytes(of: dv * gv * s, as: SIMD8<Float>.self)
+                    UnsafeMutableRawPointer(dg + i).storeBytes(of: dv * uv * s * (1 + gv * (1 - s)), as: SIMD8<Float>.self)
+                    i &+= 8
+                }
+                while i < width {
                     let s = 1 / (1 + FastMath.exp(-g[i]))
-                    let silu = g[i] * s
-                    du[i] = d[i] * silu
+                    du[i] = d[i] * g[i] * s
                     dg[i] = d[i] * u[i] * s * (1 + g[i] * (1 - s))
+                    i &+= 1
                 }
             }
         }

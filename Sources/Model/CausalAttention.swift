@@ -16,54 +16,71 @@ struct CausalAttention {
     @inline(__always) func keyOffset(_ g: Int) -> Int { heads &* headDim &+ g &* headDim }
     @inline(__always) func valueOffset(_ g: Int) -> Int { (heads &+ kvHeads) &* headDim &+ g &* headDim }
 
+    /// Rows per causal block: scores are computed only for blocks on or below the diagonal.
+    static let block = 32
+
     func forward(qkv: UnsafePointer<Float>, probs: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
-        let T = length, group = heads / kvHeads
+        let T = length, group = heads / kvHeads, bs = Self.block
         Parallel.forEach(batchSize * heads) { job in
             let b = job / heads, h = job % heads, g = h / group
             let rows = qkv + b &* T &* qkvStride
             let p = probs + job &* T &* T
-            Gemm.multiply(m: T, n: T, k: headDim, a: rows + h &* headDim, lda: qkvStride,
-                          b: rows + keyOffset(g), ldb: qkvStride, transposeB: true,
-                          c: p, ldc: T, alpha: scale, parallel: false)
-            for i in 0..<T { Softmax.inPlace(p + i &* T, valid: i &+ 1, width: T) }
-            Gemm.multiply(m: T, n: headDim, k: T, a: p, lda: T, b: rows + valueOffset(g), ldb: qkvStride,
-                          c: out + (b &* T &* outStride &+ h &* headDim), ldc: outStride, parallel: false)
+            let o = out + (b &* T &* outStride &+ h &* headDim)
+            for i0 in stride(from: 0, to: T, by: bs) {
+                let i1 = min(i0 &+ bs, T)
+                Gemm.multiply(m: i1 &- i0, n: i1, k: headDim, a: rows + (i0 &* qkvStride &+ h &* headDim), lda: qkvStride,
+                              b: rows + keyOffset(g), ldb: qkvStride, transposeB: true,
+                              c: p + i0 &* T, ldc: T, alpha: scale, parallel: false)
+                for i in i0..<i1 { Softmax.inPlace(p + i &* T, valid: i &+ 1, width: T) }
+                Gemm.multiply(m: i1 &- i0, n: headDim, k: i1, a: p + i0 &* T, lda: T, b: rows + valueOffset(g),
+                              ldb: qkvStride, c: o + i0 &* outStride, ldc: outStride, parallel: false)
+            }
         }
     }
 
     /// Writes the gradient with respect to the (rotated) `[q | k | v]` rows into `dqkv`.
     func backward(qkv: UnsafePointer<Float>, probs: UnsafePointer<Float>, dOut: UnsafePointer<Float>,
                   dqkv: UnsafeMutablePointer<Float>) {
-        let T = length, group = heads / kvHeads
+        let T = length, group = heads / kvHeads, bs = Self.block
         Parallel.forEach(batchSize * kvHeads) { job in
             let b = job / kvHeads, g = job % kvHeads
             let rows = qkv + b &* T &* qkvStride
             let dRows = dqkv + b &* T &* qkvStride
-            let dP = UnsafeMutablePointer<Float>.allocate(capacity: T &* T)
-            defer { dP.deallocate() }
+            let k = rows + keyOffset(g), v = rows + valueOffset(g)
+            let dK = dRows + keyOffset(g), dV = dRows + valueOffset(g)
+            let dS = UnsafeMutablePointer<Float>.allocate(capacity: T &* T)
+            defer { dS.deallocate() }
             for h in (g &* group)..<((g &+ 1) &* group) {
                 let first = h == g &* group
                 let p = probs + (b &* heads &+ h) &* T &* T
                 let dO = dOut + (b &* T &* outStride &+ h &* headDim)
-                // dP = dO · Vᵀ ; dV += Pᵀ · dO
-                Gemm.multiply(m: T, n: T, k: headDim, a: dO, lda: outStride, b: rows + valueOffset(g), ldb: qkvStride,
-                              transposeB: true, c: dP, ldc: T, parallel: false)
-                Gemm.multiply(m: T, n: headDim, k: T, a: p, lda: T, transposeA: true, b: dO, ldb: outStride,
-                              c: dRows + valueOffset(g), ldc: qkvStride, accumulate: !first, parallel: false)
-                // dS = P ⊙ (dP − rowsum(dP ⊙ P)) · scale, causal entries only.
-                for i in 0..<T {
-                    let pr = p + i &* T, dr = dP + i &* T
-                    let valid = i &+ 1
-                    let dotValue = Vector.dot(pr, dr, valid)
-                    for j in 0..<valid { dr[j] = pr[j] * (dr[j] - dotValue) * scale }
-                    if valid < T { (dr + valid).update(repeating: 0, count: T &- valid) }
+                let q = rows + h &* headDim, dQ = dRows + h &* headDim
+                for i0 in stride(from: 0, to: T, by: bs) {
+                    let i1 = min(i0 &+ bs, T)
+                    // dP = dO · Vᵀ, then dS = P ⊙ (dP − rowsum(dP ⊙ P)) · scale on causal entries.
+                    Gemm.multiply(m: i1 &- i0, n: i1, k: headDim, a: dO + i0 &* outStride, lda: outStride, b: v,
+                                  ldb: qkvStride, transposeB: true, c: dS + i0 &* T, ldc: T, parallel: false)
+                    for i in i0..<i1 {
+                        let pr = p + i &* T, dr = dS + i &* T
+                        let valid = i &+ 1
+                        let dotValue = Vector.dot(pr, dr, valid)
+                        for j in 0..<valid { dr[j] = pr[j] * (dr[j] - dotValue) * scale }
+                        (dr + valid).update(repeating: 0, count: T &- valid)
+                    }
+                    // dQ = dS · K
+                    Gemm.multiply(m: i1 &- i0, n: headDim, k: i1, a: dS + i0 &* T, lda: T, b: k, ldb: qkvStride,
+                                  c: dQ + i0 &* qkvStride, ldc: qkvStride, parallel: false)
                 }
-                // dQ = dS · K ; dK += dSᵀ · Q
-                Gemm.multiply(m: T, n: headDim, k: T, a: dP, lda: T, b: rows + keyOffset(g), ldb: qkvStride,
-                              c: dRows + h &* headDim, ldc: qkvStride, parallel: false)
-                Gemm.multiply(m: T, n: headDim, k: T, a: dP, lda: T, transposeA: true, b: rows + h &* headDim,
-                              ldb: qkvStride, c: dRows + keyOffset(g), ldc: qkvStride, accumulate: !first,
-                              parallel: false)
+                for j0 in stride(from: 0, to: T, by: bs) {
+                    let j1 = min(j0 &+ bs, T)
+                    // Only rows i ≥ j0 attend to keys j0..<j1: dV += Pᵀ · dO, dK += dSᵀ · Q.
+                    Gemm.multiply(m: j1 &- j0, n: headDim, k: T &- j0, a: p + (j0 &* T &+ j0), lda: T, transposeA: true,
+                                  b: dO + j0 &* outStride, ldb: outStride, c: dV + j0 &* qkvStride, ldc: qkvStride,
+                                  accumulate: !first, parallel: false)
+                    Gemm.multiply(m: j1 &- j0, n: headDim, k: T &- j0, a: dS + (j0 &* T &+ j0), lda: T, transposeA: true,
+                                  b: q + j0 &* qkvStride, ldb: qkvStride, c: dK + j0 &* qkvStride, ldc: qkvStride,
+                                  accumulate: !first, parallel: false)
+                }
             }
         }
     }

@@ -1,7 +1,9 @@
 import Kernels
 
-/// Everything the training forward pass keeps for the backward pass, plus the backward scratch,
-/// sized for one batch shape (`batchSize × length`) and reused while the shape fits.
+/// Everything the training forward pass keeps for the backward pass, plus the backward scratch.
+///
+/// Allocated for a capacity (`batchSize × length`) and reused for any batch that fits, so batches
+/// of varying length do not reallocate; each call sets the shape it uses.
 final class TrainingActivations {
     /// Per-block activations.
     struct Block {
@@ -10,8 +12,10 @@ final class TrainingActivations {
         let gateUp: FloatBuffer, act: FloatBuffer
     }
 
-    let batchSize: Int
-    let length: Int
+    let capacityBatch: Int
+    let capacityLength: Int
+    var batchSize: Int
+    var length: Int
     /// Residual stream entering each block, and leaving the last: `layers + 1` buffers.
     let residual: [FloatBuffer]
     let blocks: [Block]
@@ -24,6 +28,8 @@ final class TrainingActivations {
     init(config c: ModelConfig, batchSize: Int, length: Int) {
         self.batchSize = batchSize
         self.length = length
+        capacityBatch = batchSize
+        capacityLength = length
         let rows = batchSize * length
         let attnWidth = c.heads * c.headDim
         residual = (0...c.layers).map { _ in FloatBuffer(count: rows * c.dim) }
@@ -46,5 +52,10 @@ final class TrainingActivations {
         dAct = FloatBuffer(count: rows * c.ffnDim)
         dLogits = FloatBuffer(count: rows * c.vocabSize)
         targetLogProbs = FloatBuffer(count: rows)
+    }
+
+    /// Whether a `batchSize × length` batch fits in these buffers.
+    func fits(batchSize: Int, length: Int) -> Bool {
+        batchSize * length <= capacityBatch * capacityLength && batchSize * length * length <= capacityBatch * capacityLength * capacityLength
     }
 }

@@ -18,10 +18,13 @@ extension Transformer {
         }
         try checkTokens(batch.inputs)
         try checkTokens(batch.targets)
-        if activations == nil || activations!.batchSize != batch.batchSize || activations!.length != batch.length {
+        if activations == nil || !activations!.fits(batchSize: batch.batchSize, length: batch.length) {
+            activations = nil
             activations = TrainingActivations(config: config, batchSize: batch.batchSize, length: batch.length)
         }
         let act = activations!
+        act.batchSize = batch.batchSize
+        act.length = batch.length
         let loss = batch.inputs.withUnsafeBufferPointer { inputs in
             batch.targets.withUnsafeBufferPointer { targets in
                 batch.weights.withUnsafeBufferPointer { weights in
@@ -36,7 +39,7 @@ extension Transformer {
         if computeGradients {
             batch.inputs.withUnsafeBufferPointer { backward($0.baseAddress!, act) }
         }
-        return BatchResult(loss: loss, targetLogProbs: act.targetLogProbs.array)
+        return BatchResult(loss: loss, targetLogProbs: Array(act.targetLogProbs.buffer.prefix(batch.inputs.count)))
     }
 
     private func attention(_ act: TrainingActivations) -> CausalAttention {
@@ -59,14 +62,14 @@ extension Transformer {
                 for r in r0..<r1 { rope.rotate(qkv + r &* stride, heads: ropeHeads, position: r % T) }
             }
             attention(act).forward(qkv: qkv, probs: a.probs.pointer, out: a.attnOut.pointer)
-            a.mid.copy(from: act.residual[l])
+            a.mid.pointer.update(from: x, count: rows * d)
             linear(a.attnOut.pointer, rows: rows, inDim: attnWidth, weight: w.out, outDim: d, out: a.mid.pointer,
                    accumulate: true)
             RMSNorm.forward(x: a.mid.pointer, weight: weights(w.mlpNorm), out: a.normedMLP.pointer,
                             rstd: a.rstdMLP.pointer, rows: rows, dim: d, eps: c.normEps)
             linear(a.normedMLP.pointer, rows: rows, inDim: d, weight: w.gateUp, outDim: 2 * c.ffnDim, out: a.gateUp.pointer)
             SwiGLU.forward(gateUp: a.gateUp.pointer, out: a.act.pointer, rows: rows, width: c.ffnDim)
-            act.residual[l + 1].copy(from: a.mid)
+            act.residual[l + 1].pointer.update(from: a.mid.pointer, count: rows * d)
             linear(a.act.pointer, rows: rows, inDim: c.ffnDim, weight: w.down, outDim: d,
                    out: act.residual[l + 1].pointer, accumulate: true)
         }
@@ -91,7 +94,7 @@ extension Transformer {
         let dRes = act.dResidual.pointer, dNormed = act.dNormed.pointer
         linearBackward(dOut: act.dLogits.pointer, input: act.normedFinal.pointer, rows: rows, inDim: d,
                        outDim: c.vocabSize, weight: layout.lmHead, dInput: dNormed)
-        act.dResidual.zero()
+        dRes.update(repeating: 0, count: rows * d)
         RMSNorm.backward(dout: dNormed, x: act.residual[c.layers].pointer, weight: weights(layout.finalNorm),
                          rstd: act.rstdFinal.pointer, dx: dRes, dweight: grads(layout.finalNorm), rows: rows, dim: d)
         for (l, w) in layout.blocks.enumerated().reversed() {

@@ -1,0 +1,125 @@
+import Foundation
+import Kernels
+
+/// A saved model: `config.json`, `model.safetensors` (Hugging Face tensor names, metadata
+/// `{"format":"pt"}`) and, for training checkpoints, `optimizer.safetensors` (the two Adam moments)
+/// and `state.json` (step, RNG state and whatever else the trainer needs to resume).
+///
+/// A checkpoint directory is written under a temporary name and renamed into place, so a crash
+/// leaves no half-written checkpoint. A run folder points at its newest checkpoint with a `latest`
+/// file, itself replaced atomically.
+public enum Checkpoint {
+    public static let configFile = "config.json"
+    public static let modelFile = "model.safetensors"
+    public static let optimizerFile = "optimizer.safetensors"
+    public static let stateFile = "state.json"
+
+    /// Writes a checkpoint directory atomically; an existing one at `directory` is replaced.
+    public static func save(model: Transformer, optimizer: AdamW? = nil, state: (some Encodable)? = nil,
+                            to directory: String) throws(ModelError) {
+        let fm = FileManager.default
+        let temporary = directory + ".tmp"
+        try? fm.removeItem(atPath: temporary)
+        do { try fm.createDirectory(atPath: temporary, withIntermediateDirectories: true) } catch {
+            throw .checkpoint("cannot create '\(temporary)': \(error.localizedDescription)")
+        }
+        try AtomicFile.write(try encode(model.config), to: temporary + "/" + configFile)
+        let params = model.parameters
+        try Safetensors.write(model.layout.tensors.map { t in
+            Safetensors.Entry(name: t.name, shape: t.shape,
+                              data: UnsafeBufferPointer(start: params.pointer + t.offset, count: t.count))
+        }, to: temporary + "/" + modelFile)
+        if let optimizer {
+            try Safetensors.write([
+                Safetensors.Entry(name: "adam.first_moment", shape: [optimizer.firstMoment.count],
+                                  data: UnsafeBufferPointer(optimizer.firstMoment.buffer)),
+                Safetensors.Entry(name: "adam.second_moment", shape: [optimizer.secondMoment.count],
+                                  data: UnsafeBufferPointer(optimizer.secondMoment.buffer)),
+            ], metadata: ["format": "pt", "adam_step": String(optimizer.step)], to: temporary + "/" + optimizerFile)
+        }
+        if let state { try AtomicFile.write(try encode(state), to: temporary + "/" + stateFile) }
+        try? fm.removeItem(atPath: directory)
+        guard rename(temporary, directory) == 0 else {
+            throw .checkpoint("cannot move '\(temporary)' to '\(directory)': \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Saves checkpoint `step` inside a run folder, points `latest` at it and keeps the newest `keep`.
+    @discardableResult
+    public static func saveInRun(_ run: String, step: Int, model: Transformer, optimizer: AdamW?,
+                                 state: (some Encodable)?, keep: Int = 2) throws(ModelError) -> String {
+        let name = String(format: "step-%08d", step)
+        let directory = run + "/checkpoints/" + name
+        do { try FileManager.default.createDirectory(atPath: run + "/checkpoints", withIntermediateDirectories: true) } catch {
+            throw .checkpoint("cannot create '\(run)/checkpoints': \(error.localizedDescription)")
+        }
+        try save(model: model, optimizer: optimizer, state: state, to: directory)
+        try AtomicFile.write(Data(("checkpoints/" + name + "\n").utf8), to: run + "/latest")
+        let all = ((try? FileManager.default.contentsOfDirectory(atPath: run + "/checkpoints")) ?? [])
+            .filter { $0.hasPrefix("step-") && !$0.hasSuffix(".tmp") }.sorted()
+        for old in all.dropLast(max(keep, 1)) { try? FileManager.default.removeItem(atPath: run + "/checkpoints/" + old) }
+        return directory
+    }
+
+    /// The checkpoint directory for `path`: the path itself when it holds a model, else the run
+    /// folder's `latest` checkpoint.
+    public static func resolve(_ path: String) throws(ModelError) -> String {
+        let fm = FileManager.default
+        if fm.fileExists(atPath: path + "/" + modelFile) { return path }
+        if let text = try? String(contentsOfFile: path + "/latest", encoding: .utf8) {
+            let directory = path + "/" + text.trimmingCharacters(in: .whitespacesAndNewlines)
+            if fm.fileExists(atPath: directory + "/" + modelFile) { return directory }
+            throw .checkpoint("'\(path)/latest' points at '\(directory)', which holds no \(modelFile)")
+        }
+        if !fm.fileExists(atPath: path) { throw .checkpoint("no model at '\(path)': the path does not exist") }
+        throw .checkpoint("no model at '\(path)': expected \(modelFile) or a run folder with a 'latest' file")
+    }
+
+    public static func loadConfig(_ directory: String) throws(ModelError) -> ModelConfig {
+        try decode(ModelConfig.self, from: directory + "/" + configFile)
+    }
+
+    /// Loads the model of a checkpoint or run folder, checking every tensor's name and shape.
+    public static func loadModel(_ path: String) throws(ModelError) -> Transformer {
+        let directory = try resolve(path)
+        let config = try loadConfig(directory)
+        try config.validate()
+        let layout = ParameterLayout(config: config)
+        let file = try Safetensors.load(directory + "/" + modelFile)
+        let values = FloatBuffer(count: layout.totalCount)
+        for t in layout.tensors { try file.read(t.name, shape: t.shape, into: values.pointer + t.offset) }
+        let expected = Set(layout.tensors.map(\.name))
+        if let extra = file.tensors.keys.sorted().first(where: { !expected.contains($0) }) {
+            throw .checkpoint("'\(file.path)' holds tensor '\(extra)', which this config does not have")
+        }
+        return try Transformer(config: config, parameters: values)
+    }
+
+    /// Restores the Adam moments and step saved beside a model.
+    public static func loadOptimizer(_ directory: String, into optimizer: AdamW) throws(ModelError) {
+        let file = try Safetensors.load(directory + "/" + optimizerFile)
+        try file.read("adam.first_moment", shape: [optimizer.firstMoment.count], into: optimizer.firstMoment.pointer)
+        try file.read("adam.second_moment", shape: [optimizer.secondMoment.count], into: optimizer.secondMoment.pointer)
+        guard let step = file.metadata["adam_step"].flatMap(Int.init) else {
+            throw .checkpoint("'\(file.path)' has no adam_step in its metadata")
+        }
+        optimizer.step = step
+    }
+
+    public static func loadState<State: Decodable>(_ type: State.Type, from directory: String) throws(ModelError) -> State {
+        try decode(type, from: directory + "/" + stateFile)
+    }
+
+    static func encode(_ value: some Encodable) throws(ModelError) -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        do { return try encoder.encode(value) } catch { throw .checkpoint("cannot encode JSON: \(error)") }
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, from path: String) throws(ModelError) -> T {
+        guard let data = FileManager.default.contents(atPath: path) else { throw .checkpoint("cannot read '\(path)'") }
+        do { return try JSONDecoder().decode(type, from: data) } catch {
+            throw .checkpoint("'\(path)' is corrupt or from another version: \(error)")
+        }
+    }
+}

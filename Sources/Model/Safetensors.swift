@@ -1,0 +1,141 @@
+import Foundation
+import Kernels
+
+/// Reads and writes the safetensors format: an 8-byte little-endian header length, a JSON header
+/// naming each tensor's dtype, shape and byte range, then the raw little-endian data.
+public enum Safetensors {
+    /// A float32 tensor to write: its name, shape and values.
+    public struct Entry {
+        public let name: String
+        public let shape: [Int]
+        public let data: UnsafeBufferPointer<Float>
+        public init(name: String, shape: [Int], data: UnsafeBufferPointer<Float>) {
+            self.name = name
+            self.shape = shape
+            self.data = data
+        }
+    }
+
+    /// One tensor described by a file's header.
+    public struct TensorInfo: Sendable, Equatable {
+        public let dtype: String
+        public let shape: [Int]
+        public let begin: Int
+        public let end: Int
+    }
+
+    /// A parsed file: its header and its bytes.
+    public struct File: Sendable {
+        public let path: String
+        public let tensors: [String: TensorInfo]
+        public let metadata: [String: String]
+        let bytes: Data
+        let dataStart: Int
+
+        /// Copies a float32 tensor's values into `destination` after checking its shape.
+        public func read(_ name: String, shape: [Int], into destination: UnsafeMutablePointer<Float>) throws(ModelError) {
+            guard let info = tensors[name] else { throw .checkpoint("'\(path)' has no tensor '\(name)'") }
+            guard info.dtype == "F32" else {
+                throw .checkpoint("tensor '\(name)' in '\(path)' is \(info.dtype); only F32 is supported here")
+            }
+            guard info.shape == shape else {
+                throw .checkpoint("tensor '\(name)' in '\(path)' has shape \(info.shape), expected \(shape)")
+            }
+            let count = shape.reduce(1, *)
+            bytes.withUnsafeBytes { raw in
+                let src = raw.baseAddress! + dataStart + info.begin
+                UnsafeMutableRawPointer(destination).copyMemory(from: src, byteCount: count * 4)
+            }
+        }
+    }
+
+    /// Parses and validates the header of the file at `path`; every inconsistency is a `.checkpoint` error.
+    public static func load(_ path: String) throws(ModelError) -> File {
+        let bytes: Data
+        do { bytes = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe) } catch {
+            throw .checkpoint("cannot read '\(path)': \(error.localizedDescription)")
+        }
+        guard bytes.count >= 8 else { throw .checkpoint("'\(path)' is truncated: \(bytes.count) bytes, no header") }
+        let headerLength = bytes.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        guard headerLength <= UInt64(bytes.count - 8) else {
+            throw .checkpoint("'\(path)' is truncated: header claims \(headerLength) bytes, file has \(bytes.count - 8) after the length")
+        }
+        let dataStart = 8 + Int(headerLength)
+        let header = bytes.subdata(in: 8..<dataStart)
+        guard let object = try? JSONSerialization.jsonObject(with: header), let json = object as? [String: Any] else {
+            throw .checkpoint("'\(path)' has a corrupt header (not a JSON object)")
+        }
+        var tensors: [String: TensorInfo] = [:]
+        var metadata: [String: String] = [:]
+        let dataLength = bytes.count - dataStart
+        for (name, value) in json {
+            if name == "__metadata__" {
+                metadata = (value as? [String: String]) ?? [:]
+                continue
+            }
+            guard let entry = value as? [String: Any], let dtype = entry["dtype"] as? String,
+                  let shape = entry["shape"] as? [Int], let offsets = entry["data_offsets"] as? [Int], offsets.count == 2
+            else { throw .checkpoint("'\(path)' has a corrupt header entry for '\(name)'") }
+            let (begin, end) = (offsets[0], offsets[1])
+            let width = ["F32": 4, "F16": 2, "BF16": 2, "F64": 8, "I32": 4, "I64": 8][dtype] ?? 0
+            guard shape.allSatisfy({ $0 >= 0 }), begin >= 0, end >= begin,
+                  width == 0 || end - begin == shape.reduce(1, *) * width else {
+                throw .checkpoint("'\(path)': tensor '\(name)' has byte range \(begin)..<\(end) that does not fit its shape \(shape) and dtype \(dtype)")
+            }
+            guard end <= dataLength else {
+                throw .checkpoint("'\(path)' is truncated: tensor '\(name)' needs bytes up to \(end), the data holds \(dataLength)")
+            }
+            tensors[name] = TensorInfo(dtype: dtype, shape: shape, begin: begin, end: end)
+        }
+        return File(path: path, tensors: tensors, metadata: metadata, bytes: bytes, dataStart: dataStart)
+    }
+
+    /// Writes float32 tensors to `path` atomically (temporary file, fsync, rename).
+    public static func write(_ entries: [Entry], metadata: [String: String] = ["format": "pt"], to path: String) throws(ModelError) {
+        var header: [String: Any] = ["__metadata__": metadata]
+        var offset = 0
+        for e in entries {
+            let bytes = e.data.count * 4
+            header[e.name] = ["dtype": "F32", "shape": e.shape, "data_offsets": [offset, offset + bytes]] as [String: Any]
+            offset += bytes
+        }
+        guard var json = try? JSONSerialization.data(withJSONObject: header, options: [.sortedKeys]) else {
+            throw .checkpoint("cannot encode the safetensors header for '\(path)'")
+        }
+        while json.count % 8 != 0 { json.append(UInt8(ascii: " ")) }
+        var file = Data(capacity: 8 + json.count + offset)
+        var length = UInt64(json.count).littleEndian
+        withUnsafeBytes(of: &length) { file.append(contentsOf: $0) }
+        file.append(json)
+        for e in entries { file.append(UnsafeBufferPointer(start: UnsafeRawPointer(e.data.baseAddress!).assumingMemoryBound(to: UInt8.self), count: e.data.count * 4)) }
+        try AtomicFile.write(file, to: path)
+    }
+}
+
+/// Writes files so that a crash leaves either the old file or the complete new one.
+public enum AtomicFile {
+    public static func write(_ data: Data, to path: String) throws(ModelError) {
+        let temporary = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw .checkpoint("cannot create '\(temporary)': \(String(cString: strerror(errno)))") }
+        var ok = true
+        data.withUnsafeBytes { raw in
+            var written = 0
+            while written < raw.count {
+                let n = Foundation.write(fd, raw.baseAddress! + written, raw.count - written)
+                if n <= 0 { ok = false; break }
+                written += n
+            }
+        }
+        ok = ok && fsync(fd) == 0
+        close(fd)
+        guard ok else {
+            unlink(temporary)
+            throw .checkpoint("cannot write '\(path)': \(String(cString: strerror(errno)))")
+        }
+        guard rename(temporary, path) == 0 else {
+            unlink(temporary)
+            throw .checkpoint("cannot rename '\(temporary)' to '\(path)': \(String(cString: strerror(errno)))")
+        }
+    }
+}

@@ -1,0 +1,47 @@
+import Foundation
+
+/// Appends one JSON object per line to a run's `metrics.jsonl`, flushed after every line so a
+/// crash loses at most the line being written.
+public final class MetricsLog {
+    /// A metric value.
+    public enum Value: Sendable {
+        case int(Int)
+        case double(Double)
+        case string(String)
+
+        var json: String {
+            switch self {
+            case .int(let v): return String(v)
+            case .double(let v): return v.isFinite ? String(v) : "null"
+            case .string(let s):
+                let data = try? JSONSerialization.data(withJSONObject: [s], options: [])
+                return data.map { String(decoding: $0.dropFirst().dropLast(), as: UTF8.self) } ?? "\"\""
+            }
+        }
+    }
+
+    private let handle: FileHandle
+    public let path: String
+
+    public init(path: String) throws(TrainingError) {
+        self.path = path
+        if !FileManager.default.fileExists(atPath: path) {
+            FileManager.default.createFile(atPath: path, contents: nil)
+        }
+        guard let handle = FileHandle(forWritingAtPath: path) else {
+            throw .run("cannot open metrics log '\(path)' for writing")
+        }
+        handle.seekToEndOfFile()
+        self.handle = handle
+    }
+
+    deinit { try? handle.close() }
+
+    /// Writes one record with its keys in sorted order.
+    public func append(_ record: [String: Value]) throws(TrainingError) {
+        let body = record.keys.sorted().map { "\"\($0)\":\(record[$0]!.json)" }.joined(separator: ",")
+        do { try handle.write(contentsOf: Data(("{" + body + "}\n").utf8)) } catch {
+            throw .run("cannot write to metrics log '\(path)': \(error.localizedDescription)")
+        }
+    }
+}

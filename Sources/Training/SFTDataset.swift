@@ -1,0 +1,90 @@
+import Foundation
+import Kernels
+import Model
+
+/// Supervised fine-tuning examples read from JSONL lines `{"prompt": …, "completion": …}`,
+/// tokenized with the chat template; the loss falls on the completion (and its end token) only.
+public struct SFTDataset: Sendable {
+    /// One tokenized example: the whole sequence and which tokens are learned.
+    public struct Example: Sendable, Equatable {
+        public let tokens: [Int32]
+        /// Index of the first completion token; tokens from here on carry loss.
+        public let completionStart: Int
+    }
+
+    public let examples: [Example]
+    /// How many examples were cut to fit the context.
+    public let truncated: Int
+
+    public init(examples: [Example], truncated: Int = 0) {
+        self.examples = examples
+        self.truncated = truncated
+    }
+
+    /// Tokenizes one prompt/completion pair, cutting it to `maxTokens`.
+    public static func example(prompt: String, completion: String, maxTokens: Int) -> (Example, Bool) {
+        let head = ChatTemplate.prompt(prompt)
+        var tokens = head + ChatTemplate.completion(completion)
+        let cut = tokens.count > maxTokens
+        if cut { tokens = Array(tokens.prefix(maxTokens)) }
+        return (Example(tokens: tokens, completionStart: min(head.count, tokens.count)), cut)
+    }
+
+    /// Reads a JSONL file; a malformed line is reported with its number and what is wrong.
+    /// Sequences longer than `maxTokens` are cut (and counted); examples whose prompt alone fills
+    /// the context are rejected, since they teach nothing.
+    public static func load(path: String, maxTokens: Int) throws(TrainingError) -> SFTDataset {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw .data("cannot read data file '\(path)'")
+        }
+        var examples: [Example] = []
+        var truncated = 0
+        var lineNumber = 0
+        for line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            lineNumber += 1
+            if line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\t") }) { continue }
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else {
+                throw .data("\(path):\(lineNumber): not a JSON object")
+            }
+            guard let prompt = object["prompt"] as? String else {
+                throw .data("\(path):\(lineNumber): missing string field \"prompt\"")
+            }
+            guard let completion = object["completion"] as? String else {
+                throw .data("\(path):\(lineNumber): missing string field \"completion\"")
+            }
+            let (example, cut) = Self.example(prompt: prompt, completion: completion, maxTokens: maxTokens)
+            guard example.completionStart < example.tokens.count else {
+                throw .data("\(path):\(lineNumber): the prompt alone fills the \(maxTokens)-token context")
+            }
+            if cut { truncated += 1 }
+            examples.append(example)
+        }
+        guard !examples.isEmpty else { throw .data("data file '\(path)' holds no examples") }
+        return SFTDataset(examples: examples, truncated: truncated)
+    }
+
+    /// The examples of batch number `step`: each epoch visits every example once, in an order
+    /// shuffled from `seed` and the epoch number, so any step's batch is known without replaying.
+    public func batch(step: Int, size: Int, seed: UInt64) -> TokenBatch {
+        var chosen: [Example] = []
+        var cachedEpoch = -1
+        var order: [Int] = []
+        for i in 0..<size {
+            let global = step * size + i
+            let epoch = global / examples.count
+            if epoch != cachedEpoch {
+                var rng = SeededRNG(seed: seed &+ UInt64(epoch) &* 0x9E37_79B9)
+                order = Array(examples.indices)
+                for j in stride(from: order.count - 1, to: 0, by: -1) {
+                    order.swapAt(j, Int(rng.next() % UInt64(j + 1)))
+                }
+                cachedEpoch = epoch
+            }
+            chosen.append(examples[order[global % examples.count]])
+        }
+        let learned = chosen.reduce(0) { $0 + $1.tokens.count - $1.completionStart }
+        let weight = 1 / Float(max(learned, 1))
+        return TokenBatch(sequences: chosen.map(\.tokens),
+                          tokenWeights: chosen.map { e in e.tokens.indices.map { $0 >= e.completionStart ? weight : 0 } })
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import Kernels
+import Model
+
+/// Settings of a supervised fine-tuning run.
+public struct SFTOptions: Codable, Equatable, Sendable {
+    public var steps = 1000
+    public var batchSize = 16
+    public var learningRate: Float = 1e-3
+    public var warmupSteps = 50
+    public var minLearningRateRatio: Float = 0.1
+    public var weightDecay: Float = 0.1
+    public var gradientClip: Float = 1.0
+    public var seed: UInt64 = 1
+    public var checkpointEvery = 200
+    public var keepCheckpoints = 2
+    public init() {}
+}
+
+/// What a training checkpoint records beside the weights so that a resumed run continues exactly.
+/// The data order is a pure function of the seed and the step, so no cursor is needed.
+public struct SFTState: Codable, Equatable, Sendable {
+    public var step: Int
+    public var options: SFTOptions
+    public var dataExamples: Int
+}
+
+/// One line of training progress.
+public struct SFTProgress: Sendable {
+    public let step: Int
+    public let totalSteps: Int
+    public let loss: Double
+    public let learningRate: Float
+    public let gradientNorm: Float
+    public let tokensPerSecond: Double
+    public let elapsedSeconds: Double
+
+    public var etaSeconds: Double {
+        step > 0 ? elapsedSeconds / Double(step) * Double(totalSteps - step) : 0
+    }
+}
+
+/// Trains a model on SFT examples with AdamW, clipping and a warmup-cosine schedule, writing
+/// `metrics.jsonl` and periodic checkpoints to its run folder.
+public final class SFTTrainer {
+    public let model: Transformer
+    public let optimizer: AdamW
+    public let dataset: SFTDataset
+    public let options: SFTOptions
+    public let runDirectory: String
+    public private(set) var step = 0
+    private let schedule: LearningRateSchedule
+    /// Steps run by this process (not counting resumed ones), for throughput.
+    private var sessionStart = Date()
+    private var sessionSteps = 0
+    private var sessionTokens = 0
+
+    public init(model: Transformer, dataset: SFTDataset, options: SFTOptions, runDirectory: String) {
+        self.model = model
+        self.dataset = dataset
+        self.options = options
+        self.runDirectory = runDirectory
+        var adam = AdamW.Settings()
+        adam.weightDecay = options.weightDecay
+        optimizer = AdamW(layout: model.layout, settings: adam)
+        schedule = LearningRateSchedule(peak: options.learningRate, warmupSteps: options.warmupSteps,
+                                        totalSteps: options.steps, minRatio: options.minLearningRateRatio)
+    }
+
+    /// Continues from the run folder's latest checkpoint: weights, Adam moments and step.
+    public static func resuming(runDirectory: String, dataset: SFTDataset, steps: Int?) throws(TrainingError) -> SFTTrainer {
+        do {
+            let directory = try Checkpoint.resolve(runDirectory)
+            let model = try Checkpoint.loadModel(directory)
+            let state = try Checkpoint.loadState(SFTState.self, from: directory)
+            guard state.dataExamples == dataset.examples.count else {
+                throw TrainingError.run("cannot resume '\(runDirectory)': it was trained on \(state.dataExamples) examples, this data has \(dataset.examples.count)")
+            }
+            var options = state.options
+            if let steps { options.steps = steps }
+            let trainer = SFTTrainer(model: model, dataset: dataset, options: options, runDirectory: runDirectory)
+            try Checkpoint.loadOptimizer(directory, into: trainer.optimizer)
+            trainer.step = state.step
+            return trainer
+        } catch let error as TrainingError {
+            throw error
+        } catch let error as ModelError {
+            throw .model(error)
+        } catch {
+            throw .run("\(error)")
+        }
+    }
+
+    /// One optimisation step on the next batch; returns its progress record.
+    @discardableResult
+    public func trainStep() throws(TrainingError) -> SFTProgress {
+        let batch = dataset.batch(step: step, size: options.batchSize, seed: options.seed)
+        model.gradients.zero()
+        let result: BatchResult
+        do { result = try model.forwardBackward(batch) } catch { throw .model(error) }
+        let norm = GradientClipping.clip(model.gradients, maxNorm: options.gradientClip)
+        let lr = schedule.rate(at: step)
+        optimizer.update(parameters: model.parameters, gradients: model.gradients, lr: lr)
+        step += 1
+        sessionSteps += 1
+        sessionTokens += batch.weights.indices.filter { batch.inputs[$0] != Tokenizer.Special.pad.rawValue }.count
+        let elapsed = Date().timeIntervalSince(sessionStart)
+        return SFTProgress(step: step, totalSteps: options.steps, loss: result.loss, learningRate: lr, gradientNorm: norm,
+                           tokensPerSecond: Double(sessionTokens) / max(elapsed, 1e-9), elapsedSeconds: elapsed)
+    }
+
+    /// Trains until `options.steps`, checkpointing every `checkpointEvery` steps and at the end.
+    public func run(progress: (SFTProgress) -> Void = { _ in }) throws(TrainingError) {
+        do { try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true) } catch {
+            throw .run("cannot create run folder '\(runDirectory)': \(error.localizedDescription)")
+        }
+        let metrics = try MetricsLog(path: runDirectory + "/metrics.jsonl")
+        sessionStart = Date()
+        sessionSteps = 0
+        sessionTokens = 0
+        while step < options.steps {
+            let p = try trainStep()
+            try metrics.append([
+                "step": .int(p.step), "loss": .double(p.loss), "lr": .double(Double(p.learningRate)),
+                "grad_norm": .double(Double(p.gradientNorm)), "tokens_per_s": .double(p.tokensPerSecond),
+                "elapsed_s": .double(p.elapsedSeconds),
+            ])
+            progress(p)
+            if step % options.checkpointEvery == 0 || step == options.steps { try saveCheckpoint() }
+        }
+    }
+
+    public func saveCheckpoint() throws(TrainingError) {
+        let state = SFTState(step: step, options: options, dataExamples: dataset.examples.count)
+        do {
+            try Checkpoint.saveInRun(runDirectory, step: step, model: model, optimizer: optimizer, state: state,
+                                     keep: options.keepCheckpoints)
+        } catch { throw .model(error) }
+    }
+}

@@ -1,0 +1,147 @@
+import ArgumentParser
+import Foundation
+import Kernels
+import Model
+
+/// `strawberry bench`: throughput measurements (not tests).
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure kernel and training throughput on this machine.",
+        subcommands: [GemmBench.self, TrainBench.self]
+    )
+}
+
+/// Times a closure: runs it once to warm up, then repeats it until `seconds` have passed.
+func measure(seconds: Double, _ body: () throws -> Void) rethrows -> (perCall: Double, calls: Int) {
+    try body()
+    let start = Date()
+    var calls = 0
+    repeat {
+        try body()
+        calls += 1
+    } while Date().timeIntervalSince(start) < seconds
+    return (Date().timeIntervalSince(start) / Double(calls), calls)
+}
+
+/// GFLOP/s of `C = op(A)·op(B)` for one shape, on random data.
+func gemmThroughput(m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool, seconds: Double) -> Double {
+    let a = FloatBuffer(count: m * k), b = FloatBuffer(count: k * n), c = FloatBuffer(count: m * n)
+    var rng = SeededRNG(seed: 1)
+    for i in 0..<a.count { a[i] = rng.nextNormal() }
+    for i in 0..<b.count { b[i] = rng.nextNormal() }
+    let (perCall, _) = measure(seconds: seconds) {
+        Gemm.multiply(m: m, n: n, k: k, a: a.pointer, lda: transposeA ? m : k, transposeA: transposeA,
+                      b: b.pointer, ldb: transposeB ? k : n, transposeB: transposeB, c: c.pointer, ldc: n)
+    }
+    return 2 * Double(m) * Double(n) * Double(k) / perCall / 1e9
+}
+
+/// The best square-GEMM rate over the three training shapes at 1024: the peak MFU is measured against.
+func gemmPeak(seconds: Double) -> Double {
+    [(false, true), (false, false), (true, false)].map {
+        gemmThroughput(m: 1024, n: 1024, k: 1024, transposeA: $0.0, transposeB: $0.1, seconds: seconds)
+    }.max()!
+}
+
+struct GemmBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gemm",
+        abstract: "GFLOP/s of the matrix multiply for the model's own shapes and for 256/512/1024 squares.")
+
+    @Option(help: "Preset whose layer shapes are measured.")
+    var preset = "small"
+
+    @Option(name: .customLong("batch-size"), help: "Sequences per batch (rows = batch × context).")
+    var batchSize = 8
+
+    @Option(help: "Seconds per measurement.")
+    var seconds = 1.0
+
+    func run() throws {
+        let c = try ModelConfig.preset(preset)
+        print("threads: \(Parallel.threadCount)")
+        print("shape                               A·B     A·Bᵀ    Aᵀ·B   (GFLOP/s)")
+        for n in [256, 512, 1024] {
+            let rates = [(false, false), (false, true), (true, false)].map {
+                gemmThroughput(m: n, n: n, k: n, transposeA: $0.0, transposeB: $0.1, seconds: seconds)
+            }
+            print(String(format: "%-32@ %7.1f %7.1f %7.1f", "square \(n)" as NSString, rates[0], rates[1], rates[2]))
+        }
+        let rows = batchSize * c.contextLength
+        let shapes: [(String, Int, Int, Int)] = [
+            ("qkv      \(rows)×\(c.qkvDim)×\(c.dim)", rows, c.qkvDim, c.dim),
+            ("out      \(rows)×\(c.dim)×\(c.dim)", rows, c.dim, c.heads * c.headDim),
+            ("gate/up  \(rows)×\(2 * c.ffnDim)×\(c.dim)", rows, 2 * c.ffnDim, c.dim),
+            ("down     \(rows)×\(c.dim)×\(c.ffnDim)", rows, c.dim, c.ffnDim),
+            ("lm head  \(rows)×\(c.vocabSize)×\(c.dim)", rows, c.vocabSize, c.dim),
+            ("attn     \(c.contextLength)×\(c.contextLength)×\(c.headDim)", c.contextLength, c.contextLength, c.headDim),
+        ]
+        print("\(preset) layer shapes (m×n×k):")
+        for (name, m, n, k) in shapes {
+            let rates = [(false, false), (false, true), (true, false)].map {
+                gemmThroughput(m: m, n: n, k: k, transposeA: $0.0, transposeB: $0.1, seconds: seconds)
+            }
+            print(String(format: "%-32@ %7.1f %7.1f %7.1f", name as NSString, rates[0], rates[1], rates[2]))
+        }
+    }
+}
+
+struct TrainBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Training tokens/s, achieved GFLOP/s and model-FLOPs utilisation against the GEMM peak measured in the same run.")
+
+    @Option(help: "Model size: tiny, micro, small or base.")
+    var preset = "small"
+
+    @Option(name: .customLong("batch-size"), help: "Sequences per step.")
+    var batchSize = 8
+
+    @Option(help: "Sequence length (default: the preset's context).")
+    var length: Int?
+
+    @Option(help: "Timed steps (after one warmup step).")
+    var steps = 10
+
+    func validate() throws {
+        guard batchSize > 0, steps > 0, (length ?? 1) > 0 else { throw ValidationError("sizes must be positive") }
+    }
+
+    func run() throws {
+        let config = try ModelConfig.preset(preset)
+        let T = length ?? config.contextLength
+        guard T <= config.contextLength else {
+            throw ValidationError("--length \(T) exceeds the \(preset) context of \(config.contextLength)")
+        }
+        let model = try Transformer(config: config, seed: 1)
+        let optimizer = AdamW(layout: model.layout)
+        var rng = SeededRNG(seed: 2)
+        let tokens = (0..<(batchSize * T)).map { _ in Int32(rng.next() % 256) }
+        let batch = TokenBatch(batchSize: batchSize, length: T, inputs: tokens, targets: tokens.map { ($0 + 1) % 256 },
+                               weights: Array(repeating: 1 / Float(batchSize * T), count: batchSize * T))
+        let step = {
+            model.gradients.zero()
+            try model.forwardBackward(batch)
+            GradientClipping.clip(model.gradients, maxNorm: 1)
+            optimizer.update(parameters: model.parameters, gradients: model.gradients, lr: 1e-3)
+        }
+        try step()
+        let start = Date()
+        for _ in 0..<steps { try step() }
+        let perStep = Date().timeIntervalSince(start) / Double(steps)
+        let tokensPerSecond = Double(batchSize * T) / perStep
+        let flopsPerToken = 3 * config.forwardFlopsPerToken(attendingTo: (T + 1) / 2)
+        let achieved = flopsPerToken * tokensPerSecond / 1e9
+        let peak = gemmPeak(seconds: 0.5)
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        print("preset \(preset): \(config.parameterCount.formatted()) parameters, batch \(batchSize) × \(T) tokens, \(Parallel.threadCount) threads")
+        print(String(format: "step time      %.1f ms", perStep * 1000))
+        print(String(format: "tokens/s       %.0f", tokensPerSecond))
+        print(String(format: "achieved       %.1f GFLOP/s (model FLOPs: 6·N per token plus causal attention)", achieved))
+        print(String(format: "GEMM peak      %.1f GFLOP/s (best 1024² multiply, this run)", peak))
+        print(String(format: "MFU            %.1f%%", 100 * achieved / peak))
+        print(String(format: "peak memory    %.0f MiB (max resident set)", Double(usage.ru_maxrss) / 1024))
+    }
+}

@@ -1,0 +1,104 @@
+import ArgumentParser
+import Foundation
+import Model
+import Training
+
+/// `strawberry sft`: supervised fine-tuning on prompt/completion JSONL.
+struct SFTCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sft",
+        abstract: "Train a model on {\"prompt\", \"completion\"} JSONL lines (loss on the completion only).",
+        discussion: """
+        Writes checkpoints (safetensors weights, config, optimizer state) and metrics.jsonl to the run
+        folder. --resume continues a killed run from its latest checkpoint exactly as if it had never
+        stopped (same data order, same numbers).
+        """
+    )
+
+    @Option(help: "JSONL file with one {\"prompt\": …, \"completion\": …} object per line.")
+    var data: String
+
+    @Option(help: "Model size: tiny, micro, small or base.")
+    var preset = "small"
+
+    @Option(help: "Run folder for checkpoints and metrics.")
+    var out: String
+
+    @Option(help: "Total optimisation steps.")
+    var steps = 1000
+
+    @Option(name: .customLong("batch-size"), help: "Sequences per step.")
+    var batchSize = 16
+
+    @Option(help: "Peak learning rate (after warmup, before cosine decay).")
+    var lr: Float = 1e-3
+
+    @Option(help: "Warmup steps.")
+    var warmup = 50
+
+    @Option(help: "Seed for initialisation and data order.")
+    var seed: UInt64 = 1
+
+    @Option(name: .customLong("checkpoint-every"), help: "Save a checkpoint every N steps.")
+    var checkpointEvery = 200
+
+    @Option(name: .customLong("log-every"), help: "Print a progress line every N steps.")
+    var logEvery = 10
+
+    @Flag(help: "Continue the run in --out from its latest checkpoint.")
+    var resume = false
+
+    func validate() throws {
+        guard steps > 0, batchSize > 0, checkpointEvery > 0, logEvery > 0, warmup >= 0 else {
+            throw ValidationError("--steps, --batch-size, --checkpoint-every and --log-every must be positive")
+        }
+        guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be a positive number") }
+        _ = try ModelConfig.preset(preset)
+    }
+
+    func run() throws {
+        let config = try ModelConfig.preset(preset)
+        let dataset = try SFTDataset.load(path: data, maxTokens: config.contextLength + 1)
+        let trainer: SFTTrainer
+        if resume {
+            trainer = try SFTTrainer.resuming(runDirectory: out, dataset: dataset, steps: steps)
+            log("resuming '\(out)' at step \(trainer.step) of \(trainer.options.steps)")
+        } else {
+            if FileManager.default.fileExists(atPath: out + "/latest") {
+                throw ValidationError("'\(out)' already holds a run; pass --resume to continue it or choose another --out")
+            }
+            var options = SFTOptions()
+            options.steps = steps
+            options.batchSize = batchSize
+            options.learningRate = lr
+            options.warmupSteps = min(warmup, steps)
+            options.seed = seed
+            options.checkpointEvery = checkpointEvery
+            let model = try Transformer(config: config, seed: seed)
+            trainer = SFTTrainer(model: model, dataset: dataset, options: options, runDirectory: out)
+            log("training \(preset) (\(config.parameterCount.formatted()) parameters) on \(dataset.examples.count) examples"
+                + (dataset.truncated > 0 ? " (\(dataset.truncated) cut to the \(config.contextLength)-token context)" : ""))
+        }
+        try trainer.run { p in
+            if p.step % logEvery == 0 || p.step == p.totalSteps {
+                log(String(format: "step %d/%d  loss %.4f  lr %.2e  grad %.2f  %.0f tok/s  ETA %@",
+                           p.step, p.totalSteps, p.loss, p.learningRate, p.gradientNorm, p.tokensPerSecond,
+                           duration(p.etaSeconds)))
+            }
+        }
+        log("done: \(try Checkpoint.resolve(out))")
+    }
+}
+
+/// Writes a progress line to standard error, leaving standard output for data.
+func log(_ line: String) {
+    FileHandle.standardError.write(Data((line + "\n").utf8))
+}
+
+/// `95` → `1m35s`.
+func duration(_ seconds: Double) -> String {
+    let s = Int(seconds.rounded())
+    if s >= 3600 { return "\(s / 3600)h\(s % 3600 / 60)m" }
+    if s >= 60 { return "\(s / 60)m\(s % 60)s" }
+    return "\(s)s"
+}

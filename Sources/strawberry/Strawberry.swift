@@ -1,0 +1,11 @@
+import ArgumentParser
+
+/// The `strawberry` command: thin subcommands over the libraries.
+@main
+struct Strawberry: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "strawberry",
+        abstract: "A small language model that thinks before it answers, trained and served on a CPU.",
+        subcommands: [SFTCommand.self, BenchCommand.self]
+    )
+}
