@@ -114,14 +114,18 @@ public enum Gemm {
             let panel = dst + ip &* microRows &* kLen
             let rows = min(microRows, iLen &- ip &* microRows)
             if rows < microRows { panel.update(repeating: 0, count: kLen &* microRows) }
-            for r in 0..<rows {
-                let i = i0 &+ ip &* microRows &+ r
-                if transposed {
-                    let src = a + (k0 &* lda &+ i)
-                    for p in 0..<kLen { panel[p &* microRows &+ r] = alpha * src[p &* lda] }
-                } else {
-                    let src = a + (i &* lda &+ k0)
-                    for p in 0..<kLen { panel[p &* microRows &+ r] = alpha * src[p] }
+            let first = i0 &+ ip &* microRows
+            if transposed {
+                // Row p of Aᵀ's storage holds this panel's `rows` values contiguously.
+                for p in 0..<kLen {
+                    let src = a + ((k0 &+ p) &* lda &+ first), dst = panel + p &* microRows
+                    for r in 0..<rows { dst[r] = alpha * src[r] }
+                }
+            } else {
+                let src = a + (first &* lda &+ k0)
+                for p in 0..<kLen {
+                    let dst = panel + p &* microRows
+                    for r in 0..<rows { dst[r] = alpha * src[r &* lda &+ p] }
                 }
             }
         }

@@ -17,7 +17,7 @@ struct CausalAttention {
     @inline(__always) func valueOffset(_ g: Int) -> Int { (heads &+ kvHeads) &* headDim &+ g &* headDim }
 
     /// Rows per causal block: scores are computed only for blocks on or below the diagonal.
-    static let block = 32
+    static let block = 64
 
     func forward(qkv: UnsafePointer<Float>, probs: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
         let T = length, group = heads / kvHeads, bs = Self.block

@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+import Kernels
+import Model
+import Training
+
+@Suite struct SFTTrainerTests {
+    static let config = ModelConfig(dim: 48, layers: 2, heads: 4, kvHeads: 2, ffnDim: 96, contextLength: 48)
+
+    static func dataset() -> SFTDataset {
+        let pairs = [("2+3", "<think>2 plus 3</think>5"), ("7+1", "<think>7 plus 1</think>8"),
+                     ("4+4", "<think>4 plus 4</think>8"), ("9+0", "<think>9 plus 0</think>9")]
+        return SFTDataset(examples: pairs.map { SFTDataset.example(prompt: $0.0, completion: $0.1, maxTokens: 48).0 })
+    }
+
+    static func temporaryDirectory() -> String {
+        NSTemporaryDirectory() + "strawberry-sft-\(UUID().uuidString)"
+    }
+
+    static func trainer(_ dir: String, steps: Int, seed: UInt64 = 3) throws -> SFTTrainer {
+        var options = SFTOptions()
+        options.steps = steps
+        options.batchSize = 3
+        options.learningRate = 3e-3
+        options.warmupSteps = 5
+        options.seed = seed
+        options.checkpointEvery = 1000
+        return SFTTrainer(model: try Transformer(config: Self.config, seed: seed), dataset: Self.dataset(),
+                          options: options, runDirectory: dir)
+    }
+
+    @Test func tinyModelOverfitsAHandfulOfSequences() throws {
+        let dir = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var options = SFTOptions()
+        options.steps = 150
+        options.batchSize = 4
+        options.learningRate = 1e-2
+        options.warmupSteps = 10
+        options.weightDecay = 0
+        options.checkpointEvery = 1000
+        let model = try Transformer(config: try ModelConfig.preset("tiny"), seed: 1)
+        let trainer = SFTTrainer(model: model, dataset: Self.dataset(), options: options, runDirectory: dir)
+        var first: Double = 0, last: Double = 0
+        try trainer.run { p in
+            if p.step == 1 { first = p.loss }
+            last = p.loss
+        }
+        #expect(first > 3)
+        #expect(last < 0.05, "loss after 150 steps: \(last)")
+        let lines = try String(contentsOfFile: dir + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 150)
+        #expect(lines[0].contains("\"loss\":") && lines[0].contains("\"tokens_per_s\":"))
+    }
+
+    @Test func sameSeedGivesSameNumbers() throws {
+        let a = try Self.trainer(Self.temporaryDirectory(), steps: 6)
+        let b = try Self.trainer(Self.temporaryDirectory(), steps: 6)
+        let c = try Self.trainer(Self.temporaryDirectory(), steps: 6, seed: 4)
+        for _ in 0..<6 { try a.trainStep(); try b.trainStep(); try c.trainStep() }
+        #expect(a.model.parameters.array == b.model.parameters.array)
+        #expect(a.model.parameters.array != c.model.parameters.array)
+    }
+
+    @Test func resumingIsBitIdentical() throws {
+        let straight = Self.temporaryDirectory(), split = Self.temporaryDirectory()
+        defer {
+            try? FileManager.default.removeItem(atPath: straight)
+            try? FileManager.default.removeItem(atPath: split)
+        }
+        let full = try Self.trainer(straight, steps: 12)
+        try full.run()
+
+        let firstPart = try Self.trainer(split, steps: 12)
+        for _ in 0..<5 { try firstPart.trainStep() }
+        try firstPart.saveCheckpoint()
+        let resumed = try SFTTrainer.resuming(runDirectory: split, dataset: Self.dataset(), steps: nil)
+        #expect(resumed.step == 5)
+        try resumed.run()
+        #expect(resumed.step == 12)
+        #expect(resumed.model.parameters.array == full.model.parameters.array)
+        #expect(resumed.optimizer.secondMoment.array == full.optimizer.secondMoment.array)
+    }
+
+    @Test func badLinesAreReportedWithTheirNumber() throws {
+        let path = NSTemporaryDirectory() + "bad-\(UUID().uuidString).jsonl"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let cases = [
+            ("{\"prompt\":\"a\",\"completion\":\"b\"}\n\n{oops\n", "3: not a JSON object"),
+            ("{\"prompt\":\"a\",\"completion\":\"b\"}\n{\"prompt\":\"a\"}\n", "2: missing string field \"completion\""),
+            ("{\"completion\":5}\n", "1: missing string field \"prompt\""),
+            ("\n\n", "holds no examples"),
+        ]
+        for (text, message) in cases {
+            try text.write(toFile: path, atomically: true, encoding: .utf8)
+            #expect { try SFTDataset.load(path: path, maxTokens: 64) } throws: { "\($0)".contains(message) }
+        }
+        #expect { try SFTDataset.load(path: "/nonexistent.jsonl", maxTokens: 64) } throws: { "\($0)".contains("cannot read") }
+    }
+
+    @Test func lossFallsOnCompletionTokensOnly() {
+        let (example, cut) = SFTDataset.example(prompt: "abc", completion: "xy", maxTokens: 64)
+        #expect(!cut)
+        #expect(example.completionStart == 5)  // <|user|> a b c <|assistant|>
+        let batch = SFTDataset(examples: [example]).batch(step: 0, size: 1, seed: 1)
+        // Positions 4, 5, 6 predict x, y and <|end|>; each carries a third of the weight.
+        let third: Float = 1.0 / 3
+        let expected: [Float] = [0, 0, 0, 0, third, third, third]
+        #expect(batch.weights == expected)
+        #expect(batch.targets.suffix(3) == [120, 121, Tokenizer.Special.endOfTurn.rawValue])
+    }
+}
