@@ -43,7 +43,12 @@ public enum Gemm {
                   j0: jp &* microCols, jLen: min(microCols, n &- jp &* microCols),
                   into: packedB + (kb &* panels &+ jp) &* panelStride)
         }
-        if useThreads { Parallel.forEach(kBlocks &* panels, packJob) } else { for j in 0..<(kBlocks &* panels) { packJob(j) } }
+        // Packing a small B costs less than waking the other threads for it.
+        if useThreads && k &* n >= 1 << 18 {
+            Parallel.forEach(kBlocks &* panels, packJob)
+        } else {
+            for j in 0..<(kBlocks &* panels) { packJob(j) }
+        }
 
         let mBlocks = (m &+ blockM &- 1) / blockM
         var nChunks = 1
@@ -92,9 +97,10 @@ public enum Gemm {
         }
         dst.update(repeating: 0, count: kLen &* microCols)
         if transposed {
-            for j in 0..<jLen {
-                let src = b + ((j0 &+ j) &* ldb &+ k0)
-                for p in 0..<kLen { dst[p &* microCols &+ j] = src[p] }
+            let src = b + (j0 &* ldb &+ k0)
+            for p in 0..<kLen {
+                let row = dst + p &* microCols
+                for j in 0..<jLen { row[j] = src[j &* ldb &+ p] }
             }
         } else {
             for p in 0..<kLen {
