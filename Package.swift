@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "Kernels", targets: ["Kernels"]),
         .library(name: "Model", targets: ["Model"]),
         .library(name: "Training", targets: ["Training"]),
+        .library(name: "Tasks", targets: ["Tasks"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -22,11 +23,12 @@ let package = Package(
     targets: [
         .target(name: "Kernels", swiftSettings: hotFlags),
         .target(name: "Model", dependencies: ["Kernels"], swiftSettings: hotFlags),
+        .target(name: "Tasks", dependencies: ["Kernels"]),
         .target(name: "Training", dependencies: ["Model", "Kernels"], swiftSettings: hotFlags),
         .executableTarget(
             name: "strawberry",
             dependencies: [
-                "Kernels", "Model", "Training",
+                "Kernels", "Model", "Tasks", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: hotFlags
@@ -34,5 +36,6 @@ let package = Package(
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Kernels"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Model"]),
+        .testTarget(name: "TasksTests", dependencies: ["Tasks"]),
     ]
 )

@@ -3,13 +3,16 @@ import Kernels
 import Model
 
 /// Supervised fine-tuning examples read from JSONL lines `{"prompt": …, "completion": …}`,
-/// tokenized with the chat template; the loss falls on the completion (and its end token) only.
+/// tokenized with the chat template. The loss falls on the completion (and its end token) only,
+/// and not on tool results (`<result>…</result>`), which the engine injects at inference.
 public struct SFTDataset: Sendable {
     /// One tokenized example: the whole sequence and which tokens are learned.
     public struct Example: Sendable, Equatable {
         public let tokens: [Int32]
-        /// Index of the first completion token; tokens from here on carry loss.
+        /// Index of the first completion token.
         public let completionStart: Int
+        /// Whether each token is learned (predicted with loss).
+        public let learned: [Bool]
     }
 
     public let examples: [Example]
@@ -27,7 +30,14 @@ public struct SFTDataset: Sendable {
         var tokens = head + ChatTemplate.completion(completion)
         let cut = tokens.count > maxTokens
         if cut { tokens = Array(tokens.prefix(maxTokens)) }
-        return (Example(tokens: tokens, completionStart: min(head.count, tokens.count)), cut)
+        var learned = [Bool](repeating: false, count: tokens.count)
+        var inResult = false
+        for i in head.count..<max(head.count, tokens.count) {
+            if tokens[i] == Tokenizer.Special.resultStart.rawValue { inResult = true }
+            learned[i] = !inResult
+            if tokens[i] == Tokenizer.Special.resultEnd.rawValue { inResult = false }
+        }
+        return (Example(tokens: tokens, completionStart: min(head.count, tokens.count), learned: learned), cut)
     }
 
     /// Reads a JSONL file; a malformed line is reported with its number and what is wrong.
@@ -82,9 +92,9 @@ public struct SFTDataset: Sendable {
             }
             chosen.append(examples[order[global % examples.count]])
         }
-        let learned = chosen.reduce(0) { $0 + $1.tokens.count - $1.completionStart }
+        let learned = chosen.reduce(0) { $0 + $1.learned.filter { $0 }.count }
         let weight = 1 / Float(max(learned, 1))
         return TokenBatch(sequences: chosen.map(\.tokens),
-                          tokenWeights: chosen.map { e in e.tokens.indices.map { $0 >= e.completionStart ? weight : 0 } })
+                          tokenWeights: chosen.map { e in e.learned.map { $0 ? weight : 0 } })
     }
 }

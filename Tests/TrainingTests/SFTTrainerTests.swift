@@ -110,3 +110,13 @@ import Training
         #expect(batch.targets.suffix(3) == [120, 121, Tokenizer.Special.endOfTurn.rawValue])
     }
 }
+
+@Suite struct ToolResultMaskTests {
+    @Test func toolResultsCarryNoLoss() {
+        let (example, _) = SFTDataset.example(prompt: "q", completion: "<think><tool>2*3</tool><result>6</result>ok</think>6",
+                                              maxTokens: 64)
+        let text = example.tokens.map { Tokenizer.decode([$0]) }
+        let learnedText = zip(text, example.learned).filter { $0.1 }.map(\.0).joined()
+        #expect(learnedText == "<think><tool>2*3</tool>ok</think>6<|end|>")
+    }
+}

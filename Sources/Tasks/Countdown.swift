@@ -1,0 +1,148 @@
+import Kernels
+
+/// Countdown (as in TinyZero and Stream of Search): reach a target from 3 to 5 numbers with
+/// `+ - * /`, each number used exactly once, division exact.
+///
+/// Difficulty is the count of numbers; their range grows with it (1–20, 1–25, 1–30). Every
+/// generated problem is solvable, by construction, with the human strategy: the target is built
+/// from the numbers with the operations that strategy tries.
+public struct Countdown: ReasoningTask {
+    public let name = "countdown"
+    public let difficulties = 3...5
+
+    public init() {}
+
+    public static func maxNumber(difficulty: Int) -> Int { [3: 20, 4: 25, 5: 30][difficulty] ?? 20 }
+
+    public func generate(seed: UInt64, difficulty: Int) -> Problem {
+        let count = min(max(difficulty, difficulties.lowerBound), difficulties.upperBound)
+        var rng = SeededRNG(seed: seed ^ 0xC0DE_D0C5)
+        let high = Self.maxNumber(difficulty: count)
+        while true {
+            let numbers = (0..<count).map { _ in 1 + Int(rng.next() % UInt64(high)) }
+            // Combine the numbers in a random order with random valid operations.
+            var order = numbers
+            for j in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(j, Int(rng.next() % UInt64(j + 1))) }
+            var value = order[0]
+            var expression = String(order[0])
+            var ok = true
+            for n in order.dropFirst() {
+                // No ×1, ÷1 or a−a: the human strategy skips them, so it can solve every problem.
+                var options: [(Int, String)] = [(value + n, "+")]
+                if value > 1 && n > 1 { options.append((value * n, "*")) }
+                if value > n { options.append((value - n, "-")) }
+                if n > value { options.append((n - value, "r-")) }
+                if n > 1 && value % n == 0 { options.append((value / n, "/")) }
+                let (result, op) = options[Int(rng.next() % UInt64(options.count))]
+                switch op {
+                case "r-": expression = "\(n)-(\(expression))"
+                case "+", "-": expression = "\(expression)\(op)\(n)"
+                default: expression = "(\(expression))\(op)\(n)"
+                }
+                value = result
+                if value > 999 { ok = false; break }
+            }
+            guard ok, value >= 1, !numbers.contains(value) else { continue }
+            let prompt = "Use the numbers \(numbers.map(String.init).joined(separator: " ")) to make \(value) with + - * /, each number once."
+            return Problem(task: name, seed: seed, difficulty: count, prompt: prompt, inputs: numbers, target: value,
+                           key: expression)
+        }
+    }
+
+    public func canonical(_ problem: Problem) -> String {
+        "\(problem.inputs.sorted().map(String.init).joined(separator: ",")):\(problem.target)"
+    }
+
+    public func score(_ problem: Problem, completion: String) -> Score {
+        guard let answer = Completion(completion).answer else { return .malformed("thinking never closed") }
+        if answer.isEmpty { return .malformed("no answer after the thinking") }
+        switch Expression.evaluate(answer) {
+        case .failure(let f):
+            switch f {
+            case .divisionByZero, .inexactDivision, .overflow: return .wrong("invalid arithmetic: \(f)")
+            default: return .malformed("not an expression: \(f)")
+            }
+        case .success(let e):
+            if e.literals.sorted() != problem.inputs.sorted() {
+                return .wrong("uses \(e.literals.sorted()) instead of each of \(problem.inputs.sorted()) once")
+            }
+            if e.value != problem.target { return .wrong("\(answer) = \(e.value), not \(problem.target)") }
+            return .right("\(answer) = \(problem.target)")
+        }
+    }
+
+    public func runTool(_ call: String) -> String { calculator(call) }
+
+    /// The human strategy: depth-first search over pairs in list order, larger number first, trying
+    /// `+ - * /` in that order (skipping ×1, ÷1, a−a and inexact division), writing each step,
+    /// dead end and step back, and finally checking the found expression.
+    public func trace(_ problem: Problem, style: TraceStyle, maxThinkingCharacters: Int = 4096) -> String? {
+        var search = Search(target: problem.target, style: style, limit: maxThinkingCharacters)
+        let start = problem.inputs.map { Item(value: $0, text: String($0)) }
+        search.write("Target \(problem.target) from \(problem.inputs.map(String.init).joined(separator: " ")).\n")
+        guard let found = search.solve(start), !search.overLimit else { return nil }
+        if style == .none { return found.text }
+        search.write("Check: \(found.text) = \(problem.target), each number once.\n")
+        guard !search.overLimit else { return nil }
+        return "<think>\(search.text)</think>\(found.text)"
+    }
+
+    /// A number with the expression that made it.
+    struct Item { let value: Int; let text: String }
+
+    /// The written depth-first search.
+    struct Search {
+        let target: Int
+        let style: TraceStyle
+        let limit: Int
+        var text = ""
+        var overLimit = false
+
+        mutating func write(_ line: String) {
+            if style == .none { return }
+            text += line
+            if text.utf8.count > limit { overLimit = true }
+        }
+
+        /// `a op b = r` as the trace writes it: worked in the text, or asked of the calculator.
+        func step(_ a: Int, _ op: Character, _ b: Int, _ r: Int) -> String {
+            style == .tool ? "<tool>\(a)\(op)\(b)</tool><result>\(r)</result>" : "\(a)\(op)\(b)=\(r)"
+        }
+
+        mutating func solve(_ items: [Item]) -> Item? {
+            for i in 0..<items.count {
+                for j in (i + 1)..<items.count {
+                    let (x, y) = items[i].value >= items[j].value ? (items[i], items[j]) : (items[j], items[i])
+                    let rest = items.indices.filter { $0 != i && $0 != j }.map { items[$0] }
+                    for op in ["+", "-", "*", "/"] as [Character] {
+                        let r: Int
+                        switch op {
+                        case "+": r = x.value + y.value
+                        case "-": guard x.value > y.value else { continue }; r = x.value - y.value
+                        case "*": guard y.value > 1 else { continue }; r = x.value * y.value
+                        default: guard y.value > 1, x.value % y.value == 0 else { continue }; r = x.value / y.value
+                        }
+                        let item = Item(value: r, text: Self.join(x.text, op, y.text))
+                        if rest.isEmpty {
+                            write(step(x.value, op, y.value, r) + (r == target ? " yes\n" : " no\n"))
+                            if r == target { return item }
+                        } else {
+                            let left = ([item] + rest).map { String($0.value) }.joined(separator: " ")
+                            write(step(x.value, op, y.value, r) + ", left \(left)\n")
+                            if let found = solve([item] + rest) { return found }
+                            write("back to \(items.map { String($0.value) }.joined(separator: " "))\n")
+                        }
+                        if overLimit { return nil }
+                    }
+                }
+            }
+            return nil
+        }
+
+        /// Joins two sub-expressions, parenthesising compound operands.
+        static func join(_ a: String, _ op: Character, _ b: String) -> String {
+            func wrap(_ s: String) -> String { s.allSatisfy(\.isNumber) ? s : "(\(s))" }
+            return "\(wrap(a))\(op)\(wrap(b))"
+        }
+    }
+}

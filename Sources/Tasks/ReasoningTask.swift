@@ -1,0 +1,70 @@
+/// How a worked solution is written.
+public enum TraceStyle: String, Codable, Sendable, CaseIterable {
+    /// The human strategy written out, every calculation done in the text.
+    case human
+    /// The same strategy, with each calculation sent to the task's tool:
+    /// `<tool>3*7</tool><result>21</result>` (the engine injects the result; it is never trained on).
+    case tool
+    /// No thinking at all: only the answer (for comparisons).
+    case none
+}
+
+/// A family of problems whose answers can be checked: a seeded generator with a difficulty knob,
+/// a verifier that turns a completion into a reward, a writer of human-style worked solutions,
+/// and a tool the model may call inside its thinking.
+public protocol ReasoningTask: Sendable {
+    var name: String { get }
+    /// The difficulty levels the generator accepts.
+    var difficulties: ClosedRange<Int> { get }
+
+    /// The problem for `seed` at `difficulty`, regardless of split. Same seed, same problem,
+    /// on any machine.
+    func generate(seed: UInt64, difficulty: Int) -> Problem
+
+    /// Text that identifies a problem by content: problems with equal canonical text are the same.
+    func canonical(_ problem: Problem) -> String
+
+    /// Scores a completion (`<think>…</think>answer`, or a bare answer) against the hidden key.
+    func score(_ problem: Problem, completion: String) -> Score
+
+    /// A worked solution as completion text, or nil when the strategy cannot write one within
+    /// `maxThinkingCharacters`.
+    func trace(_ problem: Problem, style: TraceStyle, maxThinkingCharacters: Int) -> String?
+
+    /// Runs one tool call (the text between `<tool>` and `</tool>`) and returns the result text.
+    func runTool(_ call: String) -> String
+}
+
+extension ReasoningTask {
+    /// The `index`-th problem of a split: seeds are tried in a fixed order from
+    /// `baseSeed + index · 1000` until one lands on `split`, so the result is deterministic.
+    public func problem(index: Int, difficulty: Int, split: Split, baseSeed: UInt64 = 0) -> Problem {
+        var seed = baseSeed &+ UInt64(index) &* 1000
+        while true {
+            let p = generate(seed: seed, difficulty: difficulty)
+            if Split.of(canonical: canonical(p)) == split { return p }
+            seed &+= 1
+        }
+    }
+
+    public func problems(count: Int, difficulty: Int, split: Split, baseSeed: UInt64 = 0) -> [Problem] {
+        (0..<count).map { problem(index: $0, difficulty: difficulty, split: split, baseSeed: baseSeed) }
+    }
+
+    /// The calculator shared by the arithmetic tasks: evaluates an integer expression exactly.
+    public func calculator(_ call: String) -> String {
+        switch Expression.evaluate(call) {
+        case .success(let e): return String(e.value)
+        case .failure(let f): return "error: \(f)"
+        }
+    }
+}
+
+/// The tasks by name, for the command line.
+public enum TaskRegistry {
+    public static let all: [any ReasoningTask] = [Countdown(), Arithmetic()]
+
+    public static func task(named name: String) -> (any ReasoningTask)? { all.first { $0.name == name } }
+
+    public static var names: [String] { all.map(\.name) }
+}

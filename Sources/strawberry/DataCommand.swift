@@ -1,0 +1,82 @@
+import ArgumentParser
+import Foundation
+import Tasks
+
+/// `strawberry data`: SFT data (problems with worked solutions) from a task's generator.
+struct DataCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "data",
+        abstract: "Write {\"prompt\", \"completion\"} JSONL for a task, or show a few problems with their traces.",
+        discussion: """
+        Train and test problems never overlap: a problem's split is decided by its content.
+        Problems whose worked solution would exceed --max-thinking characters are skipped.
+        Example: strawberry data --task countdown --difficulty 3 --n 20000 > sft.jsonl
+        """
+    )
+
+    @Option(help: "Task: \(TaskRegistry.names.joined(separator: ", ")).")
+    var task = "countdown"
+
+    @Option(help: "Difficulty (countdown: 3-5 numbers; arithmetic: 1-8 digits).")
+    var difficulty = 3
+
+    @Option(help: "train or test.")
+    var split = "train"
+
+    @Option(help: "Number of problems.")
+    var n = 1000
+
+    @Option(help: "Worked solutions: human (all arithmetic in the text), tool (calculator calls), none (answer only).")
+    var traces = "human"
+
+    @Option(name: .customLong("max-thinking"), help: "Longest thinking kept, in characters (= tokens).")
+    var maxThinking = 4096
+
+    @Option(help: "Base seed of the generator.")
+    var seed: UInt64 = 0
+
+    @Flag(help: "Pretty-print the first few problems with their traces instead of writing JSONL.")
+    var show = false
+
+    func validate() throws {
+        guard let t = TaskRegistry.task(named: task) else {
+            throw ValidationError("unknown task '\(task)'; choose one of \(TaskRegistry.names.joined(separator: ", "))")
+        }
+        guard t.difficulties.contains(difficulty) else {
+            throw ValidationError("--difficulty for \(task) must be in \(t.difficulties.lowerBound)...\(t.difficulties.upperBound)")
+        }
+        guard Split(rawValue: split) != nil else { throw ValidationError("--split must be train or test") }
+        guard TraceStyle(rawValue: traces) != nil else { throw ValidationError("--traces must be human, tool or none") }
+        guard n > 0, maxThinking > 0 else { throw ValidationError("--n and --max-thinking must be positive") }
+    }
+
+    func run() throws {
+        let t = TaskRegistry.task(named: task)!
+        let style = TraceStyle(rawValue: traces)!
+        let side = Split(rawValue: split)!
+        var written = 0, skipped = 0, index = 0
+        let out = FileHandle.standardOutput
+        while written < (show ? min(n, 5) : n) {
+            let problem = t.problem(index: index, difficulty: difficulty, split: side, baseSeed: seed)
+            index += 1
+            guard let completion = t.trace(problem, style: style, maxThinkingCharacters: maxThinking) else {
+                skipped += 1
+                if skipped > 100 && skipped > 10 * max(written, 1) {
+                    throw ValidationError("almost no \(task) problem fits --max-thinking \(maxThinking); raise it")
+                }
+                continue
+            }
+            if show {
+                print("── \(task) d\(difficulty) seed \(problem.seed) ── \(problem.prompt)")
+                print(completion.replacingOccurrences(of: "<think>", with: "<think>\n"))
+                print("score: \(t.score(problem, completion: completion).detail)\n")
+            } else {
+                let line = try JSONSerialization.data(withJSONObject: ["prompt": problem.prompt, "completion": completion],
+                                                      options: [.sortedKeys, .withoutEscapingSlashes])
+                out.write(line + Data("\n".utf8))
+            }
+            written += 1
+        }
+        if skipped > 0 { log("skipped \(skipped) problems whose trace exceeds \(maxThinking) characters") }
+    }
+}

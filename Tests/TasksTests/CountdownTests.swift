@@ -1,0 +1,118 @@
+import Testing
+import Tasks
+
+@Suite struct CountdownTests {
+    let task = Countdown()
+
+    @Test func generatorIsDeterministicAndCoversDifficulties() {
+        for d in task.difficulties {
+            let a = task.problems(count: 30, difficulty: d, split: .train)
+            let b = task.problems(count: 30, difficulty: d, split: .train)
+            #expect(a == b)
+            for p in a {
+                #expect(p.inputs.count == d)
+                #expect(p.inputs.allSatisfy { (1...Countdown.maxNumber(difficulty: d)).contains($0) })
+                #expect((1...999).contains(p.target))
+                // The hidden key really solves it.
+                #expect(task.score(p, completion: p.key).correct, "\(p.key) for \(p)")
+            }
+            #expect(Set(a.map(\.target)).count > 10, "targets vary at difficulty \(d)")
+        }
+        // A fixed seed gives a fixed problem on every machine.
+        let p = task.generate(seed: 0, difficulty: 3)
+        #expect(p.inputs == [13, 11, 19] && p.target == 124)
+    }
+
+    @Test func trainAndTestNeverShareAProblem() {
+        for d in task.difficulties {
+            let train = Set(task.problems(count: 400, difficulty: d, split: .train).map(task.canonical))
+            let test = Set(task.problems(count: 100, difficulty: d, split: .test).map(task.canonical))
+            #expect(train.isDisjoint(with: test))
+            #expect(test.count > 80, "test problems are mostly distinct")
+        }
+    }
+
+    @Test func everyTraceScoresOneWithItsOwnVerifier() {
+        var written = [3: 0, 4: 0, 5: 0]
+        for d in task.difficulties {
+            for p in task.problems(count: 40, difficulty: d, split: .train) {
+                for style in TraceStyle.allCases {
+                    // Five-number searches can run past any sensible length; those are dropped.
+                    guard let completion = task.trace(p, style: style, maxThinkingCharacters: 100_000) else { continue }
+                    #expect(task.score(p, completion: completion).reward == 1, "\(style): \(completion)")
+                    written[d, default: 0] += 1
+                }
+            }
+        }
+        #expect(written[3] == 120 && written[4] == 120, "three and four numbers always fit: \(written)")
+        #expect(written[5]! > 60)
+    }
+
+    @Test func traceShowsSearchBacktrackingAndCheck() {
+        let p = task.generate(seed: 0, difficulty: 3)
+        let trace = task.trace(p, style: .human, maxThinkingCharacters: 4096)!
+        #expect(trace.hasPrefix("<think>Target 124 from 13 11 19.\n13+11=24, left 24 19\n"))
+        #expect(trace.contains(" no\n") && trace.contains("back to 13 11 19\n") && trace.contains("Check: "))
+        #expect(trace.hasSuffix("</think>(13*11)-19"))
+        // The length cap drops traces that would run over.
+        #expect(task.trace(p, style: .human, maxThinkingCharacters: 50) == nil)
+        let tool = task.trace(p, style: .tool, maxThinkingCharacters: 4096)!
+        #expect(tool.contains("<tool>13*11</tool><result>143</result>"))
+    }
+
+    @Test func verifierRejectsWrongMalformedAndAdversarialAnswers() {
+        let p = task.generate(seed: 0, difficulty: 3)  // 13 11 19 → 124
+        let cases: [(String, Double)] = [
+            ("<think>x</think>(13*11)-19", 1),
+            ("(13*11)-19", 1),
+            ("<think>x</think>13*11-19<|end|>", 1),
+            ("<think>x</think>13+11+19", 0.1),          // wrong value
+            ("<think>x</think>(13*13)-19", 0.1),        // reused number, one missing
+            ("<think>x</think>13*11", 0.1),             // a number unused
+            ("<think>x</think>(13*11)-19+0", 0.1),      // an extra number
+            ("<think>x</think>13/(11-11)*19", 0.1),     // division by zero
+            ("<think>x</think>13/11*19", 0.1),          // inexact division
+            ("<think>x</think>999999999*999999999*999999999", 0.1),  // overflow
+            ("<think>x</think>1234567890123", 0),       // absurd literal
+            ("<think>x</think>", 0),                    // no answer
+            ("<think>(13*11)-19", 0),                   // thinking never closed (truncated)
+            ("<think>x</think>13 times 11 minus 19", 0),
+            ("<think>x</think>((((13*11)-19)", 0),
+            ("<think>x</think>" + String(repeating: "(", count: 100) + "1" + String(repeating: ")", count: 100), 0),
+            ("<think>x</think>" + String(repeating: "1+", count: 300) + "1", 0),
+            ("<think>x</think>13**11", 0),
+            ("<think>x</think>١٣*11-19", 0),
+        ]
+        for (completion, reward) in cases {
+            #expect(task.score(p, completion: completion).reward == reward, "\(completion.prefix(60))")
+        }
+    }
+
+    @Test func calculatorToolEvaluatesOrExplains() {
+        #expect(task.runTool("13*11") == "143")
+        #expect(task.runTool(" (7+5)/3 ") == "4")
+        #expect(task.runTool("7/2").hasPrefix("error: 7/2 is not a whole number"))
+        #expect(task.runTool("1/0") == "error: division by zero")
+        #expect(task.runTool("rm -rf /").hasPrefix("error:"))
+    }
+}
+
+@Suite struct ExpressionFuzzTests {
+    @Test func randomInputNeverCrashes() {
+        var state: UInt64 = 12345
+        let alphabet = Array("0123456789+-*/() x9999999999".utf8)
+        for _ in 0..<20_000 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let length = Int(state >> 58)
+            var bytes: [UInt8] = []
+            for _ in 0..<length {
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                bytes.append(alphabet[Int(state >> 33) % alphabet.count])
+            }
+            switch Expression.evaluate(String(decoding: bytes, as: UTF8.self)) {
+            case .success(let e): #expect(e.literals.count <= bytes.count)
+            case .failure: break
+            }
+        }
+    }
+}
