@@ -35,7 +35,7 @@ public struct Arithmetic: ReasoningTask {
         return value == problem.target ? .right("\(value)") : .wrong("\(value), not \(problem.target)")
     }
 
-    public func runTool(_ call: String) -> String { calculator(call) }
+    public func runTool(_ call: String, problem: Problem) -> String { calculator(call) }
 
     public func trace(_ problem: Problem, style: TraceStyle, maxThinkingCharacters: Int = 4096) -> String? {
         let (a, b, multiply) = (problem.inputs[0], problem.inputs[1], problem.inputs[2] == 1)

@@ -71,7 +71,7 @@ public struct Countdown: ReasoningTask {
         }
     }
 
-    public func runTool(_ call: String) -> String { calculator(call) }
+    public func runTool(_ call: String, problem: Problem) -> String { calculator(call) }
 
     /// The human strategy: depth-first search over pairs in list order, larger number first, trying
     /// `+ - * /` in that order (skipping ×1, ÷1, a−a and inexact division), writing each step,

@@ -10,10 +10,14 @@ public struct Problem: Codable, Sendable, Hashable {
     public let inputs: [Int]
     /// The number to reach or the exact result.
     public let target: Int
-    /// A reference answer (a Countdown expression, the arithmetic result).
+    /// A reference answer (a Countdown expression, the arithmetic result, a program).
     public let key: String
+    /// Input/output tests of a program problem: the visible ones are in the prompt, the hidden
+    /// ones decide the reward.
+    public let tests: [ProgramTest]
 
-    public init(task: String, seed: UInt64, difficulty: Int, prompt: String, inputs: [Int], target: Int, key: String) {
+    public init(task: String, seed: UInt64, difficulty: Int, prompt: String, inputs: [Int] = [], target: Int = 0,
+                key: String, tests: [ProgramTest] = []) {
         self.task = task
         self.seed = seed
         self.difficulty = difficulty
@@ -21,6 +25,20 @@ public struct Problem: Codable, Sendable, Hashable {
         self.inputs = inputs
         self.target = target
         self.key = key
+        self.tests = tests
+    }
+}
+
+/// One input → output example of a hidden function, values written like `[1,2,3]` or `7`.
+public struct ProgramTest: Codable, Sendable, Hashable {
+    public let input: String
+    public let output: String
+    public let visible: Bool
+
+    public init(input: String, output: String, visible: Bool) {
+        self.input = input
+        self.output = output
+        self.visible = visible
     }
 }
 
@@ -33,6 +51,9 @@ public struct Score: Codable, Sendable, Equatable {
     public let correct: Bool
     /// Why the answer was judged so, for people reading transcripts.
     public let detail: String
+    /// Hidden tests passed and run, for program answers (partial credit, reported only).
+    public var testsPassed: Int? = nil
+    public var testsTotal: Int? = nil
 
     public static func malformed(_ why: String) -> Score { Score(reward: 0, wellFormed: false, correct: false, detail: why) }
     public static func wrong(_ why: String) -> Score { Score(reward: 0.1, wellFormed: true, correct: false, detail: why) }

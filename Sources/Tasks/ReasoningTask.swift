@@ -31,8 +31,9 @@ public protocol ReasoningTask: Sendable {
     /// `maxThinkingCharacters`.
     func trace(_ problem: Problem, style: TraceStyle, maxThinkingCharacters: Int) -> String?
 
-    /// Runs one tool call (the text between `<tool>` and `</tool>`) and returns the result text.
-    func runTool(_ call: String) -> String
+    /// Runs one tool call (the text between `<tool>` and `</tool>`) for `problem` and returns the
+    /// result text. Tools see only what the model may see (never the hidden key or tests).
+    func runTool(_ call: String, problem: Problem) -> String
 }
 
 extension ReasoningTask {
@@ -62,7 +63,7 @@ extension ReasoningTask {
 
 /// The tasks by name, for the command line.
 public enum TaskRegistry {
-    public static let all: [any ReasoningTask] = [Countdown(), Arithmetic()]
+    public static let all: [any ReasoningTask] = [Countdown(), Arithmetic(), Programs()]
 
     public static func task(named name: String) -> (any ReasoningTask)? { all.first { $0.name == name } }
 

@@ -17,7 +17,7 @@ struct DataCommand: ParsableCommand {
     @Option(help: "Task: \(TaskRegistry.names.joined(separator: ", ")).")
     var task = "countdown"
 
-    @Option(help: "Difficulty (countdown: 3-5 numbers; arithmetic: 1-8 digits).")
+    @Option(help: "Difficulty (countdown: 3-5 numbers; arithmetic: 1-8 digits; programs: 1-2 operations).")
     var difficulty = 3
 
     @Option(help: "train or test.")

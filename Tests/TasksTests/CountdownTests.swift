@@ -89,11 +89,12 @@ import Tasks
     }
 
     @Test func calculatorToolEvaluatesOrExplains() {
-        #expect(task.runTool("13*11") == "143")
-        #expect(task.runTool(" (7+5)/3 ") == "4")
-        #expect(task.runTool("7/2").hasPrefix("error: 7/2 is not a whole number"))
-        #expect(task.runTool("1/0") == "error: division by zero")
-        #expect(task.runTool("rm -rf /").hasPrefix("error:"))
+        let p = task.generate(seed: 0, difficulty: 3)
+        #expect(task.runTool("13*11", problem: p) == "143")
+        #expect(task.runTool(" (7+5)/3 ", problem: p) == "4")
+        #expect(task.runTool("7/2", problem: p).hasPrefix("error: 7/2 is not a whole number"))
+        #expect(task.runTool("1/0", problem: p) == "error: division by zero")
+        #expect(task.runTool("rm -rf /", problem: p).hasPrefix("error:"))
     }
 }
 
