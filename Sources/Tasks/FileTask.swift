@@ -1,0 +1,79 @@
+import Foundation
+
+/// Your own task from a JSONL file: lines `{"prompt": …, "answer": …}` scored by exact match of
+/// the answer, or `{"prompt": …, "tests": [{"input": …, "output": …, "visible": bool}]}` scored by
+/// running a program answer on the hidden tests — or either scored by an `ExternalVerifier`.
+public struct FileTask: ReasoningTask {
+    public let name: String
+    public let difficulties = 0...0
+    public let problems: [Problem]
+    public let verifier: ExternalVerifier?
+
+    public init(path: String, verifier: ExternalVerifier? = nil) throws(TaskError) {
+        guard let data = FileManager.default.contents(atPath: path) else { throw .data("cannot read task file '\(path)'") }
+        var problems: [Problem] = []
+        for (i, line) in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
+            if line.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 13 }) { continue }
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else {
+                throw .data("\(path):\(i + 1): not a JSON object")
+            }
+            guard let prompt = object["prompt"] as? String, !prompt.isEmpty else {
+                throw .data("\(path):\(i + 1): missing string field \"prompt\"")
+            }
+            let answer = object["answer"].map { $0 as? String ?? "\($0)" } ?? ""
+            var tests: [ProgramTest] = []
+            if let list = object["tests"] {
+                guard let items = list as? [[String: Any]] else {
+                    throw .data("\(path):\(i + 1): \"tests\" must be a list of {\"input\", \"output\"} objects")
+                }
+                for item in items {
+                    guard let input = item["input"].map({ "\($0)" }), let output = item["output"].map({ "\($0)" }),
+                          ProgramValue.parse(input) != nil, ProgramValue.parse(output) != nil else {
+                        throw .data("\(path):\(i + 1): each test needs an \"input\" and \"output\" that are integers or integer lists")
+                    }
+                    tests.append(ProgramTest(input: input, output: output, visible: item["visible"] as? Bool ?? false))
+                }
+            }
+            guard !answer.isEmpty || !tests.isEmpty || verifier != nil else {
+                throw .data("\(path):\(i + 1): needs an \"answer\" or \"tests\" (or run with an external verifier)")
+            }
+            problems.append(Problem(task: "file", seed: UInt64(problems.count), difficulty: 0, prompt: prompt,
+                                    key: answer, tests: tests))
+        }
+        guard !problems.isEmpty else { throw .data("task file '\(path)' holds no problems") }
+        name = "file:" + path
+        self.problems = problems
+        self.verifier = verifier
+    }
+
+    /// The problem on line `seed mod count` (files are their own split).
+    public func generate(seed: UInt64, difficulty: Int) -> Problem { problems[Int(seed % UInt64(problems.count))] }
+
+    public func canonical(_ problem: Problem) -> String { problem.prompt }
+
+    public func score(_ problem: Problem, completion: String) -> Score {
+        if let verifier { return verifier.score(problem, completion: completion) }
+        if !problem.tests.isEmpty { return Programs().score(problem, completion: completion) }
+        guard let answer = Completion(completion).answer else { return .malformed("thinking never closed") }
+        if answer.isEmpty { return .malformed("no answer after the thinking") }
+        return answer == problem.key.trimmingCharacters(in: .whitespacesAndNewlines)
+            ? .right("matches the answer") : .wrong("'\(answer.prefix(60))' does not match the answer")
+    }
+
+    /// Files carry answers, not worked solutions: only the answer-only style exists.
+    public func trace(_ problem: Problem, style: TraceStyle, maxThinkingCharacters: Int) -> String? {
+        style == .none && !problem.key.isEmpty ? problem.key : nil
+    }
+
+    public func runTool(_ call: String, problem: Problem) -> String {
+        problem.tests.isEmpty ? calculator(call) : Programs().runTool(call, problem: problem)
+    }
+}
+
+/// Errors from loading task files.
+public enum TaskError: Error, CustomStringConvertible {
+    case data(String)
+    public var description: String {
+        switch self { case .data(let m): return m }
+    }
+}
