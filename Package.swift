@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Model", targets: ["Model"]),
         .library(name: "Training", targets: ["Training"]),
         .library(name: "Tasks", targets: ["Tasks"]),
+        .library(name: "Reasoning", targets: ["Reasoning"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -24,11 +25,12 @@ let package = Package(
         .target(name: "Kernels", swiftSettings: hotFlags),
         .target(name: "Model", dependencies: ["Kernels"], swiftSettings: hotFlags),
         .target(name: "Tasks", dependencies: ["Kernels"]),
+        .target(name: "Reasoning", dependencies: ["Model", "Tasks", "Kernels"], swiftSettings: hotFlags),
         .target(name: "Training", dependencies: ["Model", "Kernels"], swiftSettings: hotFlags),
         .executableTarget(
             name: "strawberry",
             dependencies: [
-                "Kernels", "Model", "Tasks", "Training",
+                "Kernels", "Model", "Tasks", "Reasoning", "Training",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: hotFlags
@@ -37,5 +39,6 @@ let package = Package(
         .testTarget(name: "ModelTests", dependencies: ["Model", "Kernels"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Model"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks"]),
+        .testTarget(name: "ReasoningTests", dependencies: ["Reasoning", "Model", "Tasks"]),
     ]
 )

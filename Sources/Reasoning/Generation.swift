@@ -1,0 +1,79 @@
+import Model
+import Tasks
+
+/// One request to the engine.
+public struct GenerationRequest: Sendable {
+    /// Chat-formatted prompt tokens, ending with `<|assistant|>`.
+    public var prompt: [Int32]
+    public var sampling: SamplingOptions
+    public var budget: Budget
+    /// Whether the model writes `<think>…</think>` before answering (the engine opens it);
+    /// false for answer-only models.
+    public var thinks: Bool
+    /// The task and problem whose tool the model may call inside its thinking.
+    public var tool: (any ReasoningTask, Problem)?
+
+    public init(prompt: [Int32], sampling: SamplingOptions = SamplingOptions(), budget: Budget = Budget(),
+                thinks: Bool = true, tool: (any ReasoningTask, Problem)? = nil) {
+        self.prompt = prompt
+        self.sampling = sampling
+        self.budget = budget
+        self.thinks = thinks
+        self.tool = tool
+    }
+
+    /// A request for a user message in the chat format.
+    public init(user: String, sampling: SamplingOptions = SamplingOptions(), budget: Budget = Budget(),
+                thinks: Bool = true, tool: (any ReasoningTask, Problem)? = nil) {
+        self.init(prompt: ChatTemplate.prompt(user), sampling: sampling, budget: budget, thinks: thinks, tool: tool)
+    }
+}
+
+/// Why a generation ended.
+public enum FinishReason: String, Codable, Sendable {
+    /// The model wrote the end-of-turn token.
+    case stop
+    /// The answer cap or the context ran out.
+    case length
+}
+
+/// Where a generated token belongs.
+public enum TokenPart: String, Codable, Sendable {
+    case thinking, answer
+}
+
+/// One token as the engine produced it, for streaming.
+public struct GeneratedToken: Sendable {
+    public let token: Int32
+    public let part: TokenPart
+    /// Injected by the engine (a forced `</think>`, a continuation, a tool result), not sampled.
+    public let forced: Bool
+    public let logProb: Float
+}
+
+/// A finished generation: the completion tokens with their provenance, counts and compute bill.
+public struct Generation: Sendable {
+    public var tokens: [Int32] = []
+    public var forced: [Bool] = []
+    /// Log-probability of each token under the model (0 for forced tokens).
+    public var logProbs: [Float] = []
+    public var parts: [TokenPart] = []
+    public var thinkingTokens = 0
+    public var answerTokens = 0
+    public var finishReason: FinishReason = .stop
+    /// Thinking ended because the budget or deadline ran out, not by the model's choice.
+    public var thinkingCut = false
+    public var toolCalls = 0
+    /// Forward FLOPs spent on this sequence (prompt included).
+    public var flops: Double = 0
+    public var seconds: Double = 0
+    /// Set by the engine when the sequence is complete.
+    var done = false
+
+    /// The completion as text, `<think>…</think>answer` (the end token left out).
+    public var text: String {
+        Tokenizer.decode(tokens.filter { $0 != Tokenizer.Special.endOfTurn.rawValue })
+    }
+    public var completion: Completion { Completion(text) }
+    public var sampledTokens: Int { forced.filter { !$0 }.count }
+}
