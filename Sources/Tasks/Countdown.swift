@@ -73,6 +73,9 @@ public struct Countdown: ReasoningTask {
 
     public func runTool(_ call: String, problem: Problem) -> String { calculator(call) }
 
+    /// The numbers and the target are in the prompt, so the full verdict is public.
+    public func check(_ problem: Problem, completion: String) -> Score? { score(problem, completion: completion) }
+
     /// The human strategy: depth-first search over pairs in list order, larger number first, trying
     /// `+ - * /` in that order (skipping ×1, ÷1, a−a and inexact division), writing each step,
     /// dead end and step back, and finally checking the found expression.

@@ -65,6 +65,10 @@ public struct FileTask: ReasoningTask {
         style == .none && !problem.key.isEmpty ? problem.key : nil
     }
 
+    public func check(_ problem: Problem, completion: String) -> Score? {
+        problem.tests.contains(where: \.visible) ? Programs.visibleCheck(problem, completion: completion) : nil
+    }
+
     public func runTool(_ call: String, problem: Problem) -> String {
         problem.tests.isEmpty ? calculator(call) : Programs().runTool(call, problem: problem)
     }

@@ -151,6 +151,24 @@ public struct Programs: ReasoningTask {
         return s
     }
 
+    /// The verdict on the visible examples only.
+    public func check(_ problem: Problem, completion: String) -> Score? {
+        Self.visibleCheck(problem, completion: completion)
+    }
+
+    static func visibleCheck(_ problem: Problem, completion: String) -> Score {
+        guard let answer = Completion(completion).answer, case .success(let node) = ProgramParser.parse(answer) else {
+            return .malformed("not a program")
+        }
+        let visible = problem.tests.filter(\.visible)
+        let passed = passing(node, visible)
+        var s = passed == visible.count ? Score.right("passes the \(visible.count) visible examples")
+            : Score.wrong("passes \(passed) of \(visible.count) visible examples")
+        s.testsPassed = passed
+        s.testsTotal = visible.count
+        return s
+    }
+
     static func passing(_ node: ProgramNode, _ tests: [ProgramTest]) -> Int {
         let interpreter = ProgramInterpreter()
         return tests.filter { t in

@@ -31,12 +31,18 @@ public protocol ReasoningTask: Sendable {
     /// `maxThinkingCharacters`.
     func trace(_ problem: Problem, style: TraceStyle, maxThinkingCharacters: Int) -> String?
 
+    /// Checks an answer using only what the model can see (no hidden key or hidden tests), for
+    /// best-of-n and revision; nil when the task has no such check.
+    func check(_ problem: Problem, completion: String) -> Score?
+
     /// Runs one tool call (the text between `<tool>` and `</tool>`) for `problem` and returns the
     /// result text. Tools see only what the model may see (never the hidden key or tests).
     func runTool(_ call: String, problem: Problem) -> String
 }
 
 extension ReasoningTask {
+    public func check(_ problem: Problem, completion: String) -> Score? { nil }
+
     /// The `index`-th problem of a split: seeds are tried in a fixed order from
     /// `baseSeed + index · 1000` until one lands on `split`, so the result is deterministic.
     public func problem(index: Int, difficulty: Int, split: Split, baseSeed: UInt64 = 0) -> Problem {

@@ -1,0 +1,63 @@
+import ArgumentParser
+import Foundation
+import Model
+import Reasoning
+
+/// `strawberry chat`: talk to a model in the terminal, watching it think.
+struct ChatCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "chat",
+        abstract: "Type a problem; watch the thinking stream (dimmed), then the answer.")
+
+    @Option(help: "Run folder or checkpoint directory.")
+    var model: String
+
+    @Option(help: "Thinking effort: low (32 tokens), medium (128) or high (512).")
+    var effort = "medium"
+
+    @Flag(name: .customLong("show-thinking"), help: "Print the thinking as it streams (otherwise only its length).")
+    var showThinking = false
+
+    @Option(help: "Sampling temperature (0 = greedy).")
+    var temperature: Float = 0
+
+    static let budgets = ["low": 32, "medium": 128, "high": 512]
+
+    func run() throws {
+        guard let budget = Self.budgets[effort] else { throw ValidationError("--effort must be low, medium or high") }
+        let loaded = try Checkpoint.loadModel(model)
+        let engine = Engine(model: loaded, slots: 1)
+        let dim = "\u{1B}[2m", reset = "\u{1B}[0m"
+        log("model \(model) (\(loaded.config.parameterCount.formatted()) parameters), effort \(effort); empty line or Ctrl-D quits")
+        var turn: UInt64 = 0
+        while true {
+            FileHandle.standardError.write(Data("> ".utf8))
+            guard let line = readLine(), !line.trimmingCharacters(in: .whitespaces).isEmpty else { break }
+            turn += 1
+            let request = GenerationRequest(user: line, sampling: SamplingOptions(temperature: temperature, seed: turn),
+                                            budget: Budget(maxThinking: budget, maxAnswer: 128))
+            var answering = false
+            var pendingBytes: [Int32] = []
+            let result = try engine.generate([request]) { _, token in
+                if token.token == Tokenizer.Special.thinkStart.rawValue { if showThinking { print(dim, terminator: "") }; return }
+                if token.token == Tokenizer.Special.thinkEnd.rawValue {
+                    if showThinking { print(reset) }
+                    answering = true
+                    return
+                }
+                if token.token == Tokenizer.Special.endOfTurn.rawValue { return }
+                guard answering || showThinking else { return }
+                // Print whole UTF-8 characters only.
+                pendingBytes.append(token.token)
+                let text = Tokenizer.decode(pendingBytes)
+                if !text.hasSuffix("\u{FFFD}") || pendingBytes.count > 4 {
+                    print(text, terminator: "")
+                    pendingBytes = []
+                }
+                fflush(nil)
+            }[0]
+            print(reset)
+            log("(\(result.thinkingTokens) thinking tokens\(result.thinkingCut ? ", cut by the budget" : ""), \(result.answerTokens) answer tokens, \(String(format: "%.2f", result.seconds)) s)")
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import Testing
+import Model
+import Reasoning
+import Tasks
+
+@Suite struct StrategyTests {
+    @Test func voteTakesTheMajorityAndBreaksTiesByOrder() {
+        #expect(VoteStrategy.majority(["3", "5", "5", "3", "5"]) == 1)
+        #expect(VoteStrategy.majority(["3", "5", "5", "3"]) == 0)
+        #expect(VoteStrategy.majority([nil, "", "7"]) == 2)
+        #expect(VoteStrategy.majority([nil, nil]) == nil)
+    }
+
+    @Test func bestOfNPicksACheckedCountdownAnswer() {
+        let task = Countdown()
+        let p = task.generate(seed: 0, difficulty: 3)  // 13 11 19 → 124
+        let candidates = ["<think>…</think>13+11+19", "<think>…</think>(13*13)-19", "<think>…",
+                          "<think>…</think>(13*11)-19", "<think>…</think>19-(13*11)"]
+        #expect(BestOfNStrategy.pick(candidates, problem: p, task: task) == 3)
+        #expect(BestOfNStrategy.pick(Array(candidates.prefix(3)), problem: p, task: task) == nil)
+    }
+
+    @Test func bestOfNNeverReturnsAProgramFailingAVisibleTest() {
+        let task = Programs()
+        for p in task.problems(count: 20, difficulty: 1, split: .test) {
+            // Candidates: plausible wrong programs, garbage, and the key somewhere among them.
+            let wrong = ["x", "sum(x)", "len(x)", "x*2", "reverse(x)", "max(x)", "x +", "map(y -> y+1, x)"]
+            let candidates = (wrong + [p.key]).map { "<think>…</think>\($0)" }
+            guard let i = BestOfNStrategy.pick(candidates, problem: p, task: task) else {
+                Issue.record("the key was not accepted for \(p.prompt)")
+                continue
+            }
+            #expect(task.check(p, completion: candidates[i])?.testsPassed == Programs.visibleTests)
+            // Without the key, whatever is picked still passes every visible test.
+            if let j = BestOfNStrategy.pick(Array(candidates.dropLast()), problem: p, task: task) {
+                #expect(task.check(p, completion: candidates[j])?.correct == true)
+            }
+        }
+    }
+
+    @Test func bestOfNRefusesTasksWithoutAPublicCheck() throws {
+        let model = try Transformer(config: ModelConfig(dim: 16, layers: 1, heads: 2, kvHeads: 1, ffnDim: 16,
+                                                        contextLength: 64), seed: 1)
+        let task = Arithmetic()
+        let context = StrategyContext(task: task, engine: Engine(model: model), budget: Budget(maxThinking: 4, maxAnswer: 4))
+        #expect(throws: ModelError.self) {
+            try BestOfNStrategy(samples: 2).solve(task.problems(count: 1, difficulty: 1, split: .test), context: context)
+        }
+    }
+
+    @Test func parserAcceptsTheDocumentedNames() throws {
+        #expect(try StrategyParser.parse("single").name == "single")
+        #expect(try StrategyParser.parse("vote:8").samples == 8)
+        #expect(try StrategyParser.parse("best-of-n:4").name == "best-of-n:4")
+        #expect(try StrategyParser.parse("revise:3").name == "revise:3")
+        for bad in ["vote", "vote:0", "best-of-n:x", "magic", "single:2"] {
+            #expect(throws: ModelError.self) { try StrategyParser.parse(bad) }
+        }
+    }
+
+    @Test func evaluationIsDeterministicForASeed() throws {
+        let model = try Transformer(config: ModelConfig(dim: 32, layers: 2, heads: 4, kvHeads: 2, ffnDim: 48,
+                                                        contextLength: 256), seed: 2)
+        var settings = EvalSettings(difficulty: 3, problems: 4, budgets: [0, 8], strategies: ["single", "vote:3", "best-of-n:2", "revise:2"])
+        settings.maxAnswer = 12
+        let a = try Evaluator.run(model: model, modelName: "m", task: Countdown(), settings: settings)
+        let b = try Evaluator.run(model: model, modelName: "m", task: Countdown(), settings: settings)
+        #expect(a.cells == b.cells)
+        #expect(a.examples == b.examples)
+        #expect(a.cells.count == 8)
+        for c in a.cells {
+            #expect(c.meanThinkingTokens <= Double(c.budget * c.samples * (c.strategy.hasPrefix("revise") ? 2 : 1)))
+            #expect((0...1).contains(c.accuracy))
+        }
+        let page = EvalReportPage.html(a)
+        #expect(page.contains("<svg") && page.contains("Accuracy against thinking budget"))
+    }
+}
