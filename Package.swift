@@ -39,6 +39,6 @@ let package = Package(
         .testTarget(name: "ModelTests", dependencies: ["Model", "Kernels"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Model"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks"]),
-        .testTarget(name: "ReasoningTests", dependencies: ["Reasoning", "Model", "Tasks"]),
+        .testTarget(name: "ReasoningTests", dependencies: ["Reasoning", "Model", "Tasks", "Training"]),
     ]
 )

@@ -8,7 +8,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure kernel and training throughput on this machine.",
-        subcommands: [GemmBench.self, TrainBench.self]
+        subcommands: [GemmBench.self, TrainBench.self, GenerateBench.self]
     )
 }
 
@@ -143,5 +143,66 @@ struct TrainBench: ParsableCommand {
         print(String(format: "GEMM peak      %.1f GFLOP/s (best 1024² multiply, this run)", peak))
         print(String(format: "MFU            %.1f%%", 100 * achieved / peak))
         print(String(format: "peak memory    %.0f MiB (max resident set)", Double(usage.ru_maxrss) / 1024))
+    }
+}
+
+struct GenerateBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "generate",
+        abstract: "Decode tokens/s with the KV cache at several batch sizes, and prefill against training-forward throughput.")
+
+    @Option(help: "Model size: tiny, micro, small or base.")
+    var preset = "small"
+
+    @Option(help: "Comma-separated batch sizes.")
+    var batch = "1,16,64"
+
+    @Option(help: "Prompt tokens per sequence before decoding.")
+    var prompt = 32
+
+    @Option(help: "Decoded tokens per sequence.")
+    var tokens = 128
+
+    func run() throws {
+        let config = try ModelConfig.preset(preset)
+        let sizes = batch.split(separator: ",").compactMap { Int($0) }
+        guard !sizes.isEmpty, sizes.allSatisfy({ $0 > 0 }) else { throw ValidationError("--batch must list positive integers") }
+        guard prompt > 0, tokens > 0, prompt + tokens <= config.contextLength else {
+            throw ValidationError("--prompt + --tokens must fit the \(config.contextLength)-token context")
+        }
+        let model = try Transformer(config: config, seed: 1)
+        print("preset \(preset): \(config.parameterCount.formatted()) parameters, \(Parallel.threadCount) threads, prompt \(prompt), \(tokens) decoded tokens per sequence")
+        print("batch   decode tokens/s   ms per step")
+        for b in sizes {
+            let cache = KVCache(config: config, slots: b)
+            var rng = SeededRNG(seed: 3)
+            let prompts = (0..<b).map { _ in (0..<prompt).map { _ in Int32(rng.next() % 256) } }
+            var logits = try model.forwardCached(prompts.enumerated().map { CacheSegment(slot: $0.offset, tokens: $0.element) }, cache: cache)
+            let start = Date()
+            for _ in 0..<tokens {
+                let next = (0..<b).map { s -> Int32 in
+                    let row = logits[(s * config.vocabSize)..<((s + 1) * config.vocabSize)]
+                    return Int32(row.indices.max { row[$0] < row[$1] }! - row.startIndex)
+                }
+                logits = try model.forwardCached(next.enumerated().map { CacheSegment(slot: $0.offset, tokens: [$0.element]) }, cache: cache)
+            }
+            let seconds = Date().timeIntervalSince(start)
+            print(String(format: "%5d   %15.0f   %11.2f", b, Double(b * tokens) / seconds, seconds / Double(tokens) * 1000))
+        }
+        // Prefill (cached forward over whole prompts) against the training forward pass, same tokens.
+        let b = 8, t = config.contextLength
+        var rng = SeededRNG(seed: 4)
+        let seqs = (0..<b).map { _ in (0..<t).map { _ in Int32(rng.next() % 256) } }
+        let batchTokens = seqs.flatMap { $0 }
+        let trainBatch = TokenBatch(batchSize: b, length: t, inputs: batchTokens, targets: batchTokens,
+                                    weights: Array(repeating: 0, count: b * t))
+        let forward = try measure(seconds: 2) { try model.forwardBackward(trainBatch, computeGradients: false) }
+        let prefill = try measure(seconds: 2) {
+            let cache = KVCache(config: config, slots: b)
+            _ = try model.forwardCached(seqs.enumerated().map { CacheSegment(slot: $0.offset, tokens: $0.element) }, cache: cache)
+        }
+        let forwardRate = Double(b * t) / forward.perCall, prefillRate = Double(b * t) / prefill.perCall
+        print(String(format: "prefill %d×%d: %.0f tokens/s; training forward: %.0f tokens/s; prefill/forward %.2f",
+                     b, t, prefillRate, forwardRate, prefillRate / forwardRate))
     }
 }
