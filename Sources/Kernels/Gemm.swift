@@ -27,6 +27,11 @@ public enum Gemm {
             if !accumulate { for i in 0..<m { (c + (i &* ldc)).update(repeating: 0, count: n) } }
             return
         }
+        if m <= smallRows && !transposeA {
+            smallProduct(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, transposeB: transposeB, c: c, ldc: ldc,
+                         alpha: alpha, accumulate: accumulate, parallel: parallel)
+            return
+        }
         let panels = (n &+ microCols &- 1) / microCols
         let kBlocks = (k &+ blockK &- 1) / blockK
         let panelStride = blockK &* microCols
@@ -83,6 +88,41 @@ public enum Gemm {
         }
         let jobs = mBlocks &* nChunks
         if useThreads { Parallel.forEach(jobs, tileJob) } else { for j in 0..<jobs { tileJob(j) } }
+    }
+
+    /// Rows up to which a product skips packing (decoding one token for a few sequences): packing
+    /// the whole of B would cost as much as the product itself.
+    public static let smallRows = 8
+
+    /// `C (+)= alpha · A · op(B)` for a few rows of A, straight from B: dot products with B's rows
+    /// when B is stored transposed (a linear layer's `[out, in]` weight), scaled row sums otherwise.
+    /// Columns of C are split over threads.
+    static func smallProduct(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
+                             ldb: Int, transposeB: Bool, c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float,
+                             accumulate: Bool, parallel: Bool) {
+        let parts = parallel && m &* n &* k >= 1 << 20 ? min(Parallel.threadCount, (n &+ 63) / 64) : 1
+        let job: (Int) -> Void = { part in
+            let (j0, j1) = Partition.range(part, of: parts, total: n)
+            if j0 >= j1 { return }
+            if transposeB {
+                // Each row of B is read once and used for every row of A while it is in cache.
+                for j in j0..<j1 {
+                    let bj = b + j &* ldb
+                    for i in 0..<m {
+                        let v = alpha * Vector.dot(a + i &* lda, bj, k)
+                        let cij = c + (i &* ldc &+ j)
+                        cij.pointee = accumulate ? cij.pointee + v : v
+                    }
+                }
+            } else {
+                for i in 0..<m {
+                    let ai = a + i &* lda, ci = c + i &* ldc
+                    if !accumulate { (ci + j0).update(repeating: 0, count: j1 &- j0) }
+                    for p in 0..<k { Vector.axpy(alpha * ai[p], b + (p &* ldb &+ j0), ci + j0, j1 &- j0) }
+                }
+            }
+        }
+        if parts > 1 { Parallel.forEach(parts, job) } else { job(0) }
     }
 
     /// Copies a `kLen × jLen` block of op(B) into a `kLen × 16` panel, zero-padding missing columns.

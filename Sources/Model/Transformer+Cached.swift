@@ -81,12 +81,16 @@ extension Transformer {
         }
     }
 
+    private func positions(_ rowPosition: [Int]) -> Int { rowPosition.reduce(0) { $0 + $1 + 1 } }
+
     /// Each row's queries attend to its slot's cached positions `0...position`.
     private func cachedAttention(qkv: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, rows: Int, layer: Int,
                                  rowSlot: [Int], rowPosition: [Int], cache: KVCache) {
         let c = config, hd = c.headDim, group = c.heads / c.kvHeads, kvWidth = cache.kvWidth
         let scale = 1 / Float(hd).squareRoot()
-        let parts = min(rows * c.heads, Parallel.threadCount * 4)
+        // Waking other threads costs more than a few short dot products: split only real work.
+        let work = positions(rowPosition) * c.heads * hd
+        let parts = work >= 1 << 17 ? min(rows * c.heads, Parallel.threadCount * 4) : 1
         rowSlot.withUnsafeBufferPointer { slots in
             rowPosition.withUnsafeBufferPointer { positions in
                 Parallel.forEach(parts) { part in

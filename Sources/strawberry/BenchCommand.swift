@@ -66,7 +66,8 @@ struct GemmBench: ParsableCommand {
             let rates = [(false, false), (false, true), (true, false)].map {
                 gemmThroughput(m: n, n: n, k: n, transposeA: $0.0, transposeB: $0.1, seconds: seconds)
             }
-            print(String(format: "%-32@ %7.1f %7.1f %7.1f", "square \(n)" as NSString, rates[0], rates[1], rates[2]))
+            print("square \(n)".padding(toLength: 32, withPad: " ", startingAt: 0)
+                  + String(format: " %7.1f %7.1f %7.1f", rates[0], rates[1], rates[2]))
         }
         let rows = batchSize * c.contextLength
         let shapes: [(String, Int, Int, Int)] = [
@@ -82,7 +83,8 @@ struct GemmBench: ParsableCommand {
             let rates = [(false, false), (false, true), (true, false)].map {
                 gemmThroughput(m: m, n: n, k: k, transposeA: $0.0, transposeB: $0.1, seconds: seconds)
             }
-            print(String(format: "%-32@ %7.1f %7.1f %7.1f", name as NSString, rates[0], rates[1], rates[2]))
+            print(name.padding(toLength: 32, withPad: " ", startingAt: 0)
+                  + String(format: " %7.1f %7.1f %7.1f", rates[0], rates[1], rates[2]))
         }
     }
 }

@@ -75,7 +75,8 @@ struct EvalCommand: ParsableCommand {
         try AtomicFile.write(Data(EvalReportPage.html(report).utf8), to: folder + "/report.html")
         print("strategy        budget  accuracy  thinking/problem")
         for c in report.cells {
-            print(String(format: "%-15@ %6d  %8.3f  %8.1f", c.strategy as NSString, c.budget, c.accuracy, c.meanThinkingTokens))
+            print(c.strategy.padding(toLength: 15, withPad: " ", startingAt: 0)
+                  + String(format: " %6d  %8.3f  %8.1f", c.budget, c.accuracy, c.meanThinkingTokens))
         }
         print("wrote \(folder)/eval.json and \(folder)/report.html")
     }
