@@ -50,32 +50,31 @@ struct DataCommand: ParsableCommand {
         guard n > 0, maxThinking > 0 else { throw ValidationError("--n and --max-thinking must be positive") }
     }
 
+    /// One `{"completion", "prompt"}` JSONL line.
+    static func jsonLine(prompt: String, completion: String) throws -> Data {
+        try JSONSerialization.data(withJSONObject: ["prompt": prompt, "completion": completion],
+                                   options: [.sortedKeys, .withoutEscapingSlashes]) + Data("\n".utf8)
+    }
+
     func run() throws {
         let t = TaskRegistry.task(named: task)!
         let style = TraceStyle(rawValue: traces)!
         let side = Split(rawValue: split)!
-        var written = 0, skipped = 0, index = 0
+        let (examples, skipped) = WorkedExamples.make(task: t, difficulty: difficulty, split: side,
+                                                      count: show ? min(n, 5) : n, style: style,
+                                                      maxThinkingCharacters: maxThinking, seed: seed)
+        if examples.isEmpty || (!show && examples.count < n) {
+            throw ValidationError("only \(examples.count) of \(n) \(task) problems fit --max-thinking \(maxThinking); raise it")
+        }
         let out = FileHandle.standardOutput
-        while written < (show ? min(n, 5) : n) {
-            let problem = t.problem(index: index, difficulty: difficulty, split: side, baseSeed: seed)
-            index += 1
-            guard let completion = t.trace(problem, style: style, maxThinkingCharacters: maxThinking) else {
-                skipped += 1
-                if skipped > 100 && skipped > 10 * max(written, 1) {
-                    throw ValidationError("almost no \(task) problem fits --max-thinking \(maxThinking); raise it")
-                }
-                continue
-            }
+        for e in examples {
             if show {
-                print("── \(task) d\(difficulty) seed \(problem.seed) ── \(problem.prompt)")
-                print(completion.replacingOccurrences(of: "<think>", with: "<think>\n"))
-                print("score: \(t.score(problem, completion: completion).detail)\n")
+                print("── \(task) d\(difficulty) seed \(e.problem.seed) ── \(e.problem.prompt)")
+                print(e.completion.replacingOccurrences(of: "<think>", with: "<think>\n"))
+                print("score: \(t.score(e.problem, completion: e.completion).detail)\n")
             } else {
-                let line = try JSONSerialization.data(withJSONObject: ["prompt": problem.prompt, "completion": completion],
-                                                      options: [.sortedKeys, .withoutEscapingSlashes])
-                out.write(line + Data("\n".utf8))
+                out.write(try Self.jsonLine(prompt: e.problem.prompt, completion: e.completion))
             }
-            written += 1
         }
         if skipped > 0 { log("skipped \(skipped) problems whose trace exceeds \(maxThinking) characters") }
     }

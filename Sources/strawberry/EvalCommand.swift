@@ -68,16 +68,21 @@ struct EvalCommand: ParsableCommand {
         settings.useTool = tool
         let report = try Evaluator.run(model: loaded, modelName: model, task: t, settings: settings, progress: log)
         let folder = out ?? (FileManager.default.fileExists(atPath: model + "/latest") ? model : ".")
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(try encoder.encode(report), to: folder + "/eval.json")
-        try AtomicFile.write(Data(EvalReportPage.html(report).utf8), to: folder + "/report.html")
-        print("strategy        budget  accuracy  thinking/problem")
-        for c in report.cells {
-            print(c.strategy.padding(toLength: 15, withPad: " ", startingAt: 0)
-                  + String(format: " %6d  %8.3f  %8.1f", c.budget, c.accuracy, c.meanThinkingTokens))
-        }
+        try writeEval(report, to: folder)
         print("wrote \(folder)/eval.json and \(folder)/report.html")
+    }
+}
+
+/// Writes `eval.json` and `report.html` into `folder` and prints the result table.
+func writeEval(_ report: EvalReport, to folder: String) throws {
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+    try AtomicFile.write(try encoder.encode(report), to: folder + "/eval.json")
+    try AtomicFile.write(Data(EvalReportPage.html(report).utf8), to: folder + "/report.html")
+    print("strategy        budget  accuracy  answered  thinking/problem")
+    for c in report.cells {
+        print(c.strategy.padding(toLength: 15, withPad: " ", startingAt: 0)
+              + String(format: " %6d  %8.3f  %8.2f  %8.1f", c.budget, c.accuracy, c.answered, c.meanThinkingTokens))
     }
 }

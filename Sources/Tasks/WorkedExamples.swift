@@ -1,0 +1,27 @@
+/// Problems of a split with their worked solutions, ready to become SFT data.
+public enum WorkedExamples {
+    /// One problem with its worked solution as completion text.
+    public struct Example: Sendable {
+        public let problem: Problem
+        public let completion: String
+    }
+
+    /// The first `count` problems of `split` whose trace fits `maxThinkingCharacters`, and how many
+    /// were skipped for being longer. Stops early (returning fewer) when almost nothing fits.
+    public static func make(task: any ReasoningTask, difficulty: Int, split: Split, count: Int, style: TraceStyle,
+                            maxThinkingCharacters: Int, seed: UInt64 = 0) -> (examples: [Example], skipped: Int) {
+        var examples: [Example] = []
+        var skipped = 0, index = 0
+        while examples.count < count {
+            let problem = task.problem(index: index, difficulty: difficulty, split: split, baseSeed: seed)
+            index += 1
+            if let completion = task.trace(problem, style: style, maxThinkingCharacters: maxThinkingCharacters) {
+                examples.append(Example(problem: problem, completion: completion))
+            } else {
+                skipped += 1
+                if skipped > 100 && skipped > 10 * max(examples.count, 1) { break }
+            }
+        }
+        return (examples, skipped)
+    }
+}
