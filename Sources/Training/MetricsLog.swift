@@ -1,4 +1,5 @@
 import Foundation
+import Model
 
 /// Appends one JSON object per line to a run's `metrics.jsonl`, flushed after every line so a
 /// crash loses at most the line being written.
@@ -36,6 +37,20 @@ public final class MetricsLog {
     }
 
     deinit { try? handle.close() }
+
+    /// Drops records of steps after `step` (written after the checkpoint a run resumes from),
+    /// so a resumed run's log has each step once.
+    public static func truncate(path: String, afterStep step: Int) throws(TrainingError) {
+        guard let data = FileManager.default.contents(atPath: path) else { return }
+        let kept = data.split(separator: UInt8(ascii: "\n")).filter { line in
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any],
+                  let s = object["step"] as? Int else { return false }
+            return s <= step
+        }
+        var out = Data()
+        for line in kept { out.append(contentsOf: line); out.append(UInt8(ascii: "\n")) }
+        do { try AtomicFile.write(out, to: path) } catch { throw .model(error) }
+    }
 
     /// Writes one record with its keys in sorted order.
     public func append(_ record: [String: Value]) throws(TrainingError) {

@@ -81,6 +81,7 @@ public final class SFTTrainer {
             let trainer = SFTTrainer(model: model, dataset: dataset, options: options, runDirectory: runDirectory)
             try Checkpoint.loadOptimizer(directory, into: trainer.optimizer)
             trainer.step = state.step
+            try MetricsLog.truncate(path: runDirectory + "/metrics.jsonl", afterStep: state.step)
             return trainer
         } catch let error as TrainingError {
             throw error

@@ -57,6 +57,7 @@ struct ChatCommand: ParsableCommand {
                 fflush(nil)
             }[0]
             print(reset)
+            fflush(nil)
             log("(\(result.thinkingTokens) thinking tokens\(result.thinkingCut ? ", cut by the budget" : ""), \(result.answerTokens) answer tokens, \(String(format: "%.2f", result.seconds)) s)")
         }
     }

@@ -74,12 +74,20 @@ import Training
         let firstPart = try Self.trainer(split, steps: 12)
         for _ in 0..<5 { try firstPart.trainStep() }
         try firstPart.saveCheckpoint()
+        // As if the first run had logged two more steps before it was killed.
+        try (1...7).map { "{\"loss\":1,\"step\":\($0)}\n" }.joined().write(toFile: split + "/metrics.jsonl", atomically: true, encoding: .utf8)
         let resumed = try SFTTrainer.resuming(runDirectory: split, dataset: Self.dataset(), steps: nil)
         #expect(resumed.step == 5)
         try resumed.run()
         #expect(resumed.step == 12)
         #expect(resumed.model.parameters.array == full.model.parameters.array)
         #expect(resumed.optimizer.secondMoment.array == full.optimizer.secondMoment.array)
+        // The records of steps 6 and 7 written after the checkpoint are dropped: each step appears once.
+        let logPath = split + "/metrics.jsonl"
+        let steps = try String(contentsOfFile: logPath, encoding: .utf8).split(separator: "\n").map { line in
+            (try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any])["step"] as! Int
+        }
+        #expect(steps == Array(1...12))
     }
 
     @Test func badLinesAreReportedWithTheirNumber() throws {
