@@ -26,7 +26,7 @@ let package = Package(
         .target(name: "Model", dependencies: ["Kernels"], swiftSettings: hotFlags),
         .target(name: "Tasks", dependencies: ["Kernels"]),
         .target(name: "Reasoning", dependencies: ["Model", "Tasks", "Kernels"], swiftSettings: hotFlags),
-        .target(name: "Training", dependencies: ["Model", "Kernels"], swiftSettings: hotFlags),
+        .target(name: "Training", dependencies: ["Model", "Kernels", "Tasks", "Reasoning"], swiftSettings: hotFlags),
         .executableTarget(
             name: "strawberry",
             dependencies: [
@@ -37,7 +37,7 @@ let package = Package(
         ),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Kernels"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Model"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Model", "Tasks", "Reasoning"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks"]),
         .testTarget(name: "ReasoningTests", dependencies: ["Reasoning", "Model", "Tasks", "Training"]),
     ]

@@ -73,6 +73,9 @@ public struct Countdown: ReasoningTask {
 
     public func runTool(_ call: String, problem: Problem) -> String { calculator(call) }
 
+    /// Backtracking ("back to …") and the final check ("Check: …").
+    public var reflectionMarkers: [String] { ["back to", "Check:"] }
+
     /// The numbers and the target are in the prompt, so the full verdict is public.
     public func check(_ problem: Problem, completion: String) -> Score? { score(problem, completion: completion) }
 

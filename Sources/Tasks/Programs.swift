@@ -151,6 +151,9 @@ public struct Programs: ReasoningTask {
         return s
     }
 
+    /// Rejecting a candidate that fails an example.
+    public var reflectionMarkers: [String] { ["reject"] }
+
     /// The verdict on the visible examples only.
     public func check(_ problem: Problem, completion: String) -> Score? {
         Self.visibleCheck(problem, completion: completion)

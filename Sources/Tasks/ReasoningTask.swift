@@ -35,6 +35,10 @@ public protocol ReasoningTask: Sendable {
     /// best-of-n and revision; nil when the task has no such check.
     func check(_ problem: Problem, completion: String) -> Score?
 
+    /// Phrases in a thinking that show it checking a candidate or backtracking after a failed one
+    /// (the reflection rate RL watches).
+    var reflectionMarkers: [String] { get }
+
     /// Runs one tool call (the text between `<tool>` and `</tool>`) for `problem` and returns the
     /// result text. Tools see only what the model may see (never the hidden key or tests).
     func runTool(_ call: String, problem: Problem) -> String
@@ -42,6 +46,14 @@ public protocol ReasoningTask: Sendable {
 
 extension ReasoningTask {
     public func check(_ problem: Problem, completion: String) -> Score? { nil }
+
+    public var reflectionMarkers: [String] { [] }
+
+    /// Whether a completion's thinking contains one of the task's reflection markers.
+    public func reflects(_ completion: String) -> Bool {
+        guard let thinking = Completion(completion).thinking else { return false }
+        return reflectionMarkers.contains { thinking.contains($0) }
+    }
 
     /// The `index`-th problem of a split: seeds are tried in a fixed order from
     /// `baseSeed + index · 1000` until one lands on `split`, so the result is deterministic.

@@ -1,0 +1,224 @@
+import Foundation
+import Kernels
+import Model
+import Reasoning
+import Tasks
+
+/// Settings of a GRPO-family run.
+public struct GRPOOptions: Codable, Equatable, Sendable {
+    /// How per-token losses are combined: per sequence then averaged (GRPO), over all tokens (DAPO),
+    /// or divided by a constant (Dr. GRPO: groups × the generation budget).
+    public enum Aggregation: String, Codable, Sendable, CaseIterable { case sequence, token, constant }
+
+    public var steps = 50
+    public var problemsPerStep = 8
+    public var groupSize = 8
+    public var temperature: Float = 1
+    public var learningRate: Float = 5e-5
+    public var clipLow: Float = 0.2
+    public var clipHigh: Float = 0.28
+    /// Weight of the k3 KL estimate to the frozen starting model (0: no reference).
+    public var klCoefficient: Float = 0
+    public var normalizeByStd = true
+    public var aggregation = Aggregation.token
+    public var innerEpochs = 1
+    /// Skip groups whose rewards are all equal (they carry no signal).
+    public var dynamicSampling = true
+    /// Subtracted from the reward of a completion whose thinking the budget cut.
+    public var overlongPenalty: Double = 0
+    public var budget = Budget(maxThinking: 200, maxAnswer: 24)
+    public var difficulty = 3
+    public var useTool = false
+    public var seed: UInt64 = 1
+    public var gradientClip: Float = 1
+    public var checkpointEvery = 10
+    public init() {}
+}
+
+/// What one RL step measured.
+public struct GRPOStep: Sendable {
+    public let step: Int
+    public let reward: Double
+    public let accuracy: Double
+    public let thinkingTokens: Double
+    public let answerTokens: Double
+    public let cutFraction: Double
+    public let reflectionRate: Double
+    public let clipFraction: Double
+    public let kl: Double
+    public let gradientNorm: Float
+    public let groupsUsed: Int
+    public let rolloutTokensPerSecond: Double
+    public let updateTokensPerSecond: Double
+
+    var record: [String: MetricsLog.Value] {
+        ["step": .int(step), "reward": .double(reward), "accuracy": .double(accuracy),
+         "thinking_tokens": .double(thinkingTokens), "answer_tokens": .double(answerTokens),
+         "cut_fraction": .double(cutFraction), "reflection_rate": .double(reflectionRate),
+         "clip_fraction": .double(clipFraction), "kl": .double(kl), "grad_norm": .double(Double(gradientNorm)),
+         "groups_used": .int(groupsUsed), "rollout_tokens_per_s": .double(rolloutTokensPerSecond),
+         "update_tokens_per_s": .double(updateTokensPerSecond)]
+    }
+}
+
+/// Reinforcement learning from verifiable rewards: for each prompt a group of samples, rewards
+/// from the task's verifier, group-relative advantages, and a clipped policy-gradient update with
+/// separate low/high clipping, an optional KL to the starting model, and no loss on forced tokens.
+///
+/// The update reuses the weighted cross-entropy of the model: a token's weight is
+/// `ratio · advantage / normaliser` where the clipped objective is active (0 where clipped),
+/// minus `β (1 − p_ref/p) / normaliser` for the KL term, so one backward pass gives the gradient.
+public final class GRPOTrainer {
+    public let model: Transformer
+    public let reference: Transformer?
+    public let task: any ReasoningTask
+    public let options: GRPOOptions
+    public let optimizer: AdamW
+    public let runDirectory: String
+    public private(set) var step = 0
+
+    public init(model: Transformer, task: any ReasoningTask, options: GRPOOptions, runDirectory: String) throws(ModelError) {
+        self.model = model
+        self.task = task
+        self.options = options
+        self.runDirectory = runDirectory
+        var adam = AdamW.Settings()
+        adam.weightDecay = 0
+        optimizer = AdamW(layout: model.layout, settings: adam)
+        if options.klCoefficient > 0 {
+            let copy = FloatBuffer(count: model.parameters.count)
+            copy.copy(from: model.parameters)
+            reference = try Transformer(config: model.config, parameters: copy)
+        } else {
+            reference = nil
+        }
+    }
+
+    /// Group-relative advantages: reward minus the group mean, divided by the group's standard
+    /// deviation when asked. Groups whose rewards are all equal get nil (no signal).
+    public static func advantages(_ rewards: [Double], normalizeByStd: Bool) -> [Double]? {
+        let mean = rewards.reduce(0, +) / Double(rewards.count)
+        let variance = rewards.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(rewards.count)
+        if variance < 1e-12 { return nil }
+        let scale = normalizeByStd ? 1 / (variance.squareRoot() + 1e-6) : 1
+        return rewards.map { ($0 - mean) * scale }
+    }
+
+    @discardableResult
+    public func trainStep() throws(ModelError) -> GRPOStep {
+        let o = options
+        let problems = (0..<o.problemsPerStep).map {
+            task.problem(index: step * o.problemsPerStep + $0, difficulty: o.difficulty, split: .train, baseSeed: o.seed)
+        }
+        var requests: [GenerationRequest] = []
+        for (i, p) in problems.enumerated() {
+            for g in 0..<o.groupSize {
+                let seed = o.seed &* 1_000_003 &+ UInt64(step) &* 7919 &+ UInt64(i * o.groupSize + g)
+                requests.append(GenerationRequest(user: p.prompt, sampling: SamplingOptions(temperature: o.temperature, seed: seed),
+                                                  budget: o.budget, tool: o.useTool ? (task, p) : nil))
+            }
+        }
+        let rolloutStart = Date()
+        let gens = try Engine(model: model, slots: min(64, requests.count)).generate(requests)
+        let rolloutSeconds = Date().timeIntervalSince(rolloutStart)
+
+        // Rewards, advantages, and the sequences that carry signal.
+        var sequences: [[Int32]] = [], learned: [[Bool]] = [], oldLogProbs: [[Float]] = [], advantage: [Double] = []
+        var rewardSum = 0.0, correct = 0, reflecting = 0, groupsUsed = 0
+        for (i, p) in problems.enumerated() {
+            let group = Array(gens[(i * o.groupSize)..<((i + 1) * o.groupSize)])
+            var rewards: [Double] = []
+            for g in group {
+                let score = task.score(p, completion: g.text)
+                rewardSum += score.reward
+                if score.correct { correct += 1 }
+                if task.reflects(g.text) { reflecting += 1 }
+                rewards.append(score.reward - (g.thinkingCut ? o.overlongPenalty : 0))
+            }
+            guard let adv = Self.advantages(rewards, normalizeByStd: o.normalizeByStd) ?? (o.dynamicSampling ? nil : rewards.map { _ in 0 })
+            else { continue }
+            groupsUsed += 1
+            let prompt = ChatTemplate.prompt(p.prompt)
+            for (g, a) in zip(group, adv) {
+                sequences.append(prompt + g.tokens)
+                learned.append(Array(repeating: false, count: prompt.count) + g.forced.map { !$0 })
+                oldLogProbs.append(Array(repeating: 0, count: prompt.count) + g.logProbs)
+                advantage.append(a)
+            }
+        }
+        let n = Double(gens.count)
+        var clipped = 0, active = 0, klSum = 0.0
+        var norm: Float = 0
+        let updateStart = Date()
+        var updateTokens = 0
+        if !sequences.isEmpty {
+            let normaliser: [Float] = sequences.indices.map { s in
+                switch o.aggregation {
+                case .token: return Float(max(learned.reduce(0) { $0 + $1.filter { $0 }.count }, 1))
+                case .sequence: return Float(max(learned[s].filter { $0 }.count, 1) * sequences.count)
+                case .constant: return Float(sequences.count * (o.budget.maxThinking + o.budget.maxAnswer + 2))
+                }
+            }
+            let probe = TokenBatch(sequences: sequences, tokenWeights: learned.map { $0.map { _ in 1 } })
+            let referenceLogProbs = try reference?.forwardBackward(probe, computeGradients: false).targetLogProbs
+            for _ in 0..<o.innerEpochs {
+                let current = try model.forwardBackward(probe, computeGradients: false).targetLogProbs
+                var weights: [[Float]] = []
+                for s in sequences.indices {
+                    var w = [Float](repeating: 0, count: sequences[s].count)
+                    for j in 1..<sequences[s].count where learned[s][j] {
+                        // Position j−1 of the batch predicts token j.
+                        let cur = current[s * probe.length + j - 1]
+                        let ratio = Foundation.exp(Double(cur - oldLogProbs[s][j]))
+                        let a = advantage[s]
+                        active += 1
+                        let isClipped = (a > 0 && ratio > 1 + Double(o.clipHigh)) || (a < 0 && ratio < 1 - Double(o.clipLow))
+                        if isClipped { clipped += 1 } else { w[j] = Float(ratio * a) / normaliser[s] }
+                        if let ref = referenceLogProbs {
+                            let d = Double(ref[s * probe.length + j - 1] - cur)
+                            klSum += Foundation.exp(d) - d - 1
+                            w[j] -= o.klCoefficient * Float(1 - Foundation.exp(d)) / normaliser[s]
+                        }
+                    }
+                    weights.append(w)
+                }
+                model.gradients.zero()
+                try model.forwardBackward(TokenBatch(sequences: sequences, tokenWeights: weights))
+                norm = GradientClipping.clip(model.gradients, maxNorm: o.gradientClip)
+                optimizer.update(parameters: model.parameters, gradients: model.gradients, lr: o.learningRate)
+                updateTokens += probe.batchSize * probe.length * 2
+            }
+        }
+        step += 1
+        let updateSeconds = Date().timeIntervalSince(updateStart)
+        return GRPOStep(
+            step: step, reward: rewardSum / n, accuracy: Double(correct) / n,
+            thinkingTokens: Double(gens.reduce(0) { $0 + $1.thinkingTokens }) / n,
+            answerTokens: Double(gens.reduce(0) { $0 + $1.answerTokens }) / n,
+            cutFraction: Double(gens.filter(\.thinkingCut).count) / n, reflectionRate: Double(reflecting) / n,
+            clipFraction: active > 0 ? Double(clipped) / Double(active) : 0, kl: active > 0 ? klSum / Double(active) : 0,
+            gradientNorm: norm, groupsUsed: groupsUsed,
+            rolloutTokensPerSecond: Double(gens.reduce(0) { $0 + $1.tokens.count }) / max(rolloutSeconds, 1e-9),
+            updateTokensPerSecond: Double(updateTokens) / max(updateSeconds, 1e-9))
+    }
+
+    /// Trains to `options.steps`, logging every step and checkpointing periodically.
+    public func run(progress: (GRPOStep) -> Void = { _ in }) throws(TrainingError) {
+        do { try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true) } catch {
+            throw .run("cannot create run folder '\(runDirectory)': \(error.localizedDescription)")
+        }
+        let metrics = try MetricsLog(path: runDirectory + "/metrics.jsonl")
+        while step < options.steps {
+            let s: GRPOStep
+            do { s = try trainStep() } catch { throw .model(error) }
+            try metrics.append(s.record)
+            progress(s)
+            if step % options.checkpointEvery == 0 || step == options.steps {
+                do {
+                    try Checkpoint.saveInRun(runDirectory, step: step, model: model, optimizer: optimizer,
+                                             state: ["step": step])
+                } catch { throw .model(error) }
+            }
+        }
+    }
+}

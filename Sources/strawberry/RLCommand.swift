@@ -1,0 +1,92 @@
+import ArgumentParser
+import Foundation
+import Model
+import Reasoning
+import Tasks
+import Training
+
+/// `strawberry rl`: GRPO-family reinforcement learning from a task's verifier.
+struct RLCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rl",
+        abstract: "Improve a model's thinking with rewards from a task's verifier (GRPO family).",
+        discussion: """
+        Each step samples --group completions for --problems training problems, scores them, and updates
+        the model with group-relative advantages and a clipped objective. metrics.jsonl records reward,
+        accuracy, thinking length, the share cut by the budget, reflection rate, clip fraction, KL and
+        throughput. Example: strawberry rl --model runs/quickstart --out runs/rl --steps 30
+        """
+    )
+
+    @Option(help: "Run folder or checkpoint to start from.")
+    var model: String
+
+    @Option(help: "Run folder for the RL run.")
+    var out: String
+
+    @Option(help: "Task: \(TaskRegistry.names.joined(separator: ", ")).")
+    var task = "countdown"
+
+    @Option(help: "Difficulty of the training problems.")
+    var difficulty = 3
+
+    @Option(help: "RL steps.")
+    var steps = 30
+
+    @Option(help: "Problems per step.")
+    var problems = 8
+
+    @Option(help: "Samples per problem (the group).")
+    var group = 8
+
+    @Option(help: "Learning rate.")
+    var lr: Float = 5e-5
+
+    @Option(help: "Thinking budget during rollouts.")
+    var budget = 200
+
+    @Option(help: "KL coefficient to the starting model (0: none).")
+    var kl: Float = 0
+
+    @Option(help: "Loss aggregation: token (DAPO), sequence (GRPO) or constant (Dr. GRPO).")
+    var aggregation = "token"
+
+    @Flag(name: .customLong("no-std"), help: "Do not divide advantages by the group's standard deviation (Dr. GRPO).")
+    var noStd = false
+
+    @Option(help: "Seed.")
+    var seed: UInt64 = 1
+
+    func run() throws {
+        guard let t = TaskRegistry.task(named: task), t.difficulties.contains(difficulty) else {
+            throw ValidationError("unknown task or difficulty; tasks: \(TaskRegistry.names.joined(separator: ", "))")
+        }
+        guard let agg = GRPOOptions.Aggregation(rawValue: aggregation) else {
+            throw ValidationError("--aggregation must be token, sequence or constant")
+        }
+        guard steps > 0, problems > 0, group > 1, budget >= 0, lr > 0 else {
+            throw ValidationError("--steps and --problems must be positive, --group at least 2")
+        }
+        if FileManager.default.fileExists(atPath: out + "/latest") {
+            throw ValidationError("'\(out)' already holds a run; choose another --out")
+        }
+        var options = GRPOOptions()
+        options.steps = steps
+        options.problemsPerStep = problems
+        options.groupSize = group
+        options.learningRate = lr
+        options.budget = Budget(maxThinking: budget, maxAnswer: 24)
+        options.klCoefficient = kl
+        options.aggregation = agg
+        options.normalizeByStd = !noStd
+        options.difficulty = difficulty
+        options.seed = seed
+        let trainer = try GRPOTrainer(model: try Checkpoint.loadModel(model), task: t, options: options, runDirectory: out)
+        try trainer.run { s in
+            log(String(format: "step %d/%d  reward %.3f  acc %.3f  think %.0f  cut %.2f  reflect %.2f  clip %.3f  kl %.4f  grad %.2f  groups %d  %.0f rollout tok/s",
+                       s.step, steps, s.reward, s.accuracy, s.thinkingTokens, s.cutFraction, s.reflectionRate,
+                       s.clipFraction, s.kl, s.gradientNorm, s.groupsUsed, s.rolloutTokensPerSecond))
+        }
+        log("done: \(try Checkpoint.resolve(out))")
+    }
+}

@@ -1,0 +1,51 @@
+import Foundation
+import Testing
+import Kernels
+import Model
+import Reasoning
+import Tasks
+import Training
+
+@Suite struct GRPOTests {
+    @Test func advantagesAreGroupRelative() {
+        let a = GRPOTrainer.advantages([1, 0, 0, 1], normalizeByStd: false)!
+        #expect(a == [0.5, -0.5, -0.5, 0.5])
+        let b = GRPOTrainer.advantages([1, 0, 0, 1], normalizeByStd: true)!
+        #expect(abs(b[0] - 1) < 1e-5 && abs(b[1] + 1) < 1e-5)
+        #expect(GRPOTrainer.advantages([0.1, 0.1, 0.1], normalizeByStd: true) == nil)
+        #expect(abs(GRPOTrainer.advantages([1, 0.1, 0, 0.1], normalizeByStd: false)!.reduce(0, +)) < 1e-12)
+    }
+
+    @Test func aStepRecordsItsMetricsAndOnlyLearnsFromSignal() throws {
+        let config = ModelConfig(dim: 32, layers: 2, heads: 4, kvHeads: 2, ffnDim: 48, contextLength: 160)
+        var options = GRPOOptions()
+        options.problemsPerStep = 2
+        options.groupSize = 4
+        options.budget = Budget(maxThinking: 16, maxAnswer: 6)
+        options.learningRate = 1e-3
+        options.klCoefficient = 0.1
+        // An untrained model never solves Countdown; rewards are all 0 or 0.1 with no pattern.
+        let model = try Transformer(config: config, seed: 4)
+        let before = model.parameters.array
+        let trainer = try GRPOTrainer(model: model, task: Countdown(), options: options,
+                                      runDirectory: NSTemporaryDirectory() + "grpo-\(UUID().uuidString)")
+        #expect(trainer.reference != nil)
+        let s = try trainer.trainStep()
+        #expect(s.step == 1)
+        #expect((0...1).contains(s.reward) && s.accuracy == 0)
+        #expect(s.thinkingTokens <= 16 && s.answerTokens <= 6)
+        #expect((0...1).contains(s.cutFraction) && (0...1).contains(s.clipFraction))
+        #expect(s.kl >= 0 && s.kl < 1e-3, "the first step starts at the reference")
+        // Parameters move exactly when some group carried signal.
+        #expect((model.parameters.array != before) == (s.groupsUsed > 0))
+    }
+
+    @Test func reflectionMarkersAreDetected() {
+        let task = Countdown()
+        #expect(task.reflects("<think>3+4=7 no\nback to 3 4 5\n</think>1"))
+        #expect(task.reflects("<think>Check: 3*4 = 12</think>3*4"))
+        #expect(!task.reflects("<think>3+4=7 yes</think>3+4"))
+        #expect(!task.reflects("back to 1 2 3"))
+        #expect(Programs().reflects("<think>try sum(x): …, reject\n</think>x"))
+    }
+}
