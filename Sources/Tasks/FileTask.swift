@@ -49,6 +49,11 @@ public struct FileTask: ReasoningTask {
     /// The problem on line `seed mod count` (files are their own split).
     public func generate(seed: UInt64, difficulty: Int) -> Problem { problems[Int(seed % UInt64(problems.count))] }
 
+    /// Files are their own split: the `index`-th line, whatever split is asked for.
+    public func problem(index: Int, difficulty: Int, split: Split, baseSeed: UInt64) -> Problem {
+        problems[index % problems.count]
+    }
+
     public func canonical(_ problem: Problem) -> String { problem.prompt }
 
     public func score(_ problem: Problem, completion: String) -> Score {

@@ -15,8 +15,11 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Run folder or checkpoint directory.")
     var model: String
 
-    @Option(help: "Task: \(TaskRegistry.names.joined(separator: ", ")).")
+    @Option(help: "Task: \(TaskRegistry.names.joined(separator: ", ")), or file:PATH for your own JSONL.")
     var task = "countdown"
+
+    @Option(help: "For file:PATH tasks: a shell command that reads {prompt, answer, tests, completion} JSON and prints {\"reward\": 0…1}; it runs sandboxed.")
+    var verifier: String?
 
     @Option(help: "Difficulty of the test problems.")
     var difficulty = 3
@@ -46,9 +49,8 @@ struct EvalCommand: ParsableCommand {
     var out: String?
 
     func run() throws {
-        guard let t = TaskRegistry.task(named: task) else {
-            throw ValidationError("unknown task '\(task)'; choose one of \(TaskRegistry.names.joined(separator: ", "))")
-        }
+        let t = try TaskRegistry.resolve(task, verifier: verifier)
+        let difficulty = t is FileTask ? 0 : self.difficulty
         guard t.difficulties.contains(difficulty) else {
             throw ValidationError("--difficulty for \(task) must be in \(t.difficulties.lowerBound)...\(t.difficulties.upperBound)")
         }

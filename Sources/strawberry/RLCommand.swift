@@ -24,8 +24,11 @@ struct RLCommand: ParsableCommand {
     @Option(help: "Run folder for the RL run.")
     var out: String
 
-    @Option(help: "Task: \(TaskRegistry.names.joined(separator: ", ")).")
+    @Option(help: "Task: \(TaskRegistry.names.joined(separator: ", ")), or file:PATH for your own JSONL.")
     var task = "countdown"
+
+    @Option(help: "For file:PATH tasks: a shell command that reads {prompt, answer, tests, completion} JSON and prints {\"reward\": 0…1}; it runs sandboxed.")
+    var verifier: String?
 
     @Option(help: "Difficulty of the training problems.")
     var difficulty = 3
@@ -58,8 +61,10 @@ struct RLCommand: ParsableCommand {
     var seed: UInt64 = 1
 
     func run() throws {
-        guard let t = TaskRegistry.task(named: task), t.difficulties.contains(difficulty) else {
-            throw ValidationError("unknown task or difficulty; tasks: \(TaskRegistry.names.joined(separator: ", "))")
+        let t = try TaskRegistry.resolve(task, verifier: verifier)
+        let difficulty = t is FileTask ? 0 : self.difficulty
+        guard t.difficulties.contains(difficulty) else {
+            throw ValidationError("--difficulty for \(task) must be in \(t.difficulties.lowerBound)...\(t.difficulties.upperBound)")
         }
         guard let agg = GRPOOptions.Aggregation(rawValue: aggregation) else {
             throw ValidationError("--aggregation must be token, sequence or constant")
