@@ -1,0 +1,92 @@
+import Foundation
+import Kernels
+
+/// Writes a model as a Hugging Face `LlamaForCausalLM` folder: `config.json`, `model.safetensors`
+/// (the tensor names are already Hugging Face's), a byte-level `tokenizer.json` whose ids equal
+/// Strawberry's (bytes 0–255, then the special tokens), `tokenizer_config.json` with the chat
+/// template, and `strawberry_probe.json` — Strawberry's own logits for a probe text, so a script
+/// can check that transformers computes the same.
+public enum HuggingFaceExport {
+    public static let probeText = "<|user|>Use 3 7 12 to make 33.<|assistant|><think>3*7=21, left 21 12"
+
+    public static func write(_ model: Transformer, to directory: String) throws(ModelError) {
+        do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
+            throw .checkpoint("cannot create '\(directory)': \(error.localizedDescription)")
+        }
+        let c = model.config
+        let config: [String: Any] = [
+            "architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": c.dim,
+            "intermediate_size": c.ffnDim, "num_hidden_layers": c.layers, "num_attention_heads": c.heads,
+            "num_key_value_heads": c.kvHeads, "head_dim": c.headDim, "max_position_embeddings": c.contextLength,
+            "rms_norm_eps": Double(c.normEps), "rope_theta": c.ropeTheta, "vocab_size": c.vocabSize,
+            "tie_word_embeddings": c.tiedEmbeddings, "hidden_act": "silu", "attention_bias": false, "mlp_bias": false,
+            "torch_dtype": "float32", "bos_token_id": Int(Tokenizer.Special.bos.rawValue),
+            "eos_token_id": Int(Tokenizer.Special.endOfTurn.rawValue), "pad_token_id": Int(Tokenizer.Special.pad.rawValue),
+        ]
+        try writeJSON(config, to: directory + "/config.json")
+        let params = model.parameters
+        try Safetensors.write(model.layout.tensors.map { t in
+            Safetensors.Entry(name: t.name, shape: t.shape, data: UnsafeBufferPointer(start: params.pointer + t.offset, count: t.count))
+        }, to: directory + "/model.safetensors")
+        try writeJSON(tokenizerJSON(vocabSize: c.vocabSize), to: directory + "/tokenizer.json")
+        try writeJSON([
+            "tokenizer_class": "PreTrainedTokenizerFast", "bos_token": Tokenizer.Special.bos.text,
+            "eos_token": Tokenizer.Special.endOfTurn.text, "pad_token": Tokenizer.Special.pad.text,
+            "model_max_length": c.contextLength, "clean_up_tokenization_spaces": false,
+            "chat_template": "{% for m in messages %}{% if m['role'] == 'user' %}<|user|>{{ m['content'] }}{% elif m['role'] == 'assistant' %}<|assistant|>{{ m['content'] }}<|end|>{% endif %}{% endfor %}{% if add_generation_prompt %}<|assistant|>{% endif %}",
+        ], to: directory + "/tokenizer_config.json")
+        // Strawberry's logits for the probe, every position.
+        let tokens = Tokenizer.encodeWithSpecials(probeText)
+        let cache = KVCache(config: c, slots: 1)
+        let logits = try model.forwardCached([CacheSegment(slot: 0, tokens: tokens)], cache: cache, allPositions: true)
+        try writeJSON(["text": probeText, "token_ids": tokens.map(Int.init), "vocab_size": c.vocabSize,
+                       "logits": logits.map(Double.init)], to: directory + "/strawberry_probe.json")
+    }
+
+    /// GPT-2's reversible map from bytes to printable characters, which byte-level tokenizers use.
+    static func byteCharacters() -> [Character] {
+        var printable = Array(33...126) + Array(161...172) + Array(174...255)
+        var chars = [Character](repeating: " ", count: 256)
+        var extra = 0
+        for b in 0..<256 {
+            if printable.contains(b) {
+                chars[b] = Character(Unicode.Scalar(UInt32(b))!)
+            } else {
+                chars[b] = Character(Unicode.Scalar(UInt32(256 + extra))!)
+                extra += 1
+            }
+        }
+        printable.removeAll()
+        return chars
+    }
+
+    static func tokenizerJSON(vocabSize: Int) -> [String: Any] {
+        let chars = byteCharacters()
+        var vocab: [String: Int] = [:]
+        for b in 0..<256 { vocab[String(chars[b])] = b }
+        var added: [[String: Any]] = []
+        for id in 256..<vocabSize {
+            let content = Tokenizer.Special(rawValue: Int32(id))?.text ?? "<|reserved_\(id)|>"
+            vocab[content] = id
+            added.append(["id": id, "content": content, "single_word": false, "lstrip": false, "rstrip": false,
+                          "normalized": false, "special": true])
+        }
+        return [
+            "version": "1.0", "truncation": NSNull(), "padding": NSNull(), "added_tokens": added,
+            "normalizer": NSNull(),
+            "pre_tokenizer": ["type": "ByteLevel", "add_prefix_space": false, "trim_offsets": false, "use_regex": false],
+            "post_processor": NSNull(),
+            "decoder": ["type": "ByteLevel", "add_prefix_space": false, "trim_offsets": false, "use_regex": false],
+            "model": ["type": "BPE", "dropout": NSNull(), "unk_token": NSNull(), "continuing_subword_prefix": NSNull(),
+                      "end_of_word_suffix": NSNull(), "fuse_unk": false, "byte_fallback": false, "ignore_merges": false,
+                      "vocab": vocab, "merges": [String]()] as [String: Any],
+        ]
+    }
+
+    static func writeJSON(_ object: Any, to path: String) throws(ModelError) {
+        guard let data = try? JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]) else {
+            throw .checkpoint("cannot encode '\(path)'")
+        }
+        try AtomicFile.write(data, to: path)
+    }
+}

@@ -1,0 +1,29 @@
+import Foundation
+import Testing
+import Model
+
+@Suite struct ExportTests {
+    @Test func huggingFaceFolderIsComplete() throws {
+        let dir = NSTemporaryDirectory() + "hf-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let config = ModelConfig(dim: 32, layers: 2, heads: 4, kvHeads: 2, ffnDim: 48, contextLength: 96)
+        let model = try Transformer(config: config, seed: 1)
+        try HuggingFaceExport.write(model, to: dir)
+        let json = { (name: String) in try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/" + name))) as! [String: Any] }
+        let hf = try json("config.json")
+        #expect(hf["architectures"] as? [String] == ["LlamaForCausalLM"])
+        #expect(hf["num_key_value_heads"] as? Int == 2 && hf["tie_word_embeddings"] as? Bool == true)
+        // The tokenizer's vocabulary maps 256 distinct characters to the byte ids, then the specials.
+        let tokenizer = try json("tokenizer.json")
+        let vocab = (tokenizer["model"] as! [String: Any])["vocab"] as! [String: Int]
+        #expect(vocab.count == Tokenizer.vocabSize)
+        #expect(Set(vocab.values) == Set(0..<Tokenizer.vocabSize))
+        #expect(vocab["<think>"] == Int(Tokenizer.Special.thinkStart.rawValue))
+        #expect(vocab["h"] == 104 && vocab["Ġ"] == 32)
+        // The weights load back as the same model, and the probe holds logits for every position.
+        let file = try Safetensors.load(dir + "/model.safetensors")
+        #expect(file.tensors.count == model.layout.tensors.count)
+        let probe = try json("strawberry_probe.json")
+        #expect((probe["logits"] as! [Double]).count == (probe["token_ids"] as! [Int]).count * config.vocabSize)
+    }
+}

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Exports a model (a fresh random `small` one, or the run given) in Hugging Face format and checks
+# it with transformers from PyPI (installed into bench/.venv with PyTorch; large the first time).
+#   bench/check_hf_export.sh [run-folder]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ ! -x bench/.venv/bin/python ] || ! bench/.venv/bin/python -c "import torch, transformers" 2>/dev/null; then
+  python3 -m venv bench/.venv 2>/dev/null || true
+  bench/.venv/bin/pip install -q torch transformers numpy
+fi
+swift build -c release --product strawberry >/dev/null
+work=$(mktemp -d)
+model=${1:-}
+if [ -z "$model" ]; then
+  # An untrained model: random weights exercise every tensor just as well.
+  printf '{"prompt":"a","completion":"b"}\n' > "$work/one.jsonl"
+  .build/release/strawberry sft --data "$work/one.jsonl" --preset small --out "$work/run" --steps 1 --log-every 1 2>/dev/null
+  model="$work/run"
+fi
+.build/release/strawberry export "$model" --format hf --out "$work/hf"
+bench/.venv/bin/python bench/check_hf_export.py "$work/hf"
