@@ -62,13 +62,7 @@ struct GemmBench: ParsableCommand {
         let c = try ModelConfig.preset(preset)
         print("threads: \(Parallel.threadCount)")
         print("shape                               A·B     A·Bᵀ    Aᵀ·B   (GFLOP/s)")
-        for n in [256, 512, 1024] {
-            let rates = [(false, false), (false, true), (true, false)].map {
-                gemmThroughput(m: n, n: n, k: n, transposeA: $0.0, transposeB: $0.1, seconds: seconds)
-            }
-            print("square \(n)".padding(toLength: 32, withPad: " ", startingAt: 0)
-                  + String(format: " %7.1f %7.1f %7.1f", rates[0], rates[1], rates[2]))
-        }
+        for n in [256, 512, 1024] { printRates("square \(n)", m: n, n: n, k: n) }
         let rows = batchSize * c.contextLength
         let shapes: [(String, Int, Int, Int)] = [
             ("qkv      \(rows)×\(c.qkvDim)×\(c.dim)", rows, c.qkvDim, c.dim),
@@ -79,13 +73,16 @@ struct GemmBench: ParsableCommand {
             ("attn     \(c.contextLength)×\(c.contextLength)×\(c.headDim)", c.contextLength, c.contextLength, c.headDim),
         ]
         print("\(preset) layer shapes (m×n×k):")
-        for (name, m, n, k) in shapes {
-            let rates = [(false, false), (false, true), (true, false)].map {
-                gemmThroughput(m: m, n: n, k: k, transposeA: $0.0, transposeB: $0.1, seconds: seconds)
-            }
-            print(name.padding(toLength: 32, withPad: " ", startingAt: 0)
-                  + String(format: " %7.1f %7.1f %7.1f", rates[0], rates[1], rates[2]))
+        for (name, m, n, k) in shapes { printRates(name, m: m, n: n, k: k) }
+    }
+
+    /// One table row: GFLOP/s of A·B, A·Bᵀ and Aᵀ·B at one shape.
+    func printRates(_ name: String, m: Int, n: Int, k: Int) {
+        let rates = [(false, false), (false, true), (true, false)].map {
+            gemmThroughput(m: m, n: n, k: k, transposeA: $0.0, transposeB: $0.1, seconds: seconds)
         }
+        print(name.padding(toLength: 32, withPad: " ", startingAt: 0)
+              + String(format: " %7.1f %7.1f %7.1f", rates[0], rates[1], rates[2]))
     }
 }
 
