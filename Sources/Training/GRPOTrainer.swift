@@ -35,6 +35,15 @@ public struct GRPOOptions: Codable, Equatable, Sendable {
     public init() {}
 }
 
+/// What an RL checkpoint records beside the weights and Adam moments. Rollout seeds and problems
+/// are functions of (seed, step), so these and the reference weights (`reference.safetensors`,
+/// when a KL term is used) are all a resumed run needs to continue exactly.
+public struct GRPOState: Codable, Equatable, Sendable {
+    public var step: Int
+    public var options: GRPOOptions
+    public var task: String
+}
+
 /// What one RL step measured.
 public struct GRPOStep: Sendable {
     public let step: Int
@@ -77,7 +86,8 @@ public final class GRPOTrainer {
     public let runDirectory: String
     public private(set) var step = 0
 
-    public init(model: Transformer, task: any ReasoningTask, options: GRPOOptions, runDirectory: String) throws(ModelError) {
+    public init(model: Transformer, task: any ReasoningTask, options: GRPOOptions, runDirectory: String,
+                reference: Transformer? = nil) throws(ModelError) {
         self.model = model
         self.task = task
         self.options = options
@@ -85,13 +95,55 @@ public final class GRPOTrainer {
         var adam = AdamW.Settings()
         adam.weightDecay = 0
         optimizer = AdamW(layout: model.layout, settings: adam)
-        if options.klCoefficient > 0 {
+        if let reference {
+            self.reference = reference
+        } else if options.klCoefficient > 0 {
             let copy = FloatBuffer(count: model.parameters.count)
             copy.copy(from: model.parameters)
-            reference = try Transformer(config: model.config, parameters: copy)
+            self.reference = try Transformer(config: model.config, parameters: copy)
         } else {
-            reference = nil
+            self.reference = nil
         }
+    }
+
+    static let referenceDirectory = "reference"
+
+    /// Continues a run from its latest checkpoint (after a crash or a kill): weights, Adam moments,
+    /// step, and the frozen reference.
+    public static func resuming(runDirectory: String, task: any ReasoningTask) throws(TrainingError) -> GRPOTrainer {
+        do {
+            let directory = try Checkpoint.resolve(runDirectory)
+            let state = try Checkpoint.loadState(GRPOState.self, from: directory)
+            guard state.task == task.name else {
+                throw TrainingError.run("cannot resume '\(runDirectory)': it trained on \(state.task), not \(task.name)")
+            }
+            let reference = state.options.klCoefficient > 0
+                ? try Checkpoint.loadModel(runDirectory + "/" + referenceDirectory) : nil
+            let trainer = try GRPOTrainer(model: try Checkpoint.loadModel(directory), task: task, options: state.options,
+                                          runDirectory: runDirectory, reference: reference)
+            try Checkpoint.loadOptimizer(directory, into: trainer.optimizer)
+            trainer.step = state.step
+            try MetricsLog.truncate(path: runDirectory + "/metrics.jsonl", afterStep: state.step)
+            return trainer
+        } catch let error as TrainingError {
+            throw error
+        } catch let error as ModelError {
+            throw .model(error)
+        } catch {
+            throw .run("\(error)")
+        }
+    }
+
+    /// Saves weights, moments and state (and, once, the frozen reference) into the run folder.
+    public func saveCheckpoint() throws(TrainingError) {
+        do {
+            if let reference, !FileManager.default.fileExists(atPath: runDirectory + "/" + Self.referenceDirectory) {
+                try Checkpoint.save(model: reference, state: Optional<Int>.none,
+                                    to: runDirectory + "/" + Self.referenceDirectory)
+            }
+            try Checkpoint.saveInRun(runDirectory, step: step, model: model, optimizer: optimizer,
+                                     state: GRPOState(step: step, options: options, task: task.name))
+        } catch { throw .model(error) }
     }
 
     /// Group-relative advantages: reward minus the group mean, divided by the group's standard
@@ -213,12 +265,7 @@ public final class GRPOTrainer {
             do { s = try trainStep() } catch { throw .model(error) }
             try metrics.append(s.record)
             progress(s)
-            if step % options.checkpointEvery == 0 || step == options.steps {
-                do {
-                    try Checkpoint.saveInRun(runDirectory, step: step, model: model, optimizer: optimizer,
-                                             state: ["step": step])
-                } catch { throw .model(error) }
-            }
+            if step % options.checkpointEvery == 0 || step == options.steps { try saveCheckpoint() }
         }
     }
 }

@@ -18,8 +18,8 @@ struct RLCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "Run folder or checkpoint to start from.")
-    var model: String
+    @Option(help: "Run folder or checkpoint to start from (not needed with --resume).")
+    var model: String?
 
     @Option(help: "Run folder for the RL run.")
     var out: String
@@ -60,6 +60,12 @@ struct RLCommand: ParsableCommand {
     @Option(help: "Seed.")
     var seed: UInt64 = 1
 
+    @Option(name: .customLong("checkpoint-every"), help: "Save a checkpoint every N steps.")
+    var checkpointEvery = 10
+
+    @Flag(help: "Continue the run in --out from its latest checkpoint (after a crash or kill), exactly as if it had not stopped.")
+    var resume = false
+
     func run() throws {
         let t = try TaskRegistry.resolve(task, verifier: verifier)
         let difficulty = t is FileTask ? 0 : self.difficulty
@@ -69,27 +75,36 @@ struct RLCommand: ParsableCommand {
         guard let agg = GRPOOptions.Aggregation(rawValue: aggregation) else {
             throw ValidationError("--aggregation must be token, sequence or constant")
         }
-        guard steps > 0, problems > 0, group > 1, budget >= 0, lr > 0 else {
+        guard steps > 0, problems > 0, group > 1, budget >= 0, lr > 0, checkpointEvery > 0 else {
             throw ValidationError("--steps and --problems must be positive, --group at least 2")
         }
-        if FileManager.default.fileExists(atPath: out + "/latest") {
-            throw ValidationError("'\(out)' already holds a run; choose another --out")
+        let trainer: GRPOTrainer
+        if resume {
+            trainer = try GRPOTrainer.resuming(runDirectory: out, task: t)
+            log("resuming '\(out)' at step \(trainer.step) of \(trainer.options.steps)")
+        } else {
+            guard let model else { throw ValidationError("--model is required unless --resume is given") }
+            if FileManager.default.fileExists(atPath: out + "/latest") {
+                throw ValidationError("'\(out)' already holds a run; pass --resume to continue it or choose another --out")
+            }
+            var options = GRPOOptions()
+            options.steps = steps
+            options.problemsPerStep = problems
+            options.groupSize = group
+            options.learningRate = lr
+            options.budget = Budget(maxThinking: budget, maxAnswer: 24)
+            options.klCoefficient = kl
+            options.aggregation = agg
+            options.normalizeByStd = !noStd
+            options.difficulty = difficulty
+            options.seed = seed
+            options.checkpointEvery = checkpointEvery
+            trainer = try GRPOTrainer(model: try Checkpoint.loadModel(model), task: t, options: options, runDirectory: out)
         }
-        var options = GRPOOptions()
-        options.steps = steps
-        options.problemsPerStep = problems
-        options.groupSize = group
-        options.learningRate = lr
-        options.budget = Budget(maxThinking: budget, maxAnswer: 24)
-        options.klCoefficient = kl
-        options.aggregation = agg
-        options.normalizeByStd = !noStd
-        options.difficulty = difficulty
-        options.seed = seed
-        let trainer = try GRPOTrainer(model: try Checkpoint.loadModel(model), task: t, options: options, runDirectory: out)
+        let total = trainer.options.steps
         try trainer.run { s in
             log(String(format: "step %d/%d  reward %.3f  acc %.3f  think %.0f  cut %.2f  reflect %.2f  clip %.3f  kl %.4f  grad %.2f  groups %d  %.0f rollout tok/s",
-                       s.step, steps, s.reward, s.accuracy, s.thinkingTokens, s.cutFraction, s.reflectionRate,
+                       s.step, total, s.reward, s.accuracy, s.thinkingTokens, s.cutFraction, s.reflectionRate,
                        s.clipFraction, s.kl, s.gradientNorm, s.groupsUsed, s.rolloutTokensPerSecond))
         }
         log("done: \(try Checkpoint.resolve(out))")
