@@ -32,7 +32,18 @@ public struct GRPOOptions: Codable, Equatable, Sendable {
     public var seed: UInt64 = 1
     public var gradientClip: Float = 1
     public var checkpointEvery = 10
+    /// Every `probeEvery` steps: pass@k (k = `probeSamples`) and greedy accuracy on a fixed set of
+    /// `probeProblems` test problems, and a sample of completions saved to `samples/`.
+    public var probeEvery = 10
+    public var probeProblems = 16
+    public var probeSamples = 8
     public init() {}
+}
+
+/// Pass@k and greedy accuracy on the fixed probe set.
+public struct GRPOProbe: Sendable {
+    public let passAtK: Double
+    public let greedyAccuracy: Double
 }
 
 /// What an RL checkpoint records beside the weights and Adam moments. Rollout seeds and problems
@@ -85,6 +96,8 @@ public final class GRPOTrainer {
     public let optimizer: AdamW
     public let runDirectory: String
     public private(set) var step = 0
+    /// A few completions of the latest rollout, for `samples/`.
+    private var latestSamples: [(prompt: String, completion: String, reward: Double)] = []
 
     public init(model: Transformer, task: any ReasoningTask, options: GRPOOptions, runDirectory: String,
                 reference: Transformer? = nil) throws(ModelError) {
@@ -134,6 +147,22 @@ public final class GRPOTrainer {
         }
     }
 
+    /// Writes the latest rollout's first completions to `samples/step-N.jsonl`.
+    func saveSamples(_ s: GRPOStep) throws(TrainingError) {
+        let folder = runDirectory + "/samples"
+        var lines = Data()
+        for sample in latestSamples {
+            let object: [String: Any] = ["step": s.step, "prompt": sample.prompt, "completion": sample.completion, "reward": sample.reward]
+            if let line = try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]) {
+                lines += line + Data("\n".utf8)
+            }
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try AtomicFile.write(lines, to: folder + String(format: "/step-%08d.jsonl", s.step))
+        } catch { throw .run("cannot save samples in '\(folder)': \(error)") }
+    }
+
     /// Saves weights, moments and state (and, once, the frozen reference) into the run folder.
     public func saveCheckpoint() throws(TrainingError) {
         do {
@@ -170,6 +199,7 @@ public final class GRPOTrainer {
                                                   budget: o.budget, tool: o.useTool ? (task, p) : nil))
             }
         }
+        latestSamples = []
         let rolloutStart = Date()
         let gens = try Engine(model: model, slots: min(64, requests.count)).generate(requests)
         let rolloutSeconds = Date().timeIntervalSince(rolloutStart)
@@ -186,6 +216,7 @@ public final class GRPOTrainer {
                 if score.correct { correct += 1 }
                 if task.reflects(g.text) { reflecting += 1 }
                 rewards.append(score.reward - (g.thinkingCut ? o.overlongPenalty : 0))
+                if latestSamples.count < 8 { latestSamples.append((p.prompt, g.text, score.reward)) }
             }
             guard let adv = Self.advantages(rewards, normalizeByStd: o.normalizeByStd) ?? (o.dynamicSampling ? nil : rewards.map { _ in 0 })
             else { continue }
@@ -254,6 +285,31 @@ public final class GRPOTrainer {
             updateTokensPerSecond: Double(updateTokens) / max(updateSeconds, 1e-9))
     }
 
+    /// Pass@k and greedy accuracy on the first `probeProblems` test problems, watched for collapse
+    /// (pass@k falls when samples lose their diversity).
+    public func probe() throws(ModelError) -> GRPOProbe {
+        let o = options
+        let problems = task.problems(count: o.probeProblems, difficulty: o.difficulty, split: .test, baseSeed: o.seed)
+        let engine = Engine(model: model, slots: 64)
+        var requests: [GenerationRequest] = []
+        for (i, p) in problems.enumerated() {
+            requests.append(GenerationRequest(user: p.prompt, sampling: .greedy, budget: o.budget, tool: o.useTool ? (task, p) : nil))
+            for k in 0..<o.probeSamples {
+                requests.append(GenerationRequest(user: p.prompt, sampling: SamplingOptions(temperature: o.temperature, seed: UInt64(i * 1000 + k)),
+                                                  budget: o.budget, tool: o.useTool ? (task, p) : nil))
+            }
+        }
+        let gens = try engine.generate(requests)
+        var passed = 0, greedy = 0
+        for (i, p) in problems.enumerated() {
+            let group = gens[(i * (o.probeSamples + 1))..<((i + 1) * (o.probeSamples + 1))]
+            if task.score(p, completion: group.first!.text).correct { greedy += 1 }
+            if group.dropFirst().contains(where: { task.score(p, completion: $0.text).correct }) { passed += 1 }
+        }
+        let n = Double(max(problems.count, 1))
+        return GRPOProbe(passAtK: Double(passed) / n, greedyAccuracy: Double(greedy) / n)
+    }
+
     /// Trains to `options.steps`, logging every step and checkpointing periodically.
     public func run(progress: (GRPOStep) -> Void = { _ in }) throws(TrainingError) {
         do { try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true) } catch {
@@ -263,7 +319,16 @@ public final class GRPOTrainer {
         while step < options.steps {
             let s: GRPOStep
             do { s = try trainStep() } catch { throw .model(error) }
-            try metrics.append(s.record)
+            var record = s.record
+            if options.probeEvery > 0 && (step % options.probeEvery == 0 || step == 1) {
+                do {
+                    let p = try probe()
+                    record["probe_pass_at_k"] = .double(p.passAtK)
+                    record["probe_greedy_accuracy"] = .double(p.greedyAccuracy)
+                } catch { throw .model(error) }
+                try saveSamples(s)
+            }
+            try metrics.append(record)
             progress(s)
             if step % options.checkpointEvery == 0 || step == options.steps { try saveCheckpoint() }
         }

@@ -49,3 +49,33 @@ import Training
         #expect(Programs().reflects("<think>try sum(x): …, reject\n</think>x"))
     }
 }
+
+@Suite struct GRPORunTests {
+    @Test func runLogsProbesAndSavesSamples() throws {
+        var options = GRPOOptions()
+        options.steps = 2
+        options.problemsPerStep = 2
+        options.groupSize = 3
+        options.budget = Budget(maxThinking: 8, maxAnswer: 4)
+        options.probeEvery = 2
+        options.probeProblems = 3
+        options.probeSamples = 2
+        let dir = NSTemporaryDirectory() + "grpo-run-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let model = try Transformer(config: ModelConfig(dim: 32, layers: 1, heads: 4, kvHeads: 2, ffnDim: 32, contextLength: 128), seed: 2)
+        let trainer = try GRPOTrainer(model: model, task: Countdown(), options: options, runDirectory: dir)
+        try trainer.run()
+        let lines = try String(contentsOfFile: dir + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(lines.count == 2)
+        for line in lines {
+            let record = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
+            for key in ["reward", "accuracy", "thinking_tokens", "cut_fraction", "reflection_rate", "clip_fraction", "kl",
+                        "grad_norm", "rollout_tokens_per_s", "probe_pass_at_k", "probe_greedy_accuracy"] {
+                #expect(record[key] != nil, "\(key) missing")
+            }
+        }
+        let samples = try String(contentsOfFile: dir + "/samples/step-00000002.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(samples.count == 6)
+        #expect(try Checkpoint.resolve(dir).hasSuffix("step-00000002"))
+    }
+}
