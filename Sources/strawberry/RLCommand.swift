@@ -45,6 +45,9 @@ struct RLCommand: ParsableCommand {
     @Option(help: "Learning rate.")
     var lr: Float = 5e-5
 
+    @Option(help: "Sampling temperature of the rollouts.")
+    var temperature: Float = 1
+
     @Option(help: "Thinking budget during rollouts.")
     var budget = 200
 
@@ -75,8 +78,8 @@ struct RLCommand: ParsableCommand {
         guard let agg = GRPOOptions.Aggregation(rawValue: aggregation) else {
             throw ValidationError("--aggregation must be token, sequence or constant")
         }
-        guard steps > 0, problems > 0, group > 1, budget >= 0, lr > 0, checkpointEvery > 0 else {
-            throw ValidationError("--steps and --problems must be positive, --group at least 2")
+        guard steps > 0, problems > 0, group > 1, budget >= 0, lr > 0, checkpointEvery > 0, temperature > 0 else {
+            throw ValidationError("--steps, --problems, --lr, --temperature and --checkpoint-every must be positive, --group at least 2")
         }
         let trainer: GRPOTrainer
         if resume {
@@ -92,6 +95,7 @@ struct RLCommand: ParsableCommand {
             options.problemsPerStep = problems
             options.groupSize = group
             options.learningRate = lr
+            options.temperature = temperature
             options.budget = Budget(maxThinking: budget, maxAnswer: 24)
             options.klCoefficient = kl
             options.aggregation = agg
