@@ -6,6 +6,6 @@ struct Strawberry: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "strawberry",
         abstract: "A small language model that thinks before it answers, trained and served on a CPU.",
-        subcommands: [QuickstartCommand.self, DataCommand.self, SFTCommand.self, RLCommand.self, EvalCommand.self, ChatCommand.self, ExportCommand.self, BenchCommand.self]
+        subcommands: [QuickstartCommand.self, TrainCommand.self, DataCommand.self, SFTCommand.self, RLCommand.self, EvalCommand.self, ChatCommand.self, ExportCommand.self, BenchCommand.self]
     )
 }

@@ -1,0 +1,67 @@
+import Foundation
+import Reasoning
+
+/// The report of a whole `train` run: RL curves (train-time scaling), accuracy against thinking
+/// budget before and after RL (test-time scaling), reflection rate and thinking length against
+/// steps, and example thinking before and after.
+public enum PipelineReportPage {
+    /// One RL metrics record as read back from `metrics.jsonl`.
+    public struct Point: Sendable {
+        public let step: Int
+        public let values: [String: Double]
+    }
+
+    /// Reads the numeric fields of each record of a metrics log.
+    public static func readMetrics(_ path: String) -> [Point] {
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return [] }
+        return text.split(separator: "\n").compactMap { line in
+            guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any],
+                  let step = object["step"] as? Int else { return nil }
+            var values: [String: Double] = [:]
+            for (k, v) in object { if let n = v as? NSNumber { values[k] = n.doubleValue } }
+            return Point(step: step, values: values)
+        }
+    }
+
+    public static func html(title: String, rl: [Point], before: EvalReport, after: EvalReport) -> String {
+        func series(_ name: String, _ key: String) -> SVGChart.Series {
+            SVGChart.Series(name: name, points: rl.compactMap { p in p.values[key].map { (Double(p.step), $0) } })
+        }
+        let reward = SVGChart(title: "Reward and accuracy against RL steps", xLabel: "RL step", yLabel: "share",
+                              series: [series("reward", "reward"), series("accuracy", "accuracy"),
+                                       series("probe pass@k", "probe_pass_at_k"), series("probe greedy", "probe_greedy_accuracy")])
+        let reflection = SVGChart(title: "Reflection rate against RL steps", xLabel: "RL step", yLabel: "share of completions",
+                                  series: [series("reflection", "reflection_rate"), series("cut by budget", "cut_fraction")])
+        let thinking = SVGChart(title: "Thinking length against RL steps", xLabel: "RL step", yLabel: "tokens",
+                                series: [series("thinking tokens", "thinking_tokens")], yRange: nil)
+        func curve(_ r: EvalReport, _ name: String) -> SVGChart.Series {
+            SVGChart.Series(name: name, points: r.cells.filter { $0.strategy == "single" }.map { (Double(max($0.budget, 1)), $0.accuracy) })
+        }
+        let budget = SVGChart(title: "Accuracy against thinking budget", xLabel: "thinking budget (tokens)", yLabel: "accuracy",
+                              series: [curve(before, "after SFT"), curve(after, "after SFT + RL")], logX: true)
+        func esc(_ s: String) -> String {
+            s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
+        }
+        var rows = ""
+        for (b, a) in zip(before.cells, after.cells) {
+            rows += "<tr><td>\(b.strategy)</td><td>\(b.budget)</td><td>\(String(format: "%.3f", b.accuracy))</td><td>\(String(format: "%.3f", a.accuracy))</td></tr>"
+        }
+        var examples = ""
+        for (b, a) in zip(before.examples, after.examples).prefix(4) {
+            examples += "<h3>\(esc(b.strategy)), budget \(b.budget): \(esc(b.prompt))</h3><div class=\"pair\">"
+                + "<div><b>after SFT</b> \(b.correct ? "✅" : "❌")<pre>\(esc(b.completion))</pre></div>"
+                + "<div><b>after RL</b> \(a.correct ? "✅" : "❌")<pre>\(esc(a.completion))</pre></div></div>"
+        }
+        return """
+        <!doctype html><html><head><meta charset="utf-8"><title>\(esc(title))</title>
+        <style>body{font-family:sans-serif;max-width:1180px;margin:24px auto;color:#222}
+        table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
+        pre{background:#f6f6f6;padding:8px;white-space:pre-wrap}.pair{display:flex;gap:12px}.pair div{flex:1}</style></head><body>
+        <h1>\(esc(title))</h1>
+        <p>\(after.parameters) parameters; \(after.settings.problems) test problems of \(esc(after.task)), difficulty \(after.settings.difficulty).</p>
+        \(budget.render())\(reward.render())\(reflection.render())\(thinking.render())
+        <h2>Accuracy before and after RL</h2><table><tr><th>strategy</th><th>budget</th><th>after SFT</th><th>after SFT + RL</th></tr>\(rows)</table>
+        <h2>Example thinking</h2>\(examples)</body></html>
+        """
+    }
+}

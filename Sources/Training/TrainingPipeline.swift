@@ -1,0 +1,98 @@
+import Foundation
+import Model
+import Reasoning
+import Tasks
+
+/// The o1 recipe end to end at a small size: worked solutions → SFT → evaluation → RL →
+/// evaluation → `report.html`. Used by `strawberry train` and `strawberry quickstart`.
+public struct TrainingPipeline: Sendable {
+    public var task: any ReasoningTask
+    public var difficulty: Int
+    public var preset: String
+    public var examples = 20_000
+    public var maxThinking = 170
+    public var style = TraceStyle.human
+    public var sft = SFTOptions()
+    public var rl = GRPOOptions()
+    public var evalProblems = 100
+    public var budgets = [0, 32, 64, 128, 200]
+    public var strategies = ["single", "best-of-n:4"]
+    public var seed: UInt64 = 1
+    public var out: String
+
+    public init(task: any ReasoningTask, difficulty: Int, preset: String, out: String) {
+        self.task = task
+        self.difficulty = difficulty
+        self.preset = preset
+        self.out = out
+    }
+
+    /// Runs every stage, writing `sft.jsonl`, `sft/`, `rl/`, `eval-sft.json`, `eval-rl.json` and
+    /// `report.html` into `out`; `log` receives progress lines. Returns the two evaluations.
+    public func run(log: @escaping (String) -> Void) throws -> (sft: EvalReport, rl: EvalReport?) {
+        let fm = FileManager.default
+        if fm.fileExists(atPath: out + "/sft/latest") || fm.fileExists(atPath: out + "/rl/latest") {
+            throw TrainingError.run("'\(out)' already holds a run; remove it or choose another output folder")
+        }
+        try fm.createDirectory(atPath: out, withIntermediateDirectories: true)
+        let config = try ModelConfig.preset(preset)
+
+        log("1/4 data: \(examples) \(task.name) problems (difficulty \(difficulty)), \(style.rawValue) worked solutions of at most \(maxThinking) thinking tokens")
+        let (worked, skipped) = WorkedExamples.make(task: task, difficulty: difficulty, split: .train, count: examples,
+                                                    style: style, maxThinkingCharacters: maxThinking, seed: seed)
+        guard !worked.isEmpty else { throw TrainingError.data("no \(task.name) problem fits \(maxThinking) thinking tokens") }
+        var lines = Data()
+        for e in worked {
+            lines += try JSONSerialization.data(withJSONObject: ["prompt": e.problem.prompt, "completion": e.completion],
+                                                options: [.sortedKeys, .withoutEscapingSlashes]) + Data("\n".utf8)
+        }
+        try AtomicFile.write(lines, to: out + "/sft.jsonl")
+        log("    \(worked.count) examples, \(skipped) longer problems left out")
+
+        log("2/4 SFT: \(preset) model (\(config.parameterCount.formatted()) parameters), \(sft.steps) steps of \(sft.batchSize)")
+        let dataset = SFTDataset(examples: worked.map {
+            SFTDataset.example(prompt: $0.problem.prompt, completion: $0.completion, maxTokens: config.contextLength + 1).0
+        })
+        let trainer = SFTTrainer(model: try Transformer(config: config, seed: seed), dataset: dataset, options: sft,
+                                 runDirectory: out + "/sft")
+        try trainer.run { p in
+            if p.step % 100 == 0 || p.step == p.totalSteps {
+                log(String(format: "    step %d/%d  loss %.4f  %.0f tok/s", p.step, p.totalSteps, p.loss, p.tokensPerSecond))
+            }
+        }
+
+        var settings = EvalSettings(difficulty: difficulty, problems: evalProblems, budgets: budgets, strategies: strategies)
+        settings.maxAnswer = rl.budget.maxAnswer
+        settings.seed = seed
+        settings.thinks = style != .none
+        settings.useTool = style == .tool
+        log("3/4 eval after SFT: \(evalProblems) test problems, budgets \(budgets.map(String.init).joined(separator: ","))")
+        let before = try Evaluator.run(model: trainer.model, modelName: out + "/sft", task: task, settings: settings,
+                                       progress: { log("    " + $0) })
+        try Self.save(before, to: out + "/eval-sft.json")
+        guard rl.steps > 0 else { return (before, nil) }
+
+        log("4/4 RL: \(rl.steps) steps of \(rl.problemsPerStep) problems × \(rl.groupSize) samples, then eval")
+        var rlOptions = rl
+        rlOptions.difficulty = difficulty
+        rlOptions.useTool = style == .tool
+        let rlTrainer = try GRPOTrainer(model: trainer.model, task: task, options: rlOptions, runDirectory: out + "/rl")
+        try rlTrainer.run { s in
+            log(String(format: "    step %d/%d  reward %.3f  acc %.3f  think %.0f  reflect %.2f", s.step, rlOptions.steps,
+                       s.reward, s.accuracy, s.thinkingTokens, s.reflectionRate))
+        }
+        let after = try Evaluator.run(model: rlTrainer.model, modelName: out + "/rl", task: task, settings: settings,
+                                      progress: { log("    " + $0) })
+        try Self.save(after, to: out + "/eval-rl.json")
+        let page = PipelineReportPage.html(title: "Strawberry: \(task.name) difficulty \(difficulty), \(preset)",
+                                           rl: PipelineReportPage.readMetrics(out + "/rl/metrics.jsonl"), before: before, after: after)
+        try AtomicFile.write(Data(page.utf8), to: out + "/report.html")
+        return (before, after)
+    }
+
+    static func save(_ report: EvalReport, to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(try encoder.encode(report), to: path)
+    }
+}

@@ -1,0 +1,94 @@
+import ArgumentParser
+import Foundation
+import Model
+import Reasoning
+import Tasks
+import Training
+
+/// `strawberry train`: the pipeline with its sizes exposed.
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Worked solutions → SFT → evaluation → RL → evaluation → report.html, for any task and size.",
+        discussion: "Example: strawberry train --task countdown --difficulty 3 --preset micro --out runs/cd3 --rl-steps 60"
+    )
+
+    @Option(help: "Task: \(TaskRegistry.names.joined(separator: ", ")).")
+    var task = "countdown"
+
+    @Option(help: "Difficulty.")
+    var difficulty = 3
+
+    @Option(help: "Model size: tiny, micro, small or base.")
+    var preset = "micro"
+
+    @Option(help: "Output folder.")
+    var out: String
+
+    @Option(help: "Worked solutions: human or tool (calculator calls), or none (answer only, no RL thinking).")
+    var traces = "human"
+
+    @Option(help: "Training examples.")
+    var examples = 20_000
+
+    @Option(name: .customLong("max-thinking"), help: "Longest worked solution kept, in tokens.")
+    var maxThinking = 170
+
+    @Option(name: .customLong("sft-steps"), help: "SFT steps.")
+    var sftSteps = 1200
+
+    @Option(name: .customLong("sft-lr"), help: "SFT peak learning rate.")
+    var sftLR: Float = 2e-3
+
+    @Option(name: .customLong("rl-steps"), help: "RL steps (0 skips RL).")
+    var rlSteps = 30
+
+    @Option(name: .customLong("rl-lr"), help: "RL learning rate.")
+    var rlLR: Float = 5e-5
+
+    @Option(help: "Thinking budget during RL.")
+    var budget = 200
+
+    @Option(name: .customLong("eval-problems"), help: "Test problems per evaluation.")
+    var evalProblems = 100
+
+    @Option(help: "Comma-separated thinking budgets to evaluate.")
+    var budgets = "0,32,64,128,200"
+
+    @Option(help: "Seed.")
+    var seed: UInt64 = 1
+
+    func run() throws {
+        let t = try TaskRegistry.resolve(task)
+        guard t.difficulties.contains(difficulty) else {
+            throw ValidationError("--difficulty for \(task) must be in \(t.difficulties.lowerBound)...\(t.difficulties.upperBound)")
+        }
+        guard let style = TraceStyle(rawValue: traces) else { throw ValidationError("--traces must be human, tool or none") }
+        let budgetList = budgets.split(separator: ",").compactMap { Int($0) }
+        guard !budgetList.isEmpty, budgetList.allSatisfy({ $0 >= 0 }) else {
+            throw ValidationError("--budgets must be comma-separated non-negative integers")
+        }
+        guard examples > 0, sftSteps > 0, rlSteps >= 0, evalProblems > 0, maxThinking > 0, budget >= 0 else {
+            throw ValidationError("sizes must be positive")
+        }
+        _ = try ModelConfig.preset(preset)
+        var pipeline = TrainingPipeline(task: t, difficulty: difficulty, preset: preset, out: out)
+        pipeline.examples = examples
+        pipeline.maxThinking = maxThinking
+        pipeline.style = style
+        pipeline.seed = seed
+        pipeline.budgets = budgetList
+        pipeline.evalProblems = evalProblems
+        pipeline.sft.steps = sftSteps
+        pipeline.sft.batchSize = 16
+        pipeline.sft.learningRate = sftLR
+        pipeline.sft.warmupSteps = min(50, sftSteps)
+        pipeline.sft.seed = seed
+        pipeline.sft.checkpointEvery = max(100, sftSteps / 4)
+        pipeline.rl.steps = style == .none ? 0 : rlSteps
+        pipeline.rl.learningRate = rlLR
+        pipeline.rl.seed = seed
+        pipeline.rl.budget = Budget(maxThinking: budget, maxAnswer: 24)
+        try runPipeline(pipeline)
+    }
+}
