@@ -124,7 +124,7 @@ public final class GRPOTrainer {
     /// Continues a run from its latest checkpoint (after a crash or a kill): weights, Adam moments,
     /// step, and the frozen reference.
     public static func resuming(runDirectory: String, task: any ReasoningTask) throws(TrainingError) -> GRPOTrainer {
-        do {
+        try TrainingError.wrapping {
             let directory = try Checkpoint.resolve(runDirectory)
             let state = try Checkpoint.loadState(GRPOState.self, from: directory)
             guard state.task == task.name else {
@@ -138,12 +138,6 @@ public final class GRPOTrainer {
             trainer.step = state.step
             try MetricsLog.truncate(path: runDirectory + "/metrics.jsonl", afterStep: state.step)
             return trainer
-        } catch let error as TrainingError {
-            throw error
-        } catch let error as ModelError {
-            throw .model(error)
-        } catch {
-            throw .run("\(error)")
         }
     }
 

@@ -69,7 +69,7 @@ public final class SFTTrainer {
 
     /// Continues from the run folder's latest checkpoint: weights, Adam moments and step.
     public static func resuming(runDirectory: String, dataset: SFTDataset, steps: Int?) throws(TrainingError) -> SFTTrainer {
-        do {
+        try TrainingError.wrapping {
             let directory = try Checkpoint.resolve(runDirectory)
             let model = try Checkpoint.loadModel(directory)
             let state = try Checkpoint.loadState(SFTState.self, from: directory)
@@ -83,12 +83,6 @@ public final class SFTTrainer {
             trainer.step = state.step
             try MetricsLog.truncate(path: runDirectory + "/metrics.jsonl", afterStep: state.step)
             return trainer
-        } catch let error as TrainingError {
-            throw error
-        } catch let error as ModelError {
-            throw .model(error)
-        } catch {
-            throw .run("\(error)")
         }
     }
 

@@ -14,3 +14,18 @@ public enum TrainingError: Error, CustomStringConvertible {
         }
     }
 }
+
+extension TrainingError {
+    /// Runs `body`, passing training errors through and wrapping model and other errors.
+    static func wrapping<T>(_ body: () throws -> T) throws(TrainingError) -> T {
+        do {
+            return try body()
+        } catch let error as TrainingError {
+            throw error
+        } catch let error as ModelError {
+            throw .model(error)
+        } catch {
+            throw .run("\(error)")
+        }
+    }
+}
