@@ -60,6 +60,15 @@ public struct EvalReport: Codable, Sendable {
     public var wallSeconds: Double
 }
 
+extension EvalReport {
+    /// Writes the report as pretty, key-sorted JSON, atomically.
+    public func write(to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        try AtomicFile.write(try encoder.encode(self), to: path)
+    }
+}
+
 /// Runs the evaluation grid.
 public enum Evaluator {
     public static func run(model: Transformer, modelName: String, task: any ReasoningTask, settings: EvalSettings,

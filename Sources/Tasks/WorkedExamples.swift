@@ -1,9 +1,17 @@
+import Foundation
+
 /// Problems of a split with their worked solutions, ready to become SFT data.
 public enum WorkedExamples {
     /// One problem with its worked solution as completion text.
     public struct Example: Sendable {
         public let problem: Problem
         public let completion: String
+
+        /// The example as one `{"completion", "prompt"}` SFT line, newline included.
+        public func jsonLine() throws -> Data {
+            try JSONSerialization.data(withJSONObject: ["prompt": problem.prompt, "completion": completion],
+                                       options: [.sortedKeys, .withoutEscapingSlashes]) + Data("\n".utf8)
+        }
     }
 
     /// The first `count` problems of `split` whose trace fits `maxThinkingCharacters`, and how many

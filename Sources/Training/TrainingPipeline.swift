@@ -42,10 +42,7 @@ public struct TrainingPipeline: Sendable {
                                                     style: style, maxThinkingCharacters: maxThinking, seed: seed)
         guard !worked.isEmpty else { throw TrainingError.data("no \(task.name) problem fits \(maxThinking) thinking tokens") }
         var lines = Data()
-        for e in worked {
-            lines += try JSONSerialization.data(withJSONObject: ["prompt": e.problem.prompt, "completion": e.completion],
-                                                options: [.sortedKeys, .withoutEscapingSlashes]) + Data("\n".utf8)
-        }
+        for e in worked { lines += try e.jsonLine() }
         try AtomicFile.write(lines, to: out + "/sft.jsonl")
         log("    \(worked.count) examples, \(skipped) longer problems left out")
 
@@ -69,7 +66,7 @@ public struct TrainingPipeline: Sendable {
         log("3/4 eval after SFT: \(evalProblems) test problems, budgets \(budgets.map(String.init).joined(separator: ","))")
         let before = try Evaluator.run(model: trainer.model, modelName: out + "/sft", task: task, settings: settings,
                                        progress: { log("    " + $0) })
-        try Self.save(before, to: out + "/eval-sft.json")
+        try before.write(to: out + "/eval-sft.json")
         guard rl.steps > 0 else { return (before, nil) }
 
         log("4/4 RL: \(rl.steps) steps of \(rl.problemsPerStep) problems × \(rl.groupSize) samples, then eval")
@@ -83,16 +80,10 @@ public struct TrainingPipeline: Sendable {
         }
         let after = try Evaluator.run(model: rlTrainer.model, modelName: out + "/rl", task: task, settings: settings,
                                       progress: { log("    " + $0) })
-        try Self.save(after, to: out + "/eval-rl.json")
+        try after.write(to: out + "/eval-rl.json")
         let page = PipelineReportPage.html(title: "Strawberry: \(task.name) difficulty \(difficulty), \(preset)",
                                            rl: PipelineReportPage.readMetrics(out + "/rl/metrics.jsonl"), before: before, after: after)
         try AtomicFile.write(Data(page.utf8), to: out + "/report.html")
         return (before, after)
-    }
-
-    static func save(_ report: EvalReport, to path: String) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        try AtomicFile.write(try encoder.encode(report), to: path)
     }
 }

@@ -50,12 +50,6 @@ struct DataCommand: ParsableCommand {
         guard n > 0, maxThinking > 0 else { throw ValidationError("--n and --max-thinking must be positive") }
     }
 
-    /// One `{"completion", "prompt"}` JSONL line.
-    static func jsonLine(prompt: String, completion: String) throws -> Data {
-        try JSONSerialization.data(withJSONObject: ["prompt": prompt, "completion": completion],
-                                   options: [.sortedKeys, .withoutEscapingSlashes]) + Data("\n".utf8)
-    }
-
     func run() throws {
         let t = TaskRegistry.task(named: task)!
         let style = TraceStyle(rawValue: traces)!
@@ -73,7 +67,7 @@ struct DataCommand: ParsableCommand {
                 print(e.completion.replacingOccurrences(of: "<think>", with: "<think>\n"))
                 print("score: \(t.score(e.problem, completion: e.completion).detail)\n")
             } else {
-                out.write(try Self.jsonLine(prompt: e.problem.prompt, completion: e.completion))
+                out.write(try e.jsonLine())
             }
         }
         if skipped > 0 { log("skipped \(skipped) problems whose trace exceeds \(maxThinking) characters") }

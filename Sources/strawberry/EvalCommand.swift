@@ -78,9 +78,7 @@ struct EvalCommand: ParsableCommand {
 /// Writes `eval.json` and `report.html` into `folder` and prints the result table.
 func writeEval(_ report: EvalReport, to folder: String) throws {
     try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-    try AtomicFile.write(try encoder.encode(report), to: folder + "/eval.json")
+    try report.write(to: folder + "/eval.json")
     try AtomicFile.write(Data(EvalReportPage.html(report).utf8), to: folder + "/report.html")
     print("strategy        budget  accuracy  answered  thinking/problem")
     for c in report.cells {
