@@ -1,4 +1,4 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.1
 import PackageDescription
 
 /// Hot numeric targets are built with -Ounchecked and -target-cpu native in release builds:
@@ -17,9 +17,13 @@ let package = Package(
         .library(name: "Training", targets: ["Training"]),
         .library(name: "Tasks", targets: ["Tasks"]),
         .library(name: "Reasoning", targets: ["Reasoning"]),
+        .library(name: "Serving", targets: ["Serving"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        // The server only; no optional traits (swift-configuration, URL-encoded forms) are needed.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         .target(name: "Kernels", swiftSettings: hotFlags),
@@ -27,10 +31,18 @@ let package = Package(
         .target(name: "Tasks", dependencies: ["Kernels"]),
         .target(name: "Reasoning", dependencies: ["Model", "Tasks", "Kernels"], swiftSettings: hotFlags),
         .target(name: "Training", dependencies: ["Model", "Kernels", "Tasks", "Reasoning"], swiftSettings: hotFlags),
+        .target(
+            name: "Serving",
+            dependencies: [
+                "Model", "Tasks", "Reasoning",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "strawberry",
             dependencies: [
-                "Kernels", "Model", "Tasks", "Reasoning", "Training",
+                "Kernels", "Model", "Tasks", "Reasoning", "Training", "Serving",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: hotFlags
@@ -40,5 +52,6 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Model", "Tasks", "Reasoning"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks"]),
         .testTarget(name: "ReasoningTests", dependencies: ["Reasoning", "Model", "Tasks", "Training"]),
+        .testTarget(name: "ServingTests", dependencies: ["Serving", "Reasoning", "Model"], exclude: ["openai_client_check.py"]),
     ]
 )

@@ -11,13 +11,17 @@ public struct Budget: Codable, Sendable, Equatable {
     /// (budget forcing, as in s1).
     public var minThinking: Int
     public var continuation: String
+    /// Most thinking and answer tokens together (the API's `max_completion_tokens`); reaching it
+    /// ends the generation with finish reason `length`.
+    public var maxCompletion: Int?
 
     public init(maxThinking: Int = 256, maxAnswer: Int = 32, deadline: Double? = nil, minThinking: Int = 0,
-                continuation: String = "\nWait,") {
+                continuation: String = "\nWait,", maxCompletion: Int? = nil) {
         self.maxThinking = maxThinking
         self.maxAnswer = maxAnswer
         self.deadline = deadline
         self.minThinking = minThinking
         self.continuation = continuation
+        self.maxCompletion = maxCompletion
     }
 }

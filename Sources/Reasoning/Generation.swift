@@ -49,6 +49,13 @@ public struct GeneratedToken: Sendable {
     /// Injected by the engine (a forced `</think>`, a continuation, a tool result), not sampled.
     public let forced: Bool
     public let logProb: Float
+
+    public init(token: Int32, part: TokenPart, forced: Bool, logProb: Float) {
+        self.token = token
+        self.part = part
+        self.forced = forced
+        self.logProb = logProb
+    }
 }
 
 /// A finished generation: the completion tokens with their provenance, counts and compute bill.
@@ -75,5 +82,13 @@ public struct Generation: Sendable {
         Tokenizer.decode(tokens.filter { $0 != Tokenizer.Special.endOfTurn.rawValue })
     }
     public var completion: Completion { Completion(text) }
+    /// The answer part alone, as text.
+    public var answerText: String {
+        Tokenizer.decode(zip(tokens, parts).filter { $0.1 == .answer && $0.0 != Tokenizer.Special.endOfTurn.rawValue }.map(\.0))
+    }
+    /// Token `i` as the engine streamed it.
+    public func generatedToken(at i: Int) -> GeneratedToken {
+        GeneratedToken(token: tokens[i], part: parts[i], forced: forced[i], logProb: logProbs[i])
+    }
     public var sampledTokens: Int { forced.filter { !$0 }.count }
 }

@@ -27,7 +27,7 @@ public final class MetricsLog {
     public init(path: String) throws(TrainingError) {
         self.path = path
         if !FileManager.default.fileExists(atPath: path) {
-            FileManager.default.createFile(atPath: path, contents: nil)
+            _ = FileManager.default.createFile(atPath: path, contents: nil)
         }
         guard let handle = FileHandle(forWritingAtPath: path) else {
             throw .run("cannot open metrics log '\(path)' for writing")

@@ -2,10 +2,10 @@ import ArgumentParser
 
 /// The `strawberry` command: thin subcommands over the libraries.
 @main
-struct Strawberry: ParsableCommand {
+struct Strawberry: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "strawberry",
         abstract: "A small language model that thinks before it answers, trained and served on a CPU.",
-        subcommands: [QuickstartCommand.self, TrainCommand.self, DataCommand.self, SFTCommand.self, RLCommand.self, EvalCommand.self, ChatCommand.self, ExportCommand.self, BenchCommand.self]
+        subcommands: [QuickstartCommand.self, TrainCommand.self, DataCommand.self, SFTCommand.self, RLCommand.self, EvalCommand.self, ChatCommand.self, ExportCommand.self, ServeCommand.self, BenchCommand.self]
     )
 }

@@ -47,6 +47,16 @@ import Tasks
         }
     }
 
+    @Test func maxCompletionBoundsThinkingAndAnswerTogether() throws {
+        for total in [1, 5, 20, 27] {
+            let gens = try Engine(model: Self.model).generate(Self.requests(Budget(maxThinking: 20, maxAnswer: 8, maxCompletion: total)))
+            for g in gens {
+                #expect(g.thinkingTokens + g.answerTokens <= total)
+                if g.thinkingTokens + g.answerTokens == total { #expect(g.finishReason == .length) }
+            }
+        }
+    }
+
     @Test func minimumThinkingAppendsTheContinuation() throws {
         let gens = try Engine(model: Self.model).generate(
             Self.requests(Budget(maxThinking: 30, maxAnswer: 2, minThinking: 30, continuation: "Wait")))

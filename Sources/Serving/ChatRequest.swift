@@ -1,0 +1,163 @@
+import Foundation
+import Model
+
+/// A validated `POST /v1/chat/completions` body. Unknown fields are ignored, as OpenAI's peers do;
+/// a known field with the wrong type or an out-of-range value is a 400 naming the field.
+public struct ChatRequest: Sendable, Equatable {
+    public enum Effort: String, Sendable, CaseIterable {
+        case low, medium, high
+    }
+
+    public var model: String
+    public var messages: [Message]
+    public var stream = false
+    public var includeUsage = false
+    public var effort = Effort.medium
+    /// `max_completion_tokens` (or the older `max_tokens`): thinking and answer together.
+    public var maxCompletionTokens: Int?
+    public var n = 1
+    public var seed: UInt64?
+    public var temperature: Float = 1
+    public var topP: Float = 1
+    public var stop: [String] = []
+
+    /// One chat message; `developer` is read as `system`, a tool message is refused.
+    public struct Message: Sendable, Equatable {
+        public var role: ChatTemplate.Role
+        public var content: String
+    }
+
+    /// Most choices per request.
+    public static let maxChoices = 8
+
+    /// The prompt tokens for the conversation.
+    public var promptTokens: [Int32] {
+        ChatTemplate.prompt(conversation: messages.map { ($0.role, $0.content) })
+    }
+
+    public static func parse(_ data: Data) throws(APIError) -> ChatRequest {
+        guard case .object(let body) = try JSONValue.parse(data) else {
+            throw .invalid(nil, "The request body must be a JSON object.")
+        }
+        guard let modelValue = body["model"], modelValue != .null else {
+            throw .invalid("model", "You must provide a model parameter.", code: "missing_required_parameter")
+        }
+        guard case .string(let model) = modelValue else { throw wrongType("model", modelValue, "a string") }
+        var request = ChatRequest(model: model, messages: try messages(body["messages"]))
+        request.stream = try bool(body, "stream") ?? false
+        if let options = body["stream_options"], options != .null {
+            guard case .object(let o) = options else { throw wrongType("stream_options", options, "an object") }
+            request.includeUsage = try bool(o, "include_usage", path: "stream_options.include_usage") ?? false
+        }
+        if let effort = try string(body, "reasoning_effort") {
+            guard let e = Effort(rawValue: effort) else {
+                throw .invalid("reasoning_effort", "'reasoning_effort' must be one of low, medium, high; got '\(effort)'.")
+            }
+            request.effort = e
+        }
+        let maxCompletion = try integer(body, "max_completion_tokens", in: 1...1_000_000)
+        let maxTokens = try integer(body, "max_tokens", in: 1...1_000_000)
+        request.maxCompletionTokens = maxCompletion ?? maxTokens
+        request.n = try integer(body, "n", in: 1...maxChoices) ?? 1
+        request.seed = try integer(body, "seed", in: Int.min...Int.max).map { UInt64(bitPattern: Int64($0)) }
+        request.temperature = try number(body, "temperature", in: 0...2).map(Float.init) ?? 1
+        request.topP = try number(body, "top_p", in: 0...1).map(Float.init) ?? 1
+        if request.topP <= 0 { throw .invalid("top_p", "'top_p' must be greater than 0.") }
+        request.stop = try stops(body["stop"])
+        return request
+    }
+
+    private static func wrongType(_ param: String, _ value: JSONValue, _ expected: String) -> APIError {
+        .invalid(param, "'\(param)' must be \(expected), not \(value.kind).", code: "invalid_type")
+    }
+
+    private static func bool(_ o: [String: JSONValue], _ key: String, path: String? = nil) throws(APIError) -> Bool? {
+        guard let v = o[key], v != .null else { return nil }
+        guard case .bool(let b) = v else { throw wrongType(path ?? key, v, "a boolean") }
+        return b
+    }
+
+    private static func string(_ o: [String: JSONValue], _ key: String) throws(APIError) -> String? {
+        guard let v = o[key], v != .null else { return nil }
+        guard case .string(let s) = v else { throw wrongType(key, v, "a string") }
+        return s
+    }
+
+    private static func number(_ o: [String: JSONValue], _ key: String, in range: ClosedRange<Double>) throws(APIError) -> Double? {
+        guard let v = o[key], v != .null else { return nil }
+        guard case .number(let x) = v else { throw wrongType(key, v, "a number") }
+        guard range.contains(x) else {
+            throw .invalid(key, "'\(key)' must be between \(range.lowerBound) and \(range.upperBound); got \(x).")
+        }
+        return x
+    }
+
+    private static func integer(_ o: [String: JSONValue], _ key: String, in range: ClosedRange<Int>) throws(APIError) -> Int? {
+        guard let v = o[key], v != .null else { return nil }
+        guard case .number(let x) = v, x == x.rounded(), abs(x) < 9.2e18 else { throw wrongType(key, v, "an integer") }
+        guard range.contains(Int(x)) else {
+            throw .invalid(key, "'\(key)' must be between \(range.lowerBound) and \(range.upperBound); got \(Int(x)).")
+        }
+        return Int(x)
+    }
+
+    private static func messages(_ value: JSONValue?) throws(APIError) -> [Message] {
+        guard let value, value != .null else {
+            throw .invalid("messages", "You must provide 'messages'.", code: "missing_required_parameter")
+        }
+        guard case .array(let items) = value else { throw wrongType("messages", value, "an array") }
+        guard !items.isEmpty else { throw .invalid("messages", "'messages' must not be empty.", code: "empty_array") }
+        var result: [Message] = []
+        for (i, item) in items.enumerated() {
+            let path = "messages[\(i)]"
+            guard case .object(let m) = item else { throw wrongType(path, item, "an object") }
+            guard case .string(let roleName)? = m["role"] else {
+                throw .invalid("\(path).role", "'\(path).role' must be one of system, developer, user, assistant.")
+            }
+            let role: ChatTemplate.Role
+            switch roleName {
+            case "system", "developer": role = .system
+            case "user": role = .user
+            case "assistant": role = .assistant
+            default:
+                throw .invalid("\(path).role", "'\(path).role' must be one of system, developer, user, assistant; got '\(roleName)'.")
+            }
+            result.append(Message(role: role, content: try content(m["content"], path: "\(path).content")))
+        }
+        return result
+    }
+
+    /// A string, or an array of `{"type":"text","text":…}` parts joined together.
+    private static func content(_ value: JSONValue?, path: String) throws(APIError) -> String {
+        switch value {
+        case .string(let s)?: return s
+        case .array(let parts)?:
+            var text = ""
+            for part in parts {
+                guard case .object(let p) = part, p["type"] == .string("text"), case .string(let t)? = p["text"] else {
+                    throw .invalid(path, "'\(path)' parts must be {\"type\": \"text\", \"text\": …}; only text is supported.")
+                }
+                text += t
+            }
+            return text
+        default:
+            throw .invalid(path, "'\(path)' must be a string or an array of text parts.")
+        }
+    }
+
+    private static func stops(_ value: JSONValue?) throws(APIError) -> [String] {
+        switch value {
+        case nil, .null?: return []
+        case .string(let s)?: return s.isEmpty ? [] : [s]
+        case .array(let items)?:
+            guard items.count <= 4 else { throw .invalid("stop", "'stop' may hold at most 4 sequences.") }
+            var result: [String] = []
+            for item in items {
+                guard case .string(let s) = item else { throw wrongType("stop", item, "a string or an array of strings") }
+                if !s.isEmpty { result.append(s) }
+            }
+            return result
+        case let other?: throw wrongType("stop", other, "a string or an array of strings")
+        }
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+
+/// `usage` of a completion; `completion_tokens` includes the reasoning tokens, as OpenAI's does.
+struct Usage: Encodable, Equatable {
+    struct Details: Encodable, Equatable {
+        var reasoningTokens: Int
+        enum CodingKeys: String, CodingKey { case reasoningTokens = "reasoning_tokens" }
+    }
+    var promptTokens: Int
+    var completionTokens: Int
+    var totalTokens: Int { promptTokens + completionTokens }
+    var reasoningTokens: Int
+
+    enum CodingKeys: String, CodingKey {
+        case promptTokens = "prompt_tokens", completionTokens = "completion_tokens", totalTokens = "total_tokens"
+        case details = "completion_tokens_details"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(promptTokens, forKey: .promptTokens)
+        try c.encode(completionTokens, forKey: .completionTokens)
+        try c.encode(totalTokens, forKey: .totalTokens)
+        try c.encode(Details(reasoningTokens: reasoningTokens), forKey: .details)
+    }
+}
+
+/// The message of a choice, or the delta of a streamed chunk (fields present only when set).
+struct MessageBody: Encodable, Equatable {
+    var role: String?
+    var content: String?
+    var reasoningContent: String?
+    enum CodingKeys: String, CodingKey { case role, content, reasoningContent = "reasoning_content" }
+}
+
+/// One choice of a completion (`message`) or of a chunk (`delta`).
+struct Choice: Encodable {
+    var index: Int
+    var message: MessageBody?
+    var delta: MessageBody?
+    var finishReason: String?
+
+    enum CodingKeys: String, CodingKey { case index, message, delta, finishReason = "finish_reason", logprobs }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(index, forKey: .index)
+        try c.encodeIfPresent(message, forKey: .message)
+        try c.encodeIfPresent(delta, forKey: .delta)
+        try c.encode(finishReason, forKey: .finishReason)  // explicit null while streaming
+        try c.encodeNil(forKey: .logprobs)
+    }
+}
+
+/// A `chat.completion` or one `chat.completion.chunk`.
+struct ChatCompletion: Encodable {
+    var id: String
+    var object: String
+    var created: Int
+    var model: String
+    var choices: [Choice]
+    var usage: Usage?
+
+    func json() -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return (try? encoder.encode(self)) ?? Data()
+    }
+
+    /// The chunk as one server-sent event.
+    func event() -> Data { Data("data: ".utf8) + json() + Data("\n\n".utf8) }
+}
+
+/// `GET /v1/models`.
+struct ModelList: Encodable {
+    struct Entry: Encodable {
+        var id: String
+        var object = "model"
+        var created: Int
+        var ownedBy = "strawberry"
+        enum CodingKeys: String, CodingKey { case id, object, created, ownedBy = "owned_by" }
+    }
+    var object = "list"
+    var data: [Entry]
+}

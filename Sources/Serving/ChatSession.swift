@@ -1,0 +1,165 @@
+import Foundation
+import Reasoning
+
+/// How the server turns requests into generations.
+public struct ServeOptions: Sendable {
+    /// The name clients use for the model (`GET /v1/models`).
+    public var modelName: String
+    public var efforts = EffortTable()
+    /// Return only the answer, as o1 does; reasoning tokens are still counted.
+    public var hideReasoning = false
+    /// Whether the model writes `<think>…</think>` before answering.
+    public var thinks = true
+    /// Most answer tokens after the thinking.
+    public var maxAnswer = 128
+    /// Seconds a request may take; when they run out during thinking the model is made to answer.
+    public var timeout: Double = 60
+
+    public init(modelName: String) {
+        self.modelName = modelName
+    }
+}
+
+/// One chat request on its way through the scheduler: submits `n` choices (times the effort's
+/// votes), turns their tokens into deltas, applies stop sequences and the vote, and counts usage.
+final class ChatSession: @unchecked Sendable {
+    /// What the caller writes out, in order.
+    enum Output {
+        case delta(choice: Int, ChoiceAssembler.Delta)
+        case finish(choice: Int, reason: String)
+    }
+
+    let request: ChatRequest
+    let options: ServeOptions
+    let scheduler: InferenceScheduler
+    private let lock = NSLock()
+    private var ids: [Int] = []
+    private var cancelled = false
+
+    init(request: ChatRequest, options: ServeOptions, scheduler: InferenceScheduler) {
+        self.request = request
+        self.options = options
+        self.scheduler = scheduler
+    }
+
+    /// Stops every sample (the client went away); `run` then ends with `CancellationError`.
+    func cancel() {
+        lock.lock()
+        cancelled = true
+        let all = ids
+        lock.unlock()
+        scheduler.cancel(all)
+    }
+
+    private var events: AsyncStream<(Int, InferenceScheduler.Event)>?
+    private var promptCount = 0
+
+    /// Checks the prompt fits and queues the samples; throws the API error to answer with
+    /// (context too long, 429 when the queue is full) before any byte of the response is sent.
+    func start() throws(APIError) {
+        let setting = options.efforts[request.effort]
+        let prompt = request.promptTokens
+        guard prompt.count <= scheduler.maxPromptTokens else {
+            throw .invalid("messages", "The prompt is \(prompt.count) tokens; this model's context takes at most \(scheduler.maxPromptTokens).",
+                           code: "context_length_exceeded")
+        }
+        promptCount = prompt.count
+        let seed = request.seed ?? UInt64.random(in: 0...UInt64.max)
+        let budget = Budget(maxThinking: options.thinks ? setting.thinkingBudget : 0, maxAnswer: options.maxAnswer,
+                            deadline: options.timeout, maxCompletion: request.maxCompletionTokens)
+        let samples = (0..<(request.n * setting.votes)).map { i in
+            GenerationRequest(prompt: prompt, sampling: SamplingOptions(temperature: request.temperature, topP: request.topP,
+                                                                         seed: seed &+ UInt64(i)),
+                              budget: budget, thinks: options.thinks)
+        }
+        let (events, sink) = AsyncStream<(Int, InferenceScheduler.Event)>.makeStream()
+        guard let submitted = scheduler.submit(samples, sink: { sink.yield(($0, $1)) }) else {
+            throw .busy(queue: scheduler.maxWaiting)
+        }
+        self.events = events
+        lock.lock()
+        ids = submitted
+        let cancelledEarly = cancelled
+        lock.unlock()
+        if cancelledEarly { scheduler.cancel(submitted) }
+    }
+
+    /// Consumes the started samples, passing each output to `emit`, and returns the usage.
+    /// Ends with `CancellationError` when cancelled; every sample is stopped on the way out.
+    func run(emit: (Output) async throws -> Void) async throws -> Usage {
+        guard let events else { preconditionFailure("start() first") }
+        let votes = options.efforts[request.effort].votes
+        let submitted = ids
+        defer { scheduler.cancel(submitted) }
+        var assemblers = Array(repeating: ChoiceAssembler(stops: request.stop), count: request.n)
+        var generations = [Generation?](repeating: nil, count: submitted.count)
+        var stoppedSamples = Set<Int>()
+        var remaining = submitted.count
+        var usage = Usage(promptTokens: promptCount, completionTokens: 0, reasoningTokens: 0)
+        for await (i, event) in events {
+            let choice = i / votes
+            switch event {
+            case .token(let token):
+                guard votes == 1 else { continue }
+                for d in assemblers[choice].feed(token) { try await emit(.delta(choice: choice, d)) }
+                if assemblers[choice].stopped && stoppedSamples.insert(i).inserted {
+                    scheduler.cancel([submitted[i]])
+                }
+            case .finished(let generation):
+                remaining -= 1
+                generations[i] = generation
+                if votes == 1 {
+                    let stopped = stoppedSamples.contains(i)
+                    if !stopped { for d in assemblers[choice].finish() { try await emit(.delta(choice: choice, d)) } }
+                    usage.add(assemblers[choice])
+                    try await emit(.finish(choice: choice, reason: stopped ? "stop" : generation.finishReason.rawValue))
+                } else {
+                    let group = Array(generations[(choice * votes)..<((choice + 1) * votes)])
+                    guard group.allSatisfy({ $0 != nil }) else { break }
+                    let all = group.map { $0! }
+                    for g in all { usage.add(g) }
+                    let winner = all[Self.majority(all)]
+                    for token in winner.tokens.indices.map({ winner.generatedToken(at: $0) }) {
+                        for d in assemblers[choice].feed(token) { try await emit(.delta(choice: choice, d)) }
+                    }
+                    for d in assemblers[choice].finish() { try await emit(.delta(choice: choice, d)) }
+                    let reason = assemblers[choice].stopped ? "stop" : winner.finishReason.rawValue
+                    try await emit(.finish(choice: choice, reason: reason))
+                }
+            case .cancelled:
+                remaining -= 1
+                guard stoppedSamples.contains(i) else { throw CancellationError() }
+                usage.add(assemblers[choice])
+                try await emit(.finish(choice: choice, reason: "stop"))
+            case .failed(let message):
+                throw APIError.server("generation failed: \(message)")
+            }
+            if remaining == 0 { break }
+        }
+        if remaining > 0 { throw CancellationError() }
+        return usage
+    }
+
+    /// Index of the first generation whose answer most generations share.
+    static func majority(_ generations: [Generation]) -> Int {
+        let answers = generations.map { $0.answerText.trimmingCharacters(in: .whitespacesAndNewlines) }
+        var best = 0, bestCount = 0
+        for (i, a) in answers.enumerated() {
+            let count = answers.filter { $0 == a }.count
+            if count > bestCount { best = i; bestCount = count }
+        }
+        return best
+    }
+}
+
+extension Usage {
+    mutating func add(_ a: ChoiceAssembler) {
+        completionTokens += a.reasoningTokens + a.answerTokens
+        reasoningTokens += a.reasoningTokens
+    }
+
+    mutating func add(_ g: Generation) {
+        completionTokens += g.thinkingTokens + g.answerTokens
+        reasoningTokens += g.thinkingTokens
+    }
+}

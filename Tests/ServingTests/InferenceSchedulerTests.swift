@@ -1,0 +1,81 @@
+import Foundation
+import Model
+import Reasoning
+import Testing
+@testable import Serving
+
+/// Collects a scheduler's events per request.
+final class EventLog: @unchecked Sendable {
+    private let lock = NSLock()
+    private var tokens: [Int: [Int32]] = [:]
+    private var ends: [Int: InferenceScheduler.Event] = [:]
+
+    func add(_ i: Int, _ e: InferenceScheduler.Event) {
+        lock.lock()
+        defer { lock.unlock() }
+        if case .token(let t) = e { tokens[i, default: []].append(t.token) } else { ends[i] = e }
+    }
+
+    func ended(_ n: Int) -> Bool { lock.lock(); defer { lock.unlock() }; return ends.count >= n }
+    func end(_ i: Int) -> InferenceScheduler.Event? { lock.lock(); defer { lock.unlock() }; return ends[i] }
+    func streamed(_ i: Int) -> [Int32] { lock.lock(); defer { lock.unlock() }; return tokens[i] ?? [] }
+
+    func wait(for n: Int, seconds: Double = 60) {
+        let start = Date()
+        while !ended(n) && Date().timeIntervalSince(start) < seconds { usleep(2_000) }
+    }
+}
+
+@Suite struct InferenceSchedulerTests {
+    static let model = try! Transformer(config: ModelConfig(dim: 32, layers: 2, heads: 4, kvHeads: 2, ffnDim: 48,
+                                                            contextLength: 96), seed: 5)
+
+    static func requests(_ n: Int, thinking: Int = 12) -> [GenerationRequest] {
+        (0..<n).map { i in
+            GenerationRequest(user: "question \(i)", sampling: SamplingOptions(temperature: 1, seed: UInt64(i)),
+                              budget: Budget(maxThinking: thinking, maxAnswer: 6))
+        }
+    }
+
+    @Test func requestsFromManyCallersDecodeAsTheEngineWould() throws {
+        let expected = try Engine(model: Self.model, slots: 3).generate(Self.requests(7))
+        let scheduler = InferenceScheduler(model: Self.model, slots: 3, maxWaiting: 16)
+        let log = EventLog()
+        // Submitted one at a time from concurrent callers, as separate HTTP requests would be.
+        DispatchQueue.concurrentPerform(iterations: 7) { i in
+            let ids = scheduler.submit([Self.requests(7)[i]]) { _, e in log.add(i, e) }
+            #expect(ids?.count == 1)
+        }
+        log.wait(for: 7)
+        for i in 0..<7 {
+            guard case .finished(let g)? = log.end(i) else { Issue.record("request \(i) did not finish"); continue }
+            #expect(g.tokens == expected[i].tokens)
+            #expect(log.streamed(i) == g.tokens)
+        }
+        #expect(scheduler.load.waiting == 0)
+        scheduler.shutdown()
+    }
+
+    @Test func aFullQueueRefusesAndCancellingFreesTheSlot() throws {
+        // A long context, so the long request is still decoding when it is cancelled.
+        let model = try Transformer(config: ModelConfig(dim: 32, layers: 1, heads: 4, kvHeads: 2, ffnDim: 48, contextLength: 4096), seed: 5)
+        let scheduler = InferenceScheduler(model: model, slots: 1, maxWaiting: 1)
+        let log = EventLog()
+        let long = GenerationRequest(user: "long", sampling: SamplingOptions(temperature: 1, seed: 1),
+                                     budget: Budget(maxThinking: 4000, maxAnswer: 10, deadline: 30, minThinking: 4000))
+        let first = try #require(scheduler.submit([long]) { _, e in log.add(0, e) })
+        let second = try #require(scheduler.submit([long]) { _, e in log.add(1, e) })
+        #expect(scheduler.submit([long]) { _, _ in } == nil, "one decoding and one waiting fill slots 1 + queue 1")
+        scheduler.cancel(second)  // waiting: leaves the queue at once
+        #expect(log.end(1).map { if case .cancelled = $0 { true } else { false } } == true)
+        while log.streamed(0).count < 3 { usleep(1_000) }
+        scheduler.cancel(first)  // decoding: leaves at the next step
+        log.wait(for: 2)
+        guard case .cancelled? = log.end(0) else { Issue.record("decoding request was not cancelled"); return }
+        let third = scheduler.submit(Self.requests(1)) { _, e in log.add(2, e) }
+        #expect(third != nil)
+        log.wait(for: 3)
+        guard case .finished? = log.end(2) else { Issue.record("the freed slot was not reused"); return }
+        scheduler.shutdown()
+    }
+}

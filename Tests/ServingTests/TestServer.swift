@@ -1,0 +1,78 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Model
+import Serving
+
+/// A server on a free loopback port in this process, serving a small random model.
+final class TestServer: @unchecked Sendable {
+    let port: Int
+    private let task: Task<Void, any Error>
+    static let modelName = "test-model"
+
+    static func options() -> ServeOptions {
+        var options = ServeOptions(modelName: modelName)
+        try! options.efforts.apply("low=4")
+        try! options.efforts.apply("medium=16")
+        try! options.efforts.apply("high=40,vote:3")
+        options.maxAnswer = 12
+        return options
+    }
+
+    static let model = try! Transformer(config: ModelConfig(dim: 32, layers: 2, heads: 4, kvHeads: 2, ffnDim: 48, contextLength: 128), seed: 11)
+
+    init(model: Transformer = TestServer.model, configure: (inout ServerConfiguration) -> Void = { _ in }) async throws {
+        var configuration = ServerConfiguration(options: Self.options())
+        configuration.port = 0
+        configure(&configuration)
+        let (ports, found) = AsyncStream<Int>.makeStream()
+        let app = StrawberryServer.application(configuration, load: { model }) { found.yield($0) }
+        task = Task { try await app.run() }
+        var iterator = ports.makeAsyncIterator()
+        port = await iterator.next() ?? 0
+        for _ in 0..<500 {
+            if (try? await get("/health"))?.status == 200 { return }
+            try await Task.sleep(nanoseconds: 10_000_000)
+        }
+    }
+
+    func stop() { task.cancel() }
+
+    struct Reply {
+        let status: Int
+        let body: Data
+        let headers: [AnyHashable: Any]
+        var json: [String: Any] { (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] ?? [:] }
+        var text: String { String(decoding: body, as: UTF8.self) }
+        var error: [String: Any]? { json["error"] as? [String: Any] }
+    }
+
+    static let session: URLSession = {
+        let c = URLSessionConfiguration.ephemeral
+        c.httpMaximumConnectionsPerHost = 64
+        c.timeoutIntervalForRequest = 120
+        return URLSession(configuration: c)
+    }()
+
+    func request(_ method: String, _ path: String, body: Data? = nil, headers: [String: String] = [:]) async throws -> Reply {
+        var r = URLRequest(url: URL(string: "http://127.0.0.1:\(port)\(path)")!)
+        r.httpMethod = method
+        r.httpBody = body
+        r.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        for (k, v) in headers { r.setValue(v, forHTTPHeaderField: k) }
+        let (data, response) = try await Self.session.data(for: r)
+        let http = response as! HTTPURLResponse
+        return Reply(status: http.statusCode, body: data, headers: http.allHeaderFields)
+    }
+
+    func get(_ path: String, headers: [String: String] = [:]) async throws -> Reply {
+        try await request("GET", path, headers: headers)
+    }
+
+    func chat(_ fields: [String: Any], headers: [String: String] = [:]) async throws -> Reply {
+        var body: [String: Any] = ["model": Self.modelName, "messages": [["role": "user", "content": "Use 3 5 7 to make 22"]]]
+        body.merge(fields) { $1 }
+        return try await request("POST", "/v1/chat/completions", body: try JSONSerialization.data(withJSONObject: body), headers: headers)
+    }
+}

@@ -1,0 +1,80 @@
+"""The official `openai` Python client against a running `strawberry serve`.
+
+Run by ServingTests (OpenAIClientTests) with the server's base URL and API key:
+    python openai_client_check.py http://127.0.0.1:PORT/v1 KEY MODEL
+Checks a plain call, a streamed call reassembled to the same completion, that
+reasoning_effort changes the reasoning token count, and that errors raise the client's
+matching exception classes. Prints one line per check; exits non-zero on the first failure.
+"""
+import sys
+
+import openai
+from openai import OpenAI
+
+base_url, key, model = sys.argv[1], sys.argv[2], sys.argv[3]
+client = OpenAI(base_url=base_url, api_key=key, max_retries=0, timeout=60)
+messages = [{"role": "user", "content": "Use the numbers 3 5 7 to make 22 with + - * /, each number once."}]
+
+
+def reasoning_of(message):
+    extra = getattr(message, "model_extra", None) or {}
+    return extra.get("reasoning_content")
+
+
+# A plain call.
+plain = client.chat.completions.create(model=model, messages=messages, seed=5, temperature=1.0)
+choice = plain.choices[0]
+assert plain.object == "chat.completion" and plain.model == model
+assert isinstance(choice.message.content, str) and choice.finish_reason in ("stop", "length")
+assert isinstance(reasoning_of(choice.message), str)
+reasoning_tokens = plain.usage.completion_tokens_details.reasoning_tokens
+assert 0 < reasoning_tokens <= plain.usage.completion_tokens
+assert plain.usage.total_tokens == plain.usage.prompt_tokens + plain.usage.completion_tokens
+print(f"plain call: {reasoning_tokens} reasoning tokens, answer {choice.message.content!r}")
+
+# A streamed call, reassembled, equals the plain one with the same seed.
+content, reasoning, finish, usage = "", "", None, None
+stream = client.chat.completions.create(model=model, messages=messages, seed=5, temperature=1.0, stream=True,
+                                        stream_options={"include_usage": True})
+for chunk in stream:
+    if chunk.usage is not None:
+        usage = chunk.usage
+    for c in chunk.choices:
+        content += c.delta.content or ""
+        reasoning += (c.delta.model_extra or {}).get("reasoning_content") or ""
+        finish = c.finish_reason or finish
+assert content == choice.message.content, (content, choice.message.content)
+assert reasoning == reasoning_of(choice.message)
+assert finish == choice.finish_reason
+assert usage is not None and usage.completion_tokens_details.reasoning_tokens == reasoning_tokens
+print(f"streamed call: same completion, {len(reasoning)} reasoning characters")
+
+# reasoning_effort changes the reasoning token count.
+counts = {}
+for effort in ("low", "medium"):
+    r = client.chat.completions.create(model=model, messages=messages, seed=7, temperature=1.0, reasoning_effort=effort)
+    counts[effort] = r.usage.completion_tokens_details.reasoning_tokens
+assert counts["low"] < counts["medium"], counts
+print(f"reasoning_effort: {counts}")
+
+# Errors raise the matching exception classes.
+def raises(kind, **kwargs):
+    try:
+        client.chat.completions.create(**{"model": model, "messages": messages, **kwargs})
+    except kind as e:
+        assert isinstance(e.body, dict) and "message" in e.body, e.body
+        return e
+    raise AssertionError(f"expected {kind.__name__} for {kwargs}")
+
+raises(openai.NotFoundError, model="no-such-model")
+raises(openai.BadRequestError, messages=[])
+e = raises(openai.BadRequestError, n=99)
+assert e.body.get("param") == "n", e.body
+wrong = OpenAI(base_url=base_url, api_key="wrong-key", max_retries=0)
+try:
+    wrong.chat.completions.create(model=model, messages=messages)
+    raise AssertionError("a wrong key was accepted")
+except openai.AuthenticationError:
+    pass
+print("errors: NotFoundError, BadRequestError, AuthenticationError raised as expected")
+print("ok")
