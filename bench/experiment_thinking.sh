@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Issue 5's experiments: answer-only vs human-trace SFT vs SFT+RL, and pure vs tool-assisted
+# thinking, each over several seeds, at the quickstart's size (micro, Countdown-3, 1200 SFT steps,
+# 30 RL steps). Every run is `strawberry train`; the table (mean and spread over seeds) comes from
+# summarize_experiment.py reading each run's eval-sft.json / eval-rl.json.
+# Usage: bench/experiment_thinking.sh [OUT=runs/experiment] [SEEDS="1 2 3"] [STYLES="none human tool"]
+# About 10–12 minutes per run on 2 cores; runs already finished are skipped, so it can be resumed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=${1:-runs/experiment}
+seeds=${SEEDS:-1 2 3}
+styles=${STYLES:-none human tool}
+mkdir -p "$out"
+# A private copy of the binary, so rebuilding during the hours this takes cannot change it midway.
+swift build -c release --product strawberry >/dev/null
+cp .build/release/strawberry "$out/strawberry"
+for seed in $seeds; do
+  for style in $styles; do
+    run="$out/$style-s$seed"
+    if [ -f "$run/eval-sft.json" ] && { [ "$style" = none ] || [ -f "$run/eval-rl.json" ]; }; then continue; fi
+    rm -rf "$run"
+    echo "== $run" >&2
+    "$out/strawberry" train --task countdown --difficulty 3 --preset micro --traces "$style" \
+      --seed "$seed" --out "$run" > "$run.log" 2>&1 || { echo "failed: see $run.log" >&2; exit 1; }
+  done
+done
+python3 bench/summarize_experiment.py "$out"
