@@ -7,6 +7,11 @@ public enum WorkedExamples {
         public let problem: Problem
         public let completion: String
 
+        public init(problem: Problem, completion: String) {
+            self.problem = problem
+            self.completion = completion
+        }
+
         /// The example as one `{"completion", "prompt"}` SFT line, newline included.
         public func jsonLine() throws -> Data {
             try JSONSerialization.data(withJSONObject: ["prompt": problem.prompt, "completion": completion],

@@ -1,0 +1,67 @@
+import Foundation
+import Model
+import Reasoning
+import Tasks
+
+/// Rejection-sampled distillation: a teacher answers training problems; only completions the
+/// verifier accepts are kept (the shortest correct one per problem), ready for a student's SFT.
+public struct Distillation: Sendable {
+    public var task: any ReasoningTask
+    public var difficulty: Int
+    /// Training problems the teacher attempts.
+    public var problems = 4000
+    /// Samples per problem (the teacher's best-of-n).
+    public var samples = 4
+    public var budget = Budget(maxThinking: 200, maxAnswer: 24)
+    public var temperature: Float = 0.7
+    public var seed: UInt64 = 1
+
+    public init(task: any ReasoningTask, difficulty: Int) {
+        self.task = task
+        self.difficulty = difficulty
+    }
+
+    /// What the teacher produced.
+    public struct Harvest: Sendable {
+        public var examples: [WorkedExamples.Example]
+        public var attempted: Int
+        public var samplesDrawn: Int
+        public var correctSamples: Int
+        public var teacherTokens: Int
+        public var seconds: Double
+    }
+
+    /// Runs the teacher; `progress` gets a line every few hundred problems.
+    public func collect(teacher: Transformer, progress: (String) -> Void = { _ in }) throws(ModelError) -> Harvest {
+        let start = Date()
+        let engine = Engine(model: teacher, slots: 64)
+        let all = task.problems(count: problems, difficulty: difficulty, split: .train, baseSeed: seed)
+        var harvest = Harvest(examples: [], attempted: all.count, samplesDrawn: 0, correctSamples: 0, teacherTokens: 0, seconds: 0)
+        let chunk = 256
+        for first in stride(from: 0, to: all.count, by: chunk) {
+            let batch = Array(all[first..<min(all.count, first + chunk)])
+            let requests = batch.enumerated().flatMap { i, p in
+                (0..<samples).map { s in
+                    GenerationRequest(user: p.prompt,
+                                      sampling: SamplingOptions(temperature: temperature,
+                                                                seed: seed &+ UInt64((first + i) * samples + s)),
+                                      budget: budget)
+                }
+            }
+            let generations = try engine.generate(requests)
+            for (i, p) in batch.enumerated() {
+                let group = generations[(i * samples)..<((i + 1) * samples)]
+                harvest.samplesDrawn += group.count
+                harvest.teacherTokens += group.reduce(0) { $0 + $1.tokens.count }
+                let correct = group.filter { task.score(p, completion: $0.text).correct }
+                harvest.correctSamples += correct.count
+                if let best = correct.min(by: { $0.thinkingTokens < $1.thinkingTokens }) {
+                    harvest.examples.append(WorkedExamples.Example(problem: p, completion: best.text))
+                }
+            }
+            progress("    teacher: \(min(all.count, first + chunk))/\(all.count) problems, \(harvest.examples.count) solved")
+        }
+        harvest.seconds = Date().timeIntervalSince(start)
+        return harvest
+    }
+}

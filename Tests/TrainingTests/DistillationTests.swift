@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+import Model
+import Reasoning
+import Tasks
+import Training
+
+@Suite struct DistillationTests {
+    /// A tiny teacher that has memorised the worked solutions of the first training problems.
+    static func teacher(problems: Int) throws -> Transformer {
+        let task = Arithmetic()
+        let examples = WorkedExamples.make(task: task, difficulty: 1, split: .train, count: problems, style: .human,
+                                           maxThinkingCharacters: 100, seed: 1).examples
+        let dataset = SFTDataset(examples: examples.map { SFTDataset.example(prompt: $0.problem.prompt, completion: $0.completion, maxTokens: 129).0 })
+        var options = SFTOptions()
+        options.steps = 150
+        options.batchSize = 4
+        options.learningRate = 1e-2
+        options.warmupSteps = 10
+        options.weightDecay = 0
+        options.checkpointEvery = 1000
+        let dir = NSTemporaryDirectory() + "distill-teacher-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let trainer = SFTTrainer(model: try Transformer(config: try ModelConfig.preset("tiny"), seed: 2), dataset: dataset,
+                                 options: options, runDirectory: dir)
+        try trainer.run()
+        return trainer.model
+    }
+
+    @Test func onlyVerifiedCompletionsAreKept() throws {
+        let task = Arithmetic()
+        var distillation = Distillation(task: task, difficulty: 1)
+        distillation.problems = 6
+        distillation.samples = 3
+        distillation.temperature = 1
+        distillation.budget = Budget(maxThinking: 60, maxAnswer: 8)
+        let harvest = try distillation.collect(teacher: try Self.teacher(problems: 6))
+        #expect(harvest.attempted == 6 && harvest.samplesDrawn == 18)
+        #expect(!harvest.examples.isEmpty, "the memorising teacher solves some of its own problems")
+        #expect(harvest.examples.count <= min(6, harvest.correctSamples))
+        for e in harvest.examples {
+            #expect(task.score(e.problem, completion: e.completion).correct, "\(e.completion)")
+            #expect(e.completion.hasPrefix("<think>") && e.completion.contains("</think>"))
+        }
+        // An untrained teacher solves (almost) nothing, and nothing unverified slips through.
+        let random = try distillation.collect(teacher: try Transformer(config: try ModelConfig.preset("tiny"), seed: 9))
+        #expect(random.examples.count == Set(random.examples.map(\.problem.prompt)).count)
+        for e in random.examples { #expect(task.score(e.problem, completion: e.completion).correct) }
+    }
+
+    @Test func answerCostAgreesWithTheEvaluator() throws {
+        let task = Arithmetic()
+        let model = try Self.teacher(problems: 6)
+        var settings = EvalSettings(difficulty: 1, problems: 12, budgets: [60], strategies: ["single"])
+        settings.maxAnswer = 8
+        settings.seed = 4
+        let eval = try Evaluator.run(model: model, modelName: "t", task: task, settings: settings)
+        let cost = try AnswerCost.measure(model: model, task: task, difficulty: 1, count: 12, budget: 60, maxAnswer: 8,
+                                          thinks: true, seed: 4)
+        #expect(cost.accuracy == eval.cells[0].accuracy)
+        #expect(cost.problems == 12 && cost.latencyP50 <= cost.latencyP95 && cost.tokensPerSecond > 0)
+        #expect((cost.flopsPerCorrect == nil) == (cost.accuracy == 0))
+    }
+}
