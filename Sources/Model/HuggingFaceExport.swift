@@ -4,10 +4,10 @@ import Kernels
 /// Writes a model as a Hugging Face `LlamaForCausalLM` folder: `config.json`, `model.safetensors`
 /// (the tensor names are already Hugging Face's), a byte-level `tokenizer.json` whose ids equal
 /// Strawberry's (bytes 0–255, then the special tokens), `tokenizer_config.json` with the chat
-/// template, and `strawberry_probe.json` — Strawberry's own logits for a probe text, so a script
-/// can check that transformers computes the same.
+/// template, and `strawberry_probe.json` (see `ExportProbe`).
 public enum HuggingFaceExport {
-    public static let probeText = "<|user|>Use 3 7 12 to make 33.<|assistant|><think>3*7=21, left 21 12"
+    /// `ChatTemplate.prompt(conversation:)` as a Jinja template.
+    public static let chatTemplate = "{% for m in messages %}{% if m['role'] == 'system' %}<|system|>{{ m['content'] }}{% elif m['role'] == 'user' %}<|user|>{{ m['content'] }}{% elif m['role'] == 'assistant' %}<|assistant|>{{ m['content'] }}<|end|>{% endif %}{% endfor %}{% if add_generation_prompt %}<|assistant|>{% endif %}"
 
     public static func write(_ model: Transformer, to directory: String) throws(ModelError) {
         do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
@@ -33,14 +33,9 @@ public enum HuggingFaceExport {
             "tokenizer_class": "PreTrainedTokenizerFast", "bos_token": Tokenizer.Special.bos.text,
             "eos_token": Tokenizer.Special.endOfTurn.text, "pad_token": Tokenizer.Special.pad.text,
             "model_max_length": c.contextLength, "clean_up_tokenization_spaces": false,
-            "chat_template": "{% for m in messages %}{% if m['role'] == 'user' %}<|user|>{{ m['content'] }}{% elif m['role'] == 'assistant' %}<|assistant|>{{ m['content'] }}<|end|>{% endif %}{% endfor %}{% if add_generation_prompt %}<|assistant|>{% endif %}",
+            "chat_template": chatTemplate,
         ], to: directory + "/tokenizer_config.json")
-        // Strawberry's logits for the probe, every position.
-        let tokens = Tokenizer.encodeWithSpecials(probeText)
-        let cache = KVCache(config: c, slots: 1)
-        let logits = try model.forwardCached([CacheSegment(slot: 0, tokens: tokens)], cache: cache, allPositions: true)
-        try writeJSON(["text": probeText, "token_ids": tokens.map(Int.init), "vocab_size": c.vocabSize,
-                       "logits": logits.map(Double.init)], to: directory + "/strawberry_probe.json")
+        try ExportProbe.write(model, to: directory)
     }
 
     /// GPT-2's reversible map from bytes to printable characters, which byte-level tokenizers use.

@@ -44,7 +44,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
 
     /// Named sizes: `tiny` for tests, `micro`, `small` and `base` for experiments.
     public static let presets: [String: ModelConfig] = [
-        "tiny": ModelConfig(dim: 96, layers: 3, heads: 4, kvHeads: 2, ffnDim: 256, contextLength: 128),
+        "tiny": ModelConfig(dim: 96, layers: 3, heads: 4, kvHeads: 2, ffnDim: 256, contextLength: 256),
         "micro": ModelConfig(dim: 128, layers: 5, heads: 4, kvHeads: 2, ffnDim: 352, contextLength: 256),
         "small": ModelConfig(dim: 256, layers: 4, heads: 8, kvHeads: 4, ffnDim: 688, contextLength: 256),
         "base": ModelConfig(dim: 384, layers: 8, heads: 6, kvHeads: 2, ffnDim: 1024, contextLength: 512),

@@ -6,23 +6,50 @@ import Model
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
-        abstract: "Write a model as a Hugging Face LlamaForCausalLM folder (config, safetensors, tokenizer, chat template).",
-        discussion: "bench/check_hf_export.sh loads the folder with transformers and compares its logits with Strawberry's."
+        abstract: "Write a model for other tools: a Hugging Face LlamaForCausalLM folder, or GGUF files for llama.cpp.",
+        discussion: """
+        hf: config.json, model.safetensors, tokenizer.json, tokenizer_config.json (chat template).
+        gguf: model-f32.gguf and/or model-f16.gguf (llama architecture, byte-level gpt2 vocabulary, chat template).
+        Both also write strawberry_probe.json; bench/check_hf_export.sh and bench/check_gguf_export.sh load the
+        export with transformers or llama.cpp and compare tokens, logits and greedy continuations with Strawberry's.
+        """
     )
 
     @Argument(help: "Run folder or checkpoint directory.")
     var model: String
 
-    @Option(help: "Format: hf (GGUF is not implemented yet).")
+    @Option(help: "Format: hf or gguf.")
     var format = "hf"
+
+    @Option(help: "GGUF precision: f32, f16 or both.")
+    var precision = "both"
 
     @Option(help: "Output folder.")
     var out: String
 
     func run() throws {
-        guard format == "hf" else { throw ValidationError("--format \(format) is not supported; use hf") }
         let loaded = try Checkpoint.loadModel(model)
-        try HuggingFaceExport.write(loaded, to: out)
-        print("wrote \(out) (config.json, model.safetensors, tokenizer.json, tokenizer_config.json, strawberry_probe.json)")
+        switch format {
+        case "hf":
+            try HuggingFaceExport.write(loaded, to: out)
+            print("wrote \(out) (config.json, model.safetensors, tokenizer.json, tokenizer_config.json, strawberry_probe.json)")
+        case "gguf":
+            let precisions: [GGUFExport.Precision]
+            switch precision {
+            case "both": precisions = [.f32, .f16]
+            default:
+                guard let p = GGUFExport.Precision(rawValue: precision) else { throw ValidationError("--precision must be f32, f16 or both") }
+                precisions = [p]
+            }
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            let name = URL(fileURLWithPath: model).lastPathComponent
+            for p in precisions {
+                try GGUFExport.write(loaded, to: "\(out)/model-\(p.rawValue).gguf", precision: p, name: name)
+            }
+            try ExportProbe.write(loaded, to: out)
+            print("wrote \(out) (\(precisions.map { "model-\($0.rawValue).gguf" }.joined(separator: ", ")), strawberry_probe.json)")
+        default:
+            throw ValidationError("--format must be hf or gguf")
+        }
     }
 }
