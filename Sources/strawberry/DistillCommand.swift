@@ -71,12 +71,8 @@ struct DistillCommand: ParsableCommand {
 
     func run() throws {
         let start = Date()
-        let t = try TaskRegistry.resolve(task)
-        guard t.difficulties.contains(difficulty) else {
-            throw ValidationError("--difficulty for \(task) must be in \(t.difficulties.lowerBound)...\(t.difficulties.upperBound)")
-        }
-        let budgetList = budgets.split(separator: ",").compactMap { Int($0) }
-        guard !budgetList.isEmpty, budgetList.allSatisfy({ $0 >= 0 }) else { throw ValidationError("--budgets must be non-negative integers") }
+        let (t, _) = try resolveTask(task, difficulty: difficulty)
+        let budgetList = try parseBudgets(budgets)
         guard problems > 0, samples > 0, steps > 0, rlSteps >= 0, evalProblems > 0, costProblems > 0, budget >= 0 else {
             throw ValidationError("counts must be positive")
         }

@@ -49,16 +49,8 @@ struct EvalCommand: ParsableCommand {
     var out: String?
 
     func run() throws {
-        let t = try TaskRegistry.resolve(task, verifier: verifier)
-        let difficulty = t is FileTask ? 0 : self.difficulty
-        guard t.difficulties.contains(difficulty) else {
-            throw ValidationError("--difficulty for \(task) must be in \(t.difficulties.lowerBound)...\(t.difficulties.upperBound)")
-        }
-        let budgetList = budgets.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !budgetList.isEmpty, budgetList.allSatisfy({ $0 >= 0 }),
-              budgetList.count == budgets.split(separator: ",").count else {
-            throw ValidationError("--budgets must be comma-separated non-negative integers")
-        }
+        let (t, difficulty) = try resolveTask(task, difficulty: difficulty, verifier: verifier)
+        let budgetList = try parseBudgets(budgets)
         let strategyList = strategies.split(separator: ",").map(String.init)
         for s in strategyList { _ = try StrategyParser.parse(s) }
         guard n > 0 else { throw ValidationError("--n must be positive") }

@@ -70,11 +70,7 @@ struct RLCommand: ParsableCommand {
     var resume = false
 
     func run() throws {
-        let t = try TaskRegistry.resolve(task, verifier: verifier)
-        let difficulty = t is FileTask ? 0 : self.difficulty
-        guard t.difficulties.contains(difficulty) else {
-            throw ValidationError("--difficulty for \(task) must be in \(t.difficulties.lowerBound)...\(t.difficulties.upperBound)")
-        }
+        let (t, difficulty) = try resolveTask(task, difficulty: difficulty, verifier: verifier)
         guard let agg = GRPOOptions.Aggregation(rawValue: aggregation) else {
             throw ValidationError("--aggregation must be token, sequence or constant")
         }

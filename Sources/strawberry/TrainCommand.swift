@@ -59,15 +59,9 @@ struct TrainCommand: ParsableCommand {
     var seed: UInt64 = 1
 
     func run() throws {
-        let t = try TaskRegistry.resolve(task)
-        guard t.difficulties.contains(difficulty) else {
-            throw ValidationError("--difficulty for \(task) must be in \(t.difficulties.lowerBound)...\(t.difficulties.upperBound)")
-        }
+        let (t, _) = try resolveTask(task, difficulty: difficulty)
         guard let style = TraceStyle(rawValue: traces) else { throw ValidationError("--traces must be human, tool or none") }
-        let budgetList = budgets.split(separator: ",").compactMap { Int($0) }
-        guard !budgetList.isEmpty, budgetList.allSatisfy({ $0 >= 0 }) else {
-            throw ValidationError("--budgets must be comma-separated non-negative integers")
-        }
+        let budgetList = try parseBudgets(budgets)
         guard examples > 0, sftSteps > 0, rlSteps >= 0, evalProblems > 0, maxThinking > 0, budget >= 0 else {
             throw ValidationError("sizes must be positive")
         }

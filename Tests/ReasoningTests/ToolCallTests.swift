@@ -20,8 +20,10 @@ import Training
         options.weightDecay = 0
         options.checkpointEvery = 10_000
         let model = try Transformer(config: ModelConfig(dim: 48, layers: 2, heads: 4, kvHeads: 2, ffnDim: 96, contextLength: 64), seed: 1)
+        let runDirectory = NSTemporaryDirectory() + "tool-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: runDirectory) }
         let trainer = SFTTrainer(model: model, dataset: SFTDataset(examples: [example]), options: options,
-                                 runDirectory: NSTemporaryDirectory() + "tool-\(UUID().uuidString)")
+                                 runDirectory: runDirectory)
         for _ in 0..<options.steps { try trainer.trainStep() }
 
         let task = Countdown()

@@ -5,7 +5,7 @@ import Tasks
 /// Hostile external verifiers are contained and reported; honest ones work, on right and wrong answers.
 @Suite(.serialized) struct SandboxTests {
     static func directory() -> String {
-        let path = NSTemporaryDirectory() + "strawberry-sandbox-\(UUID().uuidString)"
+        let path = ScratchDirectory.path("sandbox")
         try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
                                                  attributes: [.posixPermissions: 0o755])
         return path
@@ -120,7 +120,7 @@ import Tasks
 
 @Suite struct FileTaskTests {
     static func write(_ text: String) -> String {
-        let path = NSTemporaryDirectory() + "task-\(UUID().uuidString).jsonl"
+        let path = ScratchDirectory.path("task", suffix: ".jsonl")
         try! text.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }

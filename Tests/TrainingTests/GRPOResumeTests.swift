@@ -26,8 +26,10 @@ import Training
     static func directory() -> String { NSTemporaryDirectory() + "grpo-resume-\(UUID().uuidString)" }
 
     @Test func resumingIsBitIdentical() throws {
+        let straightDirectory = Self.directory()
+        defer { try? FileManager.default.removeItem(atPath: straightDirectory) }
         let straight = try GRPOTrainer(model: try Transformer(config: Self.config, seed: 8), task: Countdown(),
-                                       options: Self.options(steps: 6), runDirectory: Self.directory())
+                                       options: Self.options(steps: 6), runDirectory: straightDirectory)
         try straight.run()
 
         let dir = Self.directory()

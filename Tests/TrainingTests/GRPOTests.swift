@@ -27,8 +27,9 @@ import Training
         // An untrained model never solves Countdown; rewards are all 0 or 0.1 with no pattern.
         let model = try Transformer(config: config, seed: 4)
         let before = model.parameters.array
-        let trainer = try GRPOTrainer(model: model, task: Countdown(), options: options,
-                                      runDirectory: NSTemporaryDirectory() + "grpo-\(UUID().uuidString)")
+        let runDirectory = NSTemporaryDirectory() + "grpo-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: runDirectory) }
+        let trainer = try GRPOTrainer(model: model, task: Countdown(), options: options, runDirectory: runDirectory)
         #expect(trainer.reference != nil)
         let s = try trainer.trainStep()
         #expect(s.step == 1)
