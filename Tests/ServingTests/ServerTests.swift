@@ -56,6 +56,24 @@ import Testing
         #expect(metrics.contains("strawberry_request_duration_seconds_count 1") && metrics.contains("strawberry_slots 8"))
     }
 
+    @Test func healthSays503WhileTheModelLoads() async throws {
+        let loaded = DispatchSemaphore(value: 0)
+        let server = try await TestServer(loadGate: loaded, waitUntilReady: false)
+        defer { server.stop() }
+        let loading = try await server.get("/health")
+        #expect(loading.status == 503 && loading.json["status"] as? String == "loading")
+        let early = try await server.chat([:])
+        #expect(early.status == 503 && early.error?["code"] as? String == "model_loading")
+        loaded.signal()
+        var status = 0
+        for _ in 0..<500 where status != 200 {
+            status = try await server.get("/health").status
+            try await Task.sleep(nanoseconds: 10_000_000)
+        }
+        #expect(status == 200)
+        #expect(try await server.chat([:]).status == 200)
+    }
+
     @Test func streamingReassemblesToTheSameCompletion() async throws {
         let server = try await TestServer()
         defer { server.stop() }

@@ -22,16 +22,19 @@ final class TestServer: @unchecked Sendable {
 
     static let model = try! Transformer(config: ModelConfig(dim: 32, layers: 2, heads: 4, kvHeads: 2, ffnDim: 48, contextLength: 128), seed: 11)
 
-    init(model: Transformer = TestServer.model, configure: (inout ServerConfiguration) -> Void = { _ in }) async throws {
+    /// Loading waits for `loadGate` when given (a slow checkpoint read); `waitUntilReady` false
+    /// returns as soon as the server listens, while the model may still be loading.
+    init(model: Transformer = TestServer.model, loadGate: DispatchSemaphore? = nil, waitUntilReady: Bool = true,
+         configure: (inout ServerConfiguration) -> Void = { _ in }) async throws {
         var configuration = ServerConfiguration(options: Self.options())
         configuration.port = 0
         configure(&configuration)
         let (ports, found) = AsyncStream<Int>.makeStream()
-        let app = StrawberryServer.application(configuration, load: { model }) { found.yield($0) }
+        let app = StrawberryServer.application(configuration, load: { loadGate?.wait(); return model }) { found.yield($0) }
         task = Task { try await app.run() }
         var iterator = ports.makeAsyncIterator()
         port = await iterator.next() ?? 0
-        for _ in 0..<500 {
+        for _ in 0..<(waitUntilReady ? 500 : 0) {
             if (try? await get("/health"))?.status == 200 { return }
             try await Task.sleep(nanoseconds: 10_000_000)
         }
