@@ -32,11 +32,12 @@ public enum Safetensors {
         let bytes: Data
         let dataStart: Int
 
-        /// Copies a float32 tensor's values into `destination` after checking its shape.
+        /// Copies a tensor's values into `destination` as float32 after checking its shape;
+        /// F16 and BF16 (what Hugging Face checkpoints usually hold) are widened.
         public func read(_ name: String, shape: [Int], into destination: UnsafeMutablePointer<Float>) throws(ModelError) {
             guard let info = tensors[name] else { throw .checkpoint("'\(path)' has no tensor '\(name)'") }
-            guard info.dtype == "F32" else {
-                throw .checkpoint("tensor '\(name)' in '\(path)' is \(info.dtype); only F32 is supported here")
+            guard ["F32", "F16", "BF16"].contains(info.dtype) else {
+                throw .checkpoint("tensor '\(name)' in '\(path)' is \(info.dtype); only F32, F16 and BF16 can be read")
             }
             guard info.shape == shape else {
                 throw .checkpoint("tensor '\(name)' in '\(path)' has shape \(info.shape), expected \(shape)")
@@ -44,7 +45,19 @@ public enum Safetensors {
             let count = shape.reduce(1, *)
             bytes.withUnsafeBytes { raw in
                 let src = raw.baseAddress! + dataStart + info.begin
-                UnsafeMutableRawPointer(destination).copyMemory(from: src, byteCount: count * 4)
+                switch info.dtype {
+                case "F32":
+                    UnsafeMutableRawPointer(destination).copyMemory(from: src, byteCount: count * 4)
+                case "F16":
+                    for i in 0..<count {
+                        destination[i] = Float(Float16(bitPattern: UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))))
+                    }
+                default:  // BF16: the top half of a float32
+                    for i in 0..<count {
+                        let bits = UInt32(UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) << 16
+                        destination[i] = Float(bitPattern: bits)
+                    }
+                }
             }
         }
     }

@@ -1,0 +1,78 @@
+import Foundation
+import Testing
+@testable import Model
+
+@Suite struct ImportTests {
+    static func exported(tied: Bool) throws -> (Transformer, String) {
+        let dir = NSTemporaryDirectory() + "hf-import-\(UUID().uuidString)"
+        let config = ModelConfig(dim: 32, layers: 2, heads: 4, kvHeads: 2, ffnDim: 48, contextLength: 96, tiedEmbeddings: tied)
+        let model = try Transformer(config: config, seed: 6)
+        try HuggingFaceExport.write(model, to: dir)
+        return (model, dir)
+    }
+
+    static func editJSON(_ path: String, _ change: (inout [String: Any]) -> Void) throws {
+        var object = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: path))) as! [String: Any]
+        change(&object)
+        try JSONSerialization.data(withJSONObject: object).write(to: URL(fileURLWithPath: path))
+    }
+
+    @Test func exportThenImportGivesTheSameModel() throws {
+        for tied in [true, false] {
+            let (model, dir) = try Self.exported(tied: tied)
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let imported = try HuggingFaceImport.load(dir)
+            #expect(imported.config == model.config)
+            #expect(imported.parameters.array == model.parameters.array)
+        }
+    }
+
+    @Test func halfPrecisionWeightsAreWidened() throws {
+        // A one-tensor file written by hand in F16 and BF16.
+        let values: [Float] = [1, -2.5, 0.1, 65504]
+        for (dtype, bits) in [("F16", values.map { Float16($0).bitPattern }),
+                              ("BF16", values.map { UInt16($0.bitPattern >> 16) })] {
+            let header = Data(#"{"w":{"dtype":"\#(dtype)","shape":[4],"data_offsets":[0,8]}}"#.utf8)
+            var data = withUnsafeBytes(of: UInt64(header.count).littleEndian) { Data($0) } + header
+            for b in bits { withUnsafeBytes(of: b.littleEndian) { data.append(contentsOf: $0) } }
+            let path = NSTemporaryDirectory() + "half-\(UUID().uuidString).safetensors"
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            try data.write(to: URL(fileURLWithPath: path))
+            var out = [Float](repeating: 0, count: 4)
+            try Safetensors.load(path).read("w", shape: [4], into: &out)
+            for (a, b) in zip(out, values) { #expect(abs(a - b) <= abs(b) * 1e-2, "\(dtype): \(a) vs \(b)") }
+        }
+    }
+
+    @Test func unsupportedFoldersAreRefusedWithTheReason() throws {
+        let cases: [(String, (String) throws -> Void)] = [
+            ("only LlamaForCausalLM", { try Self.editJSON($0 + "/config.json") { $0["architectures"] = ["Qwen2ForCausalLM"] } }),
+            ("biases are not supported", { try Self.editJSON($0 + "/config.json") { $0["attention_bias"] = true } }),
+            ("vocab_size", { try Self.editJSON($0 + "/config.json") { $0["vocab_size"] = 151_936 } }),
+            ("BPE tokenizers are not supported", { try Self.editJSON($0 + "/tokenizer.json") { t in
+                var model = t["model"] as! [String: Any]
+                model["merges"] = ["Ġ t", "h e"]
+                t["model"] = model
+            } }),
+            ("has no tensor 'model.norm.weight'", { dir in
+                let model = try HuggingFaceImport.load(dir)
+                let keep = model.layout.tensors.filter { $0.name != "model.norm.weight" }
+                let params = model.parameters
+                try Safetensors.write(keep.map { Safetensors.Entry(name: $0.name, shape: $0.shape,
+                    data: UnsafeBufferPointer(start: params.pointer + $0.offset, count: $0.count)) }, to: dir + "/model.safetensors")
+            }),
+            ("neither model.safetensors", { try FileManager.default.removeItem(atPath: $0 + "/model.safetensors") }),
+        ]
+        for (reason, damage) in cases {
+            let (_, dir) = try Self.exported(tied: true)
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            try damage(dir)
+            do {
+                _ = try HuggingFaceImport.load(dir)
+                Issue.record("'\(reason)' was not refused")
+            } catch {
+                #expect("\(error)".contains(reason), "\(error)")
+            }
+        }
+    }
+}
