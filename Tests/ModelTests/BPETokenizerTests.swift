@@ -9,7 +9,7 @@ import Model
         let python = ProcessInfo.processInfo.environment["STRAWBERRY_PYTHON"] ?? "/usr/bin/python3"
         return run(python, ["-c", "import tokenizers"]) == 0 ? python : nil
     }()
-    static let required = ProcessInfo.processInfo.environment["STRAWBERRY_REQUIRE_OPENAI"] == "1"
+    static let required = ProcessInfo.processInfo.environment["STRAWBERRY_REQUIRE_PYTHON_PACKAGES"] == "1"
 
     static func run(_ executable: String, _ arguments: [String]) -> Int32 {
         let p = Process()

@@ -13,8 +13,8 @@ enum OpenAIPython {
         return nil
     }()
 
-    /// `.ci/run` sets STRAWBERRY_REQUIRE_OPENAI=1 so that a missing client fails instead of skipping.
-    static let required = ProcessInfo.processInfo.environment["STRAWBERRY_REQUIRE_OPENAI"] == "1"
+    /// `.ci/run` sets STRAWBERRY_REQUIRE_PYTHON_PACKAGES=1 so that a missing client fails instead of skipping.
+    static let required = ProcessInfo.processInfo.environment["STRAWBERRY_REQUIRE_PYTHON_PACKAGES"] == "1"
 
     static func run(_ executable: String, _ arguments: [String]) -> (status: Int32, output: String) {
         let p = Process()
@@ -33,7 +33,7 @@ enum OpenAIPython {
 @Suite struct OpenAIClientTests {
     @Test(.enabled(if: OpenAIPython.path != nil || OpenAIPython.required, "needs Python's openai package; .ci/run installs it"))
     func theOfficialClientWorksUnchanged() async throws {
-        let python = try #require(OpenAIPython.path, "STRAWBERRY_REQUIRE_OPENAI=1 but no Python with openai was found")
+        let python = try #require(OpenAIPython.path, "STRAWBERRY_REQUIRE_PYTHON_PACKAGES=1 but no Python with openai was found")
         let server = try await TestServer { $0.apiKey = "sk-strawberry-test" }
         defer { server.stop() }
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("openai_client_check.py").path
