@@ -15,6 +15,17 @@ public struct SFTOptions: Codable, Equatable, Sendable {
     public var checkpointEvery = 200
     public var keepCheckpoints = 2
     public init() {}
+
+    /// A run of `steps` as `train` and `distill` make it: batches of 16, warmup over the first 50
+    /// steps, a checkpoint every quarter of the run (at least every 100 steps).
+    public init(steps: Int, learningRate: Float, seed: UInt64) {
+        self.steps = steps
+        self.learningRate = learningRate
+        self.seed = seed
+        batchSize = 16
+        warmupSteps = min(50, steps)
+        checkpointEvery = max(100, steps / 4)
+    }
 }
 
 /// What a training checkpoint records beside the weights so that a resumed run continues exactly.

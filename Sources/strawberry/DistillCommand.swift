@@ -103,14 +103,8 @@ struct DistillCommand: ParsableCommand {
             let dataset = SFTDataset(examples: examples.map {
                 SFTDataset.example(prompt: $0.problem.prompt, completion: $0.completion, maxTokens: config.contextLength + 1).0
             })
-            var options = SFTOptions()
-            options.steps = steps
-            options.batchSize = 16
-            options.learningRate = lr
-            options.warmupSteps = min(50, steps)
-            options.seed = seed
-            options.checkpointEvery = max(100, steps / 4)
-            let trainer = SFTTrainer(model: try Transformer(config: config, seed: seed), dataset: dataset, options: options,
+            let trainer = SFTTrainer(model: try Transformer(config: config, seed: seed), dataset: dataset,
+                                     options: SFTOptions(steps: steps, learningRate: lr, seed: seed),
                                      runDirectory: out + "/" + name)
             try trainer.run { p in
                 if p.step % 200 == 0 || p.step == p.totalSteps {

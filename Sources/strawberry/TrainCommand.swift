@@ -73,12 +73,7 @@ struct TrainCommand: ParsableCommand {
         pipeline.seed = seed
         pipeline.budgets = budgetList
         pipeline.evalProblems = evalProblems
-        pipeline.sft.steps = sftSteps
-        pipeline.sft.batchSize = 16
-        pipeline.sft.learningRate = sftLR
-        pipeline.sft.warmupSteps = min(50, sftSteps)
-        pipeline.sft.seed = seed
-        pipeline.sft.checkpointEvery = max(100, sftSteps / 4)
+        pipeline.sft = SFTOptions(steps: sftSteps, learningRate: sftLR, seed: seed)
         pipeline.rl.steps = style == .none ? 0 : rlSteps
         pipeline.rl.learningRate = rlLR
         pipeline.rl.seed = seed
