@@ -114,7 +114,7 @@ import Testing
         let high = try await server.chat(["reasoning_effort": "high", "temperature": 1, "seed": 3])
         #expect(Self.reasoningTokens(high.json["usage"] as? [String: Any])! > 40)
         // max_completion_tokens bounds thinking and answer together.
-        let capped = try await server.chat(["max_completion_tokens": 6, "temperature": 1])
+        let capped = try await server.chat(["max_completion_tokens": 6, "temperature": 1, "seed": 7])
         #expect((capped.json["usage"] as? [String: Any])?["completion_tokens"] as? Int ?? 99 <= 6)
         #expect(((capped.json["choices"] as? [[String: Any]])?.first?["finish_reason"] as? String) == "length")
     }
@@ -122,7 +122,7 @@ import Testing
     @Test func hiddenReasoningIsCountedButNotReturned() async throws {
         let server = try await TestServer { $0.options.hideReasoning = true }
         defer { server.stop() }
-        let reply = try await server.chat(["temperature": 1])
+        let reply = try await server.chat(["temperature": 1, "seed": 7])
         let message = (reply.json["choices"] as! [[String: Any]])[0]["message"] as! [String: Any]
         #expect(message["reasoning_content"] == nil && message["content"] is String)
         #expect(Self.reasoningTokens(reply.json["usage"] as? [String: Any])! > 0)
