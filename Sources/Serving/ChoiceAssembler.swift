@@ -34,15 +34,16 @@ struct ChoiceAssembler {
             || token.token == special.endOfTurn.rawValue {
             return []
         }
-        let bytes = Array(Tokenizer.decode([token.token]).utf8)
+        // A byte token is its byte; a special token (a tool marker) is its text.
+        let bytes = token.token < 256 ? [UInt8(token.token)] : Array(Tokenizer.decode([token.token]).utf8)
         if token.part == .thinking {
             reasoningTokens += 1
-            reasoningBytes += token.token < 256 ? [UInt8(token.token)] : bytes
+            reasoningBytes += bytes
             let text = Self.takeCompleteUTF8(&reasoningBytes)
             return text.isEmpty ? [] : [.reasoning(text)]
         }
         answerTokens += 1
-        answerBytes += token.token < 256 ? [UInt8(token.token)] : bytes
+        answerBytes += bytes
         answer += Self.takeCompleteUTF8(&answerBytes).unicodeScalars
         return releaseAnswer(final: false)
     }

@@ -85,9 +85,8 @@ public enum StrawberryServer {
         router.post("/v1/chat/completions") { request, context in
             let start = Date()
             do {
-                let response = try await chatCompletion(request, context: context, configuration: configuration,
-                                                        host: host, metrics: metrics, start: start)
-                return response
+                return try await chatCompletion(request, context: context, configuration: configuration,
+                                                host: host, metrics: metrics, start: start)
             } catch {
                 let status = (error as? APIError)?.status ?? 500
                 metrics.record(status: status, seconds: Date().timeIntervalSince(start))
