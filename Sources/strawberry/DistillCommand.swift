@@ -80,8 +80,8 @@ struct DistillCommand: ParsableCommand {
         if FileManager.default.fileExists(atPath: out + "/student/latest") {
             throw ValidationError("'\(out)' already holds a distillation; remove it or choose another --out")
         }
-        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let teacherModel = try Checkpoint.loadModel(teacher)
+        try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
 
         log("1/4 teacher \(teacher) (\(teacherModel.config.parameterCount.formatted()) parameters) on \(problems) training problems, \(samples) samples each at budget \(budget)")
         var distillation = Distillation(task: t, difficulty: difficulty)
