@@ -47,11 +47,13 @@ let package = Package(
             ],
             swiftSettings: hotFlags
         ),
+        // A tiny Hugging Face model folder (BPE tokenizer, Qwen2 or Llama weights) for import tests.
+        .target(name: "TestSupport", dependencies: ["Model", "Kernels"], path: "Tests/TestSupport"),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
-        .testTarget(name: "ModelTests", dependencies: ["Model", "Kernels"], exclude: ["bpe_reference.py"]),
+        .testTarget(name: "ModelTests", dependencies: ["Model", "Kernels", "TestSupport"], exclude: ["bpe_reference.py"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Model", "Tasks", "Reasoning"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks"]),
-        .testTarget(name: "ReasoningTests", dependencies: ["Reasoning", "Model", "Tasks", "Training"]),
-        .testTarget(name: "ServingTests", dependencies: ["Serving", "Reasoning", "Model"], exclude: ["openai_client_check.py"]),
+        .testTarget(name: "ReasoningTests", dependencies: ["Reasoning", "Model", "Tasks", "Training", "TestSupport"]),
+        .testTarget(name: "ServingTests", dependencies: ["Serving", "Reasoning", "Model", "TestSupport"], exclude: ["openai_client_check.py"]),
     ]
 )

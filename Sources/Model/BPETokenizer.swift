@@ -2,21 +2,28 @@ import Foundation
 
 /// A byte-level BPE tokenizer read from a Hugging Face `tokenizer.json` (the GPT-2, Llama 3 and
 /// Qwen2 family): optional NFC normalisation, added tokens matched first, the pre-tokenizer's
-/// regex split, bytes mapped to GPT-2's printable characters, then merges by rank. Not yet wired
-/// into the engine (whose vocabulary is Strawberry's bytes); import uses it to read real models.
+/// regex split, bytes mapped to GPT-2's printable characters, then merges by rank. A model
+/// imported from Hugging Face reads and writes through it (see `Vocabulary`).
 public struct BPETokenizer: Sendable {
     public let vocab: [String: Int]
     private let tokens: [Int: String]
     private let ranks: [String: Int]  // "left right" → merge rank
     private let added: [(text: String, id: Int)]  // longest first
+    private let addedIDs: [String: Int]
     private let split: NSRegularExpression?
     private let nfc: Bool
+    /// The largest id in the vocabulary or its added tokens.
+    public let maxID: Int
 
     /// GPT-2's pre-tokenizer pattern (`ByteLevel` with `use_regex`).
     static let gpt2Pattern = #"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"#
 
     public init(path: String) throws(ModelError) {
-        let json = try HuggingFaceImport.json(path)
+        try self.init(json: try HuggingFaceImport.json(path), source: path)
+    }
+
+    /// Reads a parsed `tokenizer.json`; `source` names it in errors.
+    public init(json: [String: Any], source path: String) throws(ModelError) {
         guard let model = json["model"] as? [String: Any], model["type"] as? String == "BPE",
               let vocab = model["vocab"] as? [String: Int] else {
             throw .checkpoint("'\(path)' is not a BPE tokenizer")
@@ -35,6 +42,8 @@ public struct BPETokenizer: Sendable {
         }
         self.tokens = tokens
         self.added = added.sorted { $0.0.count > $1.0.count }
+        addedIDs = Dictionary(added, uniquingKeysWith: { first, _ in first })
+        maxID = tokens.keys.max() ?? -1
         nfc = (json["normalizer"] as? [String: Any])?["type"] as? String == "NFC"
         // The split pattern: ByteLevel's own regex, or a Split step's regex in a Sequence.
         var pattern: String?
@@ -62,8 +71,14 @@ public struct BPETokenizer: Sendable {
     private static let byteToChar: [Character] = HuggingFaceExport.byteCharacters()
     private static let charToByte: [Character: UInt8] = Dictionary(uniqueKeysWithValues: byteToChar.enumerated().map { ($1, UInt8($0)) })
 
-    public func encode(_ text: String) -> [Int] {
+    /// The id of an added token with exactly this text.
+    public func addedID(_ text: String) -> Int? { addedIDs[text] }
+
+    /// Token ids of `text`. With `matchingAdded`, the text of an added token (`<|im_end|>`) becomes
+    /// that token, as Hugging Face does; without, it is tokenized as plain text.
+    public func encode(_ text: String, matchingAdded: Bool = true) -> [Int] {
         let text = nfc ? text.precomposedStringWithCanonicalMapping : text
+        if !matchingAdded { return encodePlain(text) }
         var ids: [Int] = []
         var rest = Substring(text)
         while !rest.isEmpty {
@@ -118,16 +133,15 @@ public struct BPETokenizer: Sendable {
         return symbols
     }
 
+    /// The bytes token `id` stands for: an added token's text, else its byte-level characters
+    /// mapped back to bytes (empty for an unknown id).
+    public func bytes(of id: Int) -> [UInt8] {
+        guard let token = tokens[id] else { return [] }
+        if addedIDs[token] == id { return Array(token.utf8) }
+        return token.compactMap { Self.charToByte[$0] }
+    }
+
     public func decode(_ ids: [Int]) -> String {
-        var bytes: [UInt8] = []
-        for id in ids {
-            guard let token = tokens[id] else { continue }
-            if added.contains(where: { $0.id == id }) {
-                bytes += Array(token.utf8)
-            } else {
-                bytes += token.compactMap { Self.charToByte[$0] }
-            }
-        }
-        return String(decoding: bytes, as: UTF8.self)
+        String(decoding: ids.flatMap { bytes(of: $0) }, as: UTF8.self)
     }
 }

@@ -3,7 +3,8 @@ import Kernels
 
 /// A saved model: `config.json`, `model.safetensors` (Hugging Face tensor names, metadata
 /// `{"format":"pt"}`) and, for training checkpoints, `optimizer.safetensors` (the two Adam moments)
-/// and `state.json` (step, RNG state and whatever else the trainer needs to resume).
+/// and `state.json` (step, RNG state and whatever else the trainer needs to resume). A model with an
+/// imported BPE vocabulary also carries its `tokenizer.json`.
 ///
 /// A checkpoint directory is written under a temporary name and renamed into place, so a crash
 /// leaves no half-written checkpoint. A run folder points at its newest checkpoint with a `latest`
@@ -13,6 +14,7 @@ public enum Checkpoint {
     public static let modelFile = "model.safetensors"
     public static let optimizerFile = "optimizer.safetensors"
     public static let stateFile = "state.json"
+    public static let tokenizerFile = "tokenizer.json"
 
     /// Writes a checkpoint directory atomically; an existing one at `directory` is replaced.
     public static func save(model: Transformer, optimizer: AdamW? = nil, state: (some Encodable)? = nil,
@@ -38,6 +40,7 @@ public enum Checkpoint {
             ], metadata: ["format": "pt", "adam_step": String(optimizer.step)], to: temporary + "/" + optimizerFile)
         }
         if let state { try AtomicFile.write(try encode(state), to: temporary + "/" + stateFile) }
+        if let tokenizer = model.vocabulary.tokenizerJSON { try AtomicFile.write(tokenizer, to: temporary + "/" + tokenizerFile) }
         try? fm.removeItem(atPath: directory)
         guard rename(temporary, directory) == 0 else {
             throw .checkpoint("cannot move '\(temporary)' to '\(directory)': \(String(cString: strerror(errno)))")
@@ -92,7 +95,15 @@ public enum Checkpoint {
         if let extra = file.tensors.keys.sorted().first(where: { !expected.contains($0) }) {
             throw .checkpoint("'\(file.path)' holds tensor '\(extra)', which this config does not have")
         }
-        return try Transformer(config: config, parameters: values)
+        return try Transformer(config: config, parameters: values, vocabulary: try loadVocabulary(directory))
+    }
+
+    /// The vocabulary saved in a checkpoint directory: its `tokenizer.json`, else Strawberry's bytes.
+    public static func loadVocabulary(_ directory: String) throws(ModelError) -> Vocabulary {
+        let path = directory + "/" + tokenizerFile
+        guard FileManager.default.fileExists(atPath: path) else { return .strawberry }
+        guard let data = FileManager.default.contents(atPath: path) else { throw .checkpoint("cannot read '\(path)'") }
+        return try Vocabulary(tokenizerJSON: data, source: path)
     }
 
     /// Restores the Adam moments and step saved beside a model.

@@ -2,12 +2,17 @@
 /// logits at every position and its greedy continuation, so a script can check that another
 /// runtime (transformers, llama.cpp) tokenizes, computes and generates the same.
 public enum ExportProbe {
-    public static let text = "<|user|>Use 3 7 12 to make 33.<|assistant|><think>3*7=21, left 21 12"
+    /// The probe: a chat prompt in the model's format, then the start of its thinking, e.g.
+    /// `<|user|>Use 3 7 12 to make 33.<|assistant|><think>3*7=21, left 21 12`.
+    public static func text(_ vocabulary: Vocabulary) -> String {
+        vocabulary.decode(vocabulary.prompt("Use 3 7 12 to make 33.")) + "<think>3*7=21, left 21 12"
+    }
     public static let greedyTokens = 24
 
     public static func write(_ model: Transformer, to directory: String) throws(ModelError) {
         let c = model.config
-        let tokens = Tokenizer.encodeWithSpecials(text)
+        let text = text(model.vocabulary)
+        let tokens = model.vocabulary.encodeWithSpecials(text)
         let cache = KVCache(config: c, slots: 1)
         let logits = try model.forwardCached([CacheSegment(slot: 0, tokens: tokens)], cache: cache, allPositions: true)
         // Greedy continuation from the last position.

@@ -15,6 +15,9 @@ public enum GGUFExport {
 
     public static func write(_ model: Transformer, to path: String, precision: Precision, name: String) throws(ModelError) {
         let c = model.config
+        guard model.vocabulary.format == .strawberry, model.vocabulary.tokenizerJSON == nil, !c.attentionBias else {
+            throw .checkpoint("GGUF export writes Strawberry's own byte-vocabulary Llama models; this one (imported, \(model.vocabulary.format.rawValue) vocabulary\(c.attentionBias ? ", q/k/v biases" : "")) is not supported — export it with --format hf instead")
+        }
         var w = GGUFWriter()
         var kv: [(String, GGUFWriter.Value)] = [
             ("general.architecture", .string("llama")),
@@ -49,7 +52,7 @@ public enum GGUFExport {
             ("tokenizer.ggml.padding_token_id", .uint32(UInt32(Tokenizer.Special.pad.rawValue))),
             ("tokenizer.ggml.add_bos_token", .bool(false)),
             ("tokenizer.ggml.add_eos_token", .bool(false)),
-            ("tokenizer.chat_template", .string(HuggingFaceExport.chatTemplate)),
+            ("tokenizer.chat_template", .string(HuggingFaceExport.chatTemplate(.strawberry))),
         ]
         for (key, value) in kv { w.metadata(key, value) }
 

@@ -1,45 +1,72 @@
 import Foundation
 import Kernels
 
-/// Writes a model as a Hugging Face `LlamaForCausalLM` folder: `config.json`, `model.safetensors`
-/// (the tensor names are already Hugging Face's), a byte-level `tokenizer.json` whose ids equal
-/// Strawberry's (bytes 0–255, then the special tokens), `tokenizer_config.json` with the chat
-/// template, and `strawberry_probe.json` (see `ExportProbe`).
+/// Writes a model as a Hugging Face folder — `LlamaForCausalLM`, or `Qwen2ForCausalLM` when it
+/// has q/k/v biases: `config.json`, `model.safetensors` (the tensor names are already Hugging
+/// Face's), `tokenizer.json` (for Strawberry's vocabulary a byte-level one whose ids equal
+/// Strawberry's: bytes 0–255, then the special tokens; for an imported model its own),
+/// `tokenizer_config.json` with the chat template, and `strawberry_probe.json` (see `ExportProbe`).
 public enum HuggingFaceExport {
-    /// `ChatTemplate.prompt(conversation:)` as a Jinja template.
-    public static let chatTemplate = "{% for m in messages %}{% if m['role'] == 'system' %}<|system|>{{ m['content'] }}{% elif m['role'] == 'user' %}<|user|>{{ m['content'] }}{% elif m['role'] == 'assistant' %}<|assistant|>{{ m['content'] }}<|end|>{% endif %}{% endfor %}{% if add_generation_prompt %}<|assistant|>{% endif %}"
+    /// `Vocabulary.prompt(conversation:)` of each chat format as a Jinja template.
+    public static func chatTemplate(_ format: Vocabulary.ChatFormat) -> String {
+        switch format {
+        case .strawberry:
+            return "{% for m in messages %}{% if m['role'] == 'system' %}<|system|>{{ m['content'] }}{% elif m['role'] == 'user' %}<|user|>{{ m['content'] }}{% elif m['role'] == 'assistant' %}<|assistant|>{{ m['content'] }}<|end|>{% endif %}{% endfor %}{% if add_generation_prompt %}<|assistant|>{% endif %}"
+        case .chatML:
+            return "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+        case .llama3:
+            return "<|begin_of_text|>{% for m in messages %}<|start_header_id|>{{ m['role'] }}<|end_header_id|>\n\n{{ m['content'] }}<|eot_id|>{% endfor %}{% if add_generation_prompt %}<|start_header_id|>assistant<|end_header_id|>\n\n{% endif %}"
+        }
+    }
 
     public static func write(_ model: Transformer, to directory: String) throws(ModelError) {
         do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
             throw .checkpoint("cannot create '\(directory)': \(error.localizedDescription)")
         }
-        let c = model.config
-        let config: [String: Any] = [
-            "architectures": ["LlamaForCausalLM"], "model_type": "llama", "hidden_size": c.dim,
+        let c = model.config, vocabulary = model.vocabulary
+        let endText = vocabulary.decode([vocabulary.markers.endOfTurn])
+        var config: [String: Any] = [
+            "architectures": [c.attentionBias ? "Qwen2ForCausalLM" : "LlamaForCausalLM"],
+            "model_type": c.attentionBias ? "qwen2" : "llama", "hidden_size": c.dim,
             "intermediate_size": c.ffnDim, "num_hidden_layers": c.layers, "num_attention_heads": c.heads,
             "num_key_value_heads": c.kvHeads, "head_dim": c.headDim, "max_position_embeddings": c.contextLength,
             "rms_norm_eps": Double(c.normEps), "rope_theta": c.ropeTheta, "vocab_size": c.vocabSize,
-            "tie_word_embeddings": c.tiedEmbeddings, "hidden_act": "silu", "attention_bias": false, "mlp_bias": false,
-            "torch_dtype": "float32", "bos_token_id": Int(Tokenizer.Special.bos.rawValue),
-            "eos_token_id": Int(Tokenizer.Special.endOfTurn.rawValue), "pad_token_id": Int(Tokenizer.Special.pad.rawValue),
+            "tie_word_embeddings": c.tiedEmbeddings, "hidden_act": "silu", "torch_dtype": "float32",
+            "eos_token_id": Int(vocabulary.markers.endOfTurn),
         ]
+        if c.attentionBias {
+            config["use_sliding_window"] = false
+        } else {
+            config["attention_bias"] = false
+            config["mlp_bias"] = false
+        }
+        if vocabulary.tokenizerJSON == nil {
+            config["bos_token_id"] = Int(Tokenizer.Special.bos.rawValue)
+            config["pad_token_id"] = Int(Tokenizer.Special.pad.rawValue)
+        }
         try writeJSON(config, to: directory + "/config.json")
         let params = model.parameters
         try Safetensors.write(model.layout.tensors.map { t in
             Safetensors.Entry(name: t.name, shape: t.shape, data: UnsafeBufferPointer(start: params.pointer + t.offset, count: t.count))
         }, to: directory + "/model.safetensors")
-        try writeJSON(tokenizerJSON(vocabSize: c.vocabSize), to: directory + "/tokenizer.json")
-        try writeJSON([
-            "tokenizer_class": "PreTrainedTokenizerFast", "bos_token": Tokenizer.Special.bos.text,
-            "eos_token": Tokenizer.Special.endOfTurn.text, "pad_token": Tokenizer.Special.pad.text,
+        var tokenizerConfig: [String: Any] = [
+            "tokenizer_class": "PreTrainedTokenizerFast", "eos_token": endText,
             "model_max_length": c.contextLength, "clean_up_tokenization_spaces": false,
-            "chat_template": chatTemplate,
-        ], to: directory + "/tokenizer_config.json")
+            "chat_template": chatTemplate(vocabulary.format),
+        ]
+        if let data = vocabulary.tokenizerJSON {
+            try AtomicFile.write(data, to: directory + "/tokenizer.json")
+        } else {
+            try writeJSON(tokenizerJSON(vocabSize: c.vocabSize), to: directory + "/tokenizer.json")
+            tokenizerConfig["bos_token"] = Tokenizer.Special.bos.text
+            tokenizerConfig["pad_token"] = Tokenizer.Special.pad.text
+        }
+        try writeJSON(tokenizerConfig, to: directory + "/tokenizer_config.json")
         try ExportProbe.write(model, to: directory)
     }
 
     /// GPT-2's reversible map from bytes to printable characters, which byte-level tokenizers use.
-    static func byteCharacters() -> [Character] {
+    public static func byteCharacters() -> [Character] {
         var printable = Array(33...126) + Array(161...172) + Array(174...255)
         var chars = [Character](repeating: " ", count: 256)
         var extra = 0

@@ -1,15 +1,24 @@
 import Foundation
 import Kernels
 
-/// Reads a Hugging Face `LlamaForCausalLM` folder (`config.json`, `model.safetensors` or shards
-/// listed in `model.safetensors.index.json`, F32/F16/BF16) into a Strawberry model. The tensor
-/// names and the rotate-half RoPE layout are already Strawberry's. The vocabulary must be
-/// Strawberry's byte-level one (as `strawberry export --format hf` writes it): BPE vocabularies
-/// and other architectures are refused with a message saying so.
+/// Reads a Hugging Face `LlamaForCausalLM` or `Qwen2ForCausalLM` folder (`config.json`,
+/// `model.safetensors` or shards listed in `model.safetensors.index.json`, F32/F16/BF16, and
+/// `tokenizer.json`) into a Strawberry model. The tensor names and the rotate-half RoPE layout are
+/// already Strawberry's; Qwen2's q/k/v biases are `ModelConfig.attentionBias`. A byte-level BPE
+/// tokenizer becomes the model's `Vocabulary`: the reasoning markers (`<think>`, `</think>`, tool
+/// markers) it lacks are added as tokens, and when they do not fit the embedding rows the model
+/// has, the embedding (and an untied output head) grows by rows set to the mean of the others, so
+/// the logits of the original tokens are unchanged. Strawberry's own byte vocabulary (from
+/// `strawberry export --format hf`) comes back as itself.
 public enum HuggingFaceImport {
-    public static func load(_ directory: String) throws(ModelError) -> Transformer {
-        let config = try readConfig(directory)
-        try checkTokenizer(directory)
+    /// Context length used when the model's own is longer (the KV cache is sized by it).
+    public static let defaultMaxContext = 4096
+
+    public static func load(_ directory: String, maxContext: Int = defaultMaxContext) throws(ModelError) -> Transformer {
+        var (config, fileVocab) = try readConfig(directory, maxContext: maxContext)
+        let vocabulary = try readVocabulary(directory)
+        config.vocabSize = max(fileVocab, vocabulary.size)
+        try config.validate()
         let layout = ParameterLayout(config: config)
         let files = try weightFiles(directory)
         var owner: [String: Safetensors.File] = [:]
@@ -17,15 +26,30 @@ public enum HuggingFaceImport {
         let values = FloatBuffer(count: layout.totalCount)
         for t in layout.tensors {
             guard let file = owner[t.name] else {
-                throw .checkpoint("'\(directory)' has no tensor '\(t.name)', which a \(config.layers)-layer Llama with these sizes needs")
+                let kind = config.attentionBias ? "Qwen2" : "Llama"
+                throw .checkpoint("'\(directory)' has no tensor '\(t.name)', which a \(config.layers)-layer \(kind) with these sizes needs")
             }
-            try file.read(t.name, shape: t.shape, into: values.pointer + t.offset)
+            let isVocabulary = t.shape.count == 2 && t.shape[0] == config.vocabSize
+            if isVocabulary && fileVocab < config.vocabSize {
+                try file.read(t.name, shape: [fileVocab, config.dim], into: values.pointer + t.offset)
+                fillNewRows(values.pointer + t.offset, from: fileVocab, to: config.vocabSize, width: config.dim)
+            } else {
+                try file.read(t.name, shape: t.shape, into: values.pointer + t.offset)
+            }
         }
         let expected = Set(layout.tensors.map(\.name))
         if let extra = owner.keys.sorted().first(where: { !expected.contains($0) && !$0.hasSuffix("rotary_emb.inv_freq") }) {
-            throw .checkpoint("'\(directory)' holds tensor '\(extra)', which Strawberry's Llama does not have (biases or another variant?)")
+            throw .checkpoint("'\(directory)' holds tensor '\(extra)', which Strawberry's model does not have (another variant?)")
         }
-        return try Transformer(config: config, parameters: values)
+        return try Transformer(config: config, parameters: values, vocabulary: vocabulary)
+    }
+
+    /// Sets rows `from..<to` of a `[to × width]` matrix to the mean of the rows before them.
+    static func fillNewRows(_ matrix: UnsafeMutablePointer<Float>, from: Int, to: Int, width: Int) {
+        var mean = [Float](repeating: 0, count: width)
+        for r in 0..<from { for j in 0..<width { mean[j] += matrix[r * width + j] } }
+        for j in 0..<width { mean[j] /= Float(max(from, 1)) }
+        for r in from..<to { (matrix + r * width).update(from: mean, count: width) }
     }
 
     static func json(_ path: String) throws(ModelError) -> [String: Any] {
@@ -36,50 +60,76 @@ public enum HuggingFaceImport {
         return object
     }
 
-    static func readConfig(_ directory: String) throws(ModelError) -> ModelConfig {
+    /// The model's shape and the number of vocabulary rows its weights have.
+    static func readConfig(_ directory: String, maxContext: Int) throws(ModelError) -> (ModelConfig, Int) {
         let c = try json(directory + "/config.json")
         let architectures = c["architectures"] as? [String] ?? []
-        guard architectures.contains("LlamaForCausalLM") else {
+        let qwen2 = architectures.contains("Qwen2ForCausalLM")
+        guard qwen2 || architectures.contains("LlamaForCausalLM") else {
             let name = architectures.first ?? (c["model_type"] as? String ?? "unknown")
-            let why = name.hasPrefix("Qwen2") ? " (Qwen2 has q/k/v biases, which Strawberry's model does not have yet)" : ""
-            throw .checkpoint("'\(directory)' is a \(name) model; only LlamaForCausalLM can be imported\(why)")
+            throw .checkpoint("'\(directory)' is a \(name) model; only LlamaForCausalLM and Qwen2ForCausalLM can be imported")
         }
         func int(_ key: String) throws(ModelError) -> Int {
             guard let v = c[key] as? Int else { throw .checkpoint("'\(directory)/config.json' lacks the integer '\(key)'") }
             return v
         }
         if let act = c["hidden_act"] as? String, act != "silu" { throw .checkpoint("hidden_act '\(act)' is not supported (SwiGLU needs silu)") }
-        if let scaling = c["rope_scaling"], !(scaling is NSNull) { throw .checkpoint("rope_scaling is not supported") }
-        if c["attention_bias"] as? Bool == true || c["mlp_bias"] as? Bool == true { throw .checkpoint("attention or MLP biases are not supported") }
+        // Plain RoPE only; newer transformers write it as rope_parameters {rope_type: default, rope_theta}.
+        var ropeTheta = c["rope_theta"] as? Double
+        for key in ["rope_scaling", "rope_parameters"] {
+            guard let value = c[key], !(value is NSNull) else { continue }
+            let rope = value as? [String: Any] ?? [:]
+            let type = rope["rope_type"] as? String ?? rope["type"] as? String ?? "default"
+            guard type == "default" else { throw .checkpoint("\(key) of type '\(type)' is not supported (plain RoPE only)") }
+            ropeTheta = ropeTheta ?? rope["rope_theta"] as? Double
+        }
+        if !qwen2 && (c["attention_bias"] as? Bool == true || c["mlp_bias"] as? Bool == true) {
+            throw .checkpoint("a Llama with attention or MLP biases is not supported (Qwen2's q/k/v biases are)")
+        }
+        if qwen2 && c["use_sliding_window"] as? Bool == true { throw .checkpoint("sliding-window attention is not supported") }
         let dim = try int("hidden_size"), heads = try int("num_attention_heads")
         if let headDim = c["head_dim"] as? Int, headDim * heads != dim {
             throw .checkpoint("head_dim \(headDim) × \(heads) heads ≠ hidden_size \(dim); Strawberry needs head_dim = hidden_size / heads")
         }
-        let config = ModelConfig(dim: dim, layers: try int("num_hidden_layers"), heads: heads,
-                                 kvHeads: c["num_key_value_heads"] as? Int ?? heads, ffnDim: try int("intermediate_size"),
-                                 contextLength: try int("max_position_embeddings"),
-                                 tiedEmbeddings: c["tie_word_embeddings"] as? Bool ?? false,
-                                 ropeTheta: (c["rope_theta"] as? Double) ?? 10_000,
-                                 normEps: Float((c["rms_norm_eps"] as? Double) ?? 1e-6))
         let vocab = try int("vocab_size")
-        guard vocab == config.vocabSize else {
-            throw .checkpoint("vocab_size \(vocab) ≠ Strawberry's \(config.vocabSize): only its byte-level vocabulary can be imported so far")
-        }
+        let config = ModelConfig(vocabSize: vocab, dim: dim, layers: try int("num_hidden_layers"), heads: heads,
+                                 kvHeads: c["num_key_value_heads"] as? Int ?? heads, ffnDim: try int("intermediate_size"),
+                                 contextLength: min(try int("max_position_embeddings"), maxContext),
+                                 tiedEmbeddings: c["tie_word_embeddings"] as? Bool ?? false,
+                                 ropeTheta: ropeTheta ?? 10_000,
+                                 normEps: Float((c["rms_norm_eps"] as? Double) ?? 1e-6), attentionBias: qwen2)
         try config.validate()
-        return config
+        return (config, vocab)
     }
 
-    /// Refuses any vocabulary that is not Strawberry's bytes-then-specials.
-    static func checkTokenizer(_ directory: String) throws(ModelError) {
-        let t = try json(directory + "/tokenizer.json")
+    /// Strawberry's byte vocabulary when `tokenizer.json` is exactly it; else the BPE tokenizer with
+    /// the reasoning markers (and, for a tokenizer with no chat format Strawberry knows, its turn
+    /// markers) added after its largest id.
+    static func readVocabulary(_ directory: String) throws(ModelError) -> Vocabulary {
+        let path = directory + "/tokenizer.json"
+        var t = try json(path)
         let model = t["model"] as? [String: Any] ?? [:]
-        let vocab = model["vocab"] as? [String: Int] ?? [:]
-        let merges = (model["merges"] as? [Any])?.count ?? 0
         let ours = HuggingFaceExport.tokenizerJSON(vocabSize: Tokenizer.vocabSize)
-        let expected = (ours["model"] as? [String: Any])?["vocab"] as? [String: Int] ?? [:]
-        guard merges == 0, vocab == expected else {
-            throw .checkpoint("'\(directory)/tokenizer.json' is a \(vocab.count)-token vocabulary with \(merges) merges; only Strawberry's byte-level vocabulary can be imported so far (BPE tokenizers are not supported yet)")
+        if (model["merges"] as? [Any])?.count ?? 0 == 0,
+           model["vocab"] as? [String: Int] == (ours["model"] as? [String: Any])?["vocab"] as? [String: Int] {
+            return .strawberry
         }
+        let bpe = try BPETokenizer(json: t, source: path)
+        var wanted = Vocabulary.reasoningTokens
+        let format = Vocabulary.detectFormat(bpe)
+        if format == .strawberry { wanted += format.turnTokens }
+        var added = t["added_tokens"] as? [[String: Any]] ?? []
+        var next = bpe.maxID + 1
+        for text in wanted where bpe.addedID(text) == nil {
+            added.append(["id": next, "content": text, "single_word": false, "lstrip": false, "rstrip": false,
+                          "normalized": false, "special": true])
+            next += 1
+        }
+        t["added_tokens"] = added
+        guard let data = try? JSONSerialization.data(withJSONObject: t, options: [.sortedKeys, .withoutEscapingSlashes]) else {
+            throw .checkpoint("cannot re-encode '\(path)'")
+        }
+        return try Vocabulary(tokenizerJSON: data, source: path)
     }
 
     static func weightFiles(_ directory: String) throws(ModelError) -> [Safetensors.File] {

@@ -10,10 +10,12 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var tiedEmbeddings: Bool
     public var ropeTheta: Double
     public var normEps: Float
+    /// Whether the query, key and value projections have biases (Qwen2 does; Llama does not).
+    public var attentionBias: Bool
 
     public init(vocabSize: Int = Tokenizer.vocabSize, dim: Int, layers: Int, heads: Int, kvHeads: Int,
                 ffnDim: Int, contextLength: Int, tiedEmbeddings: Bool = true,
-                ropeTheta: Double = 10_000, normEps: Float = 1e-5) {
+                ropeTheta: Double = 10_000, normEps: Float = 1e-5, attentionBias: Bool = false) {
         self.vocabSize = vocabSize
         self.dim = dim
         self.layers = layers
@@ -24,6 +26,23 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         self.tiedEmbeddings = tiedEmbeddings
         self.ropeTheta = ropeTheta
         self.normEps = normEps
+        self.attentionBias = attentionBias
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case vocabSize, dim, layers, heads, kvHeads, ffnDim, contextLength, tiedEmbeddings, ropeTheta, normEps, attentionBias
+    }
+
+    /// Reads a config; `attentionBias` is absent from checkpoints written before it existed.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(vocabSize: try c.decode(Int.self, forKey: .vocabSize), dim: try c.decode(Int.self, forKey: .dim),
+                  layers: try c.decode(Int.self, forKey: .layers), heads: try c.decode(Int.self, forKey: .heads),
+                  kvHeads: try c.decode(Int.self, forKey: .kvHeads), ffnDim: try c.decode(Int.self, forKey: .ffnDim),
+                  contextLength: try c.decode(Int.self, forKey: .contextLength),
+                  tiedEmbeddings: try c.decode(Bool.self, forKey: .tiedEmbeddings),
+                  ropeTheta: try c.decode(Double.self, forKey: .ropeTheta), normEps: try c.decode(Float.self, forKey: .normEps),
+                  attentionBias: try c.decodeIfPresent(Bool.self, forKey: .attentionBias) ?? false)
     }
 
     public var headDim: Int { dim / heads }
@@ -33,9 +52,8 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// Checks the shape is buildable; the message says which field to change.
     public func validate() throws(ModelError) {
         func fail(_ message: String) -> ModelError { .invalidConfig(message) }
-        if vocabSize < Tokenizer.vocabSize { throw fail("vocabSize \(vocabSize) is below the tokenizer's \(Tokenizer.vocabSize)") }
-        if dim <= 0 || layers <= 0 || heads <= 0 || kvHeads <= 0 || ffnDim <= 0 || contextLength <= 0 {
-            throw fail("dim, layers, heads, kvHeads, ffnDim and contextLength must all be positive")
+        if vocabSize <= 0 || dim <= 0 || layers <= 0 || heads <= 0 || kvHeads <= 0 || ffnDim <= 0 || contextLength <= 0 {
+            throw fail("vocabSize, dim, layers, heads, kvHeads, ffnDim and contextLength must all be positive")
         }
         if dim % heads != 0 { throw fail("dim \(dim) is not divisible by heads \(heads)") }
         if heads % kvHeads != 0 { throw fail("heads \(heads) is not divisible by kvHeads \(kvHeads)") }

@@ -3,7 +3,8 @@
 /// The fused projections are laid out so that each Hugging Face tensor is a contiguous slice:
 /// `q_proj`, `k_proj` and `v_proj` are consecutive row blocks of the fused QKV matrix, and
 /// `gate_proj`, `up_proj` those of the fused gate/up matrix. Gradients and optimizer moments
-/// use the same offsets in buffers of the same size.
+/// use the same offsets in buffers of the same size. Attention biases, when present, are likewise
+/// one contiguous `[q | k | v]` vector.
 public struct ParameterLayout: Sendable {
     /// One named tensor: its offset and shape in the flat buffer and whether weight decay applies.
     public struct Tensor: Sendable, Equatable {
@@ -17,6 +18,8 @@ public struct ParameterLayout: Sendable {
     /// Offsets of one transformer block's weights.
     public struct Block: Sendable {
         public let attnNorm: Int, qkv: Int, out: Int, mlpNorm: Int, gateUp: Int, down: Int
+        /// The fused `[q | k | v]` bias, when the config has attention biases.
+        public let qkvBias: Int?
     }
 
     public let tensors: [Tensor]
@@ -44,12 +47,19 @@ public struct ParameterLayout: Sendable {
             let qkv = add(p + "self_attn.q_proj.weight", [c.heads * hd, c.dim], decays: true)
             _ = add(p + "self_attn.k_proj.weight", [c.kvHeads * hd, c.dim], decays: true)
             _ = add(p + "self_attn.v_proj.weight", [c.kvHeads * hd, c.dim], decays: true)
+            var qkvBias: Int?
+            if c.attentionBias {
+                qkvBias = add(p + "self_attn.q_proj.bias", [c.heads * hd], decays: false)
+                _ = add(p + "self_attn.k_proj.bias", [c.kvHeads * hd], decays: false)
+                _ = add(p + "self_attn.v_proj.bias", [c.kvHeads * hd], decays: false)
+            }
             let out = add(p + "self_attn.o_proj.weight", [c.dim, c.heads * hd], decays: true)
             let mlpNorm = add(p + "post_attention_layernorm.weight", [c.dim], decays: false)
             let gateUp = add(p + "mlp.gate_proj.weight", [c.ffnDim, c.dim], decays: true)
             _ = add(p + "mlp.up_proj.weight", [c.ffnDim, c.dim], decays: true)
             let down = add(p + "mlp.down_proj.weight", [c.dim, c.ffnDim], decays: true)
-            blocks.append(Block(attnNorm: attnNorm, qkv: qkv, out: out, mlpNorm: mlpNorm, gateUp: gateUp, down: down))
+            blocks.append(Block(attnNorm: attnNorm, qkv: qkv, out: out, mlpNorm: mlpNorm, gateUp: gateUp, down: down,
+                                qkvBias: qkvBias))
         }
         finalNorm = add("model.norm.weight", [c.dim], decays: false)
         lmHead = c.tiedEmbeddings ? embedding : add("lm_head.weight", [c.vocabSize, c.dim], decays: true)

@@ -75,40 +75,13 @@ public enum Tokenizer {
     }
 }
 
-/// The one chat format used by SFT data, RL rollouts, evaluation and the server:
-/// `<|user|>prompt<|assistant|><think>thinking</think>answer<|end|>`.
+/// The chat format's text-level parts; the tokens of prompts and completions come from the
+/// model's `Vocabulary`, e.g. `<|user|>prompt<|assistant|><think>thinking</think>answer<|end|>`
+/// for Strawberry's own vocabulary.
 public enum ChatTemplate {
-    /// Tokens of a user turn followed by the assistant marker, ready for the model to continue.
-    public static func prompt(_ user: String) -> [Int32] {
-        [Tokenizer.Special.user.rawValue] + Tokenizer.encode(user) + [Tokenizer.Special.assistant.rawValue]
-    }
-
     /// Who wrote a turn of a conversation.
     public enum Role: String, Sendable {
         case system, user, assistant
-    }
-
-    /// Tokens of a conversation ready for the model's next assistant turn: each turn is its role
-    /// marker and text, earlier assistant turns closed with the end-of-turn token. A single user
-    /// turn gives exactly `prompt(_:)`.
-    public static func prompt(conversation: [(role: Role, text: String)]) -> [Int32] {
-        var tokens: [Int32] = []
-        for (role, text) in conversation {
-            switch role {
-            case .system: tokens.append(Tokenizer.Special.system.rawValue)
-            case .user: tokens.append(Tokenizer.Special.user.rawValue)
-            case .assistant: tokens.append(Tokenizer.Special.assistant.rawValue)
-            }
-            tokens += Tokenizer.encode(text)
-            if role == .assistant { tokens.append(Tokenizer.Special.endOfTurn.rawValue) }
-        }
-        return tokens + [Tokenizer.Special.assistant.rawValue]
-    }
-
-    /// Tokens of an assistant completion written as text (specials such as `<think>` recognised),
-    /// closed with the end-of-turn token.
-    public static func completion(_ text: String) -> [Int32] {
-        Tokenizer.encodeWithSpecials(text) + [Tokenizer.Special.endOfTurn.rawValue]
     }
 
     /// A completion text from its thinking and answer parts.

@@ -35,6 +35,7 @@ extension Transformer {
             RMSNorm.forward(x: x.pointer, weight: weights(w.attnNorm), out: normed.pointer, rstd: nil,
                             rows: rows, dim: d, eps: c.normEps)
             linear(normed.pointer, rows: rows, inDim: d, weight: w.qkv, outDim: c.qkvDim, out: qkv.pointer)
+            if let bias = w.qkvBias { addBias(bias, to: qkv.pointer, rows: rows, width: c.qkvDim) }
             storeKeysValues(qkv: qkv.pointer, rows: rows, layer: l, rowSlot: rowSlot, rowPosition: rowPosition, cache: cache)
             cachedAttention(qkv: qkv.pointer, out: attnOut.pointer, rows: rows, layer: l, rowSlot: rowSlot,
                             rowPosition: rowPosition, cache: cache)

@@ -57,6 +57,7 @@ extension Transformer {
                             rows: rows, dim: d, eps: c.normEps)
             linear(a.normedAttn.pointer, rows: rows, inDim: d, weight: w.qkv, outDim: c.qkvDim, out: a.qkv.pointer)
             let qkv = a.qkv.pointer, stride = c.qkvDim, ropeHeads = c.heads + c.kvHeads
+            if let bias = w.qkvBias { addBias(bias, to: qkv, rows: rows, width: stride) }
             Parallel.forEach(Parallel.threadCount) { part in
                 let (r0, r1) = Partition.range(part, of: Parallel.threadCount, total: rows)
                 for r in r0..<r1 { rope.rotate(qkv + r &* stride, heads: ropeHeads, position: r % T) }
@@ -117,6 +118,10 @@ extension Transformer {
             Parallel.forEach(Parallel.threadCount) { part in
                 let (r0, r1) = Partition.range(part, of: Parallel.threadCount, total: rows)
                 for r in r0..<r1 { rope.rotate(dqkv + r &* stride, heads: ropeHeads, position: r % T, inverse: true) }
+            }
+            if let bias = w.qkvBias {
+                let dBias = grads(bias)
+                for r in 0..<rows { Vector.add(dqkv + r &* stride, into: dBias, stride) }
             }
             linearBackward(dOut: dqkv, input: a.normedAttn.pointer, rows: rows, inDim: d, outDim: c.qkvDim,
                            weight: w.qkv, dInput: dNormed)

@@ -6,6 +6,8 @@ import Kernels
 /// files; this type holds the weights and what both share.
 public final class Transformer: @unchecked Sendable {
     public let config: ModelConfig
+    /// The tokens it reads and writes and its chat format.
+    public let vocabulary: Vocabulary
     public let layout: ParameterLayout
     public let parameters: FloatBuffer
     public let gradients: FloatBuffer
@@ -13,10 +15,11 @@ public final class Transformer: @unchecked Sendable {
     var activations: TrainingActivations?
 
     /// A model with seeded random weights: normal(0, 0.02) for matrices, 0.02/√(2·layers) for the
-    /// projections that write into the residual stream, ones for the norms.
-    public init(config: ModelConfig, seed: UInt64) throws(ModelError) {
-        try config.validate()
+    /// projections that write into the residual stream, ones for the norms, zeros for biases.
+    public init(config: ModelConfig, seed: UInt64, vocabulary: Vocabulary = .strawberry) throws(ModelError) {
+        try Self.validate(config, vocabulary)
         self.config = config
+        self.vocabulary = vocabulary
         layout = ParameterLayout(config: config)
         parameters = FloatBuffer(count: layout.totalCount)
         gradients = FloatBuffer(count: layout.totalCount)
@@ -26,7 +29,7 @@ public final class Transformer: @unchecked Sendable {
         for tensor in layout.tensors {
             let p = parameters.pointer + tensor.offset
             if tensor.shape.count == 1 {
-                p.update(repeating: 1, count: tensor.count)
+                p.update(repeating: tensor.name.hasSuffix(".bias") ? 0 : 1, count: tensor.count)
                 continue
             }
             let writesResidual = tensor.name.hasSuffix("o_proj.weight") || tensor.name.hasSuffix("down_proj.weight")
@@ -36,9 +39,10 @@ public final class Transformer: @unchecked Sendable {
     }
 
     /// A model with the given weights (e.g. loaded from a checkpoint).
-    public init(config: ModelConfig, parameters values: FloatBuffer) throws(ModelError) {
-        try config.validate()
+    public init(config: ModelConfig, parameters values: FloatBuffer, vocabulary: Vocabulary = .strawberry) throws(ModelError) {
+        try Self.validate(config, vocabulary)
         self.config = config
+        self.vocabulary = vocabulary
         layout = ParameterLayout(config: config)
         guard values.count == layout.totalCount else {
             throw .checkpoint("weights hold \(values.count) floats but the config needs \(layout.totalCount)")
@@ -46,6 +50,13 @@ public final class Transformer: @unchecked Sendable {
         parameters = values
         gradients = FloatBuffer(count: layout.totalCount)
         rope = RopeTable(headDim: config.headDim, maxPositions: config.contextLength, theta: config.ropeTheta)
+    }
+
+    private static func validate(_ config: ModelConfig, _ vocabulary: Vocabulary) throws(ModelError) {
+        try config.validate()
+        guard vocabulary.size <= config.vocabSize else {
+            throw .invalidConfig("vocabSize \(config.vocabSize) is below the \(vocabulary.size) tokens of the model's vocabulary")
+        }
     }
 
     @inline(__always) func weights(_ offset: Int) -> UnsafeMutablePointer<Float> { parameters.pointer + offset }
@@ -57,6 +68,12 @@ public final class Transformer: @unchecked Sendable {
                 out: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
         Gemm.multiply(m: rows, n: outDim, k: inDim, a: x, lda: inDim, b: weights(weight), ldb: inDim,
                       transposeB: true, c: out, ldc: outDim, accumulate: accumulate)
+    }
+
+    /// Adds the bias vector at `offset` to each of `rows` rows of width `width`.
+    func addBias(_ offset: Int, to x: UnsafeMutablePointer<Float>, rows: Int, width: Int) {
+        let bias = weights(offset)
+        for r in 0..<rows { Vector.add(bias, into: x + r &* width, width) }
     }
 
     /// Copies embedding rows for `tokens` into `out`.

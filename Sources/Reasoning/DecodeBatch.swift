@@ -44,18 +44,20 @@ public final class DecodeBatch {
     /// it is decided. Throws when the prompt does not fit the context or no slot is free.
     public func admit(_ request: GenerationRequest, id: Int,
                       onToken: ((GeneratedToken) -> Void)? = nil) throws(ModelError) {
-        guard request.prompt.count + (request.thinks ? 1 : 0) < cache.capacity else {
-            throw .invalidInput("prompt of \(request.prompt.count) tokens does not fit the \(cache.capacity)-token context")
+        let prompt = request.promptTokens(in: model.vocabulary)
+        guard prompt.count + (request.thinks ? 1 : 0) < cache.capacity else {
+            throw .invalidInput("prompt of \(prompt.count) tokens does not fit the \(cache.capacity)-token context")
         }
         guard let slot = active.firstIndex(where: { $0 == nil }) else {
             throw .invalidInput("no free slot: \(slots) sequences are already decoding")
         }
         cache.reset(slot: slot)
         var a = Active(id: id, request: request, onToken: onToken, rng: SeededRNG(seed: request.sampling.seed),
-                       pending: request.prompt, pendingForced: Array(repeating: true, count: request.prompt.count),
+                       pending: prompt, pendingForced: Array(repeating: true, count: prompt.count),
                        phase: request.thinks ? .thinking : .answer, start: Date())
+        a.result.vocabulary = model.vocabulary
         if request.thinks {
-            let think = Tokenizer.Special.thinkStart.rawValue
+            let think = model.vocabulary.markers.thinkStart
             a.pending.append(think)
             a.pendingForced.append(true)
             record(&a, think, forced: true, logProb: 0)
@@ -129,7 +131,7 @@ public final class DecodeBatch {
     }
 
     private func forceThinkEnd(_ a: inout Active, cut: Bool) {
-        let end = Tokenizer.Special.thinkEnd.rawValue
+        let end = model.vocabulary.markers.thinkEnd
         a.pending.append(end)
         a.pendingForced.append(true)
         recordUncounted(&a, end, forced: true, logProb: 0)
@@ -147,7 +149,7 @@ public final class DecodeBatch {
     /// Samples the next token and applies the thinking, tool, answer and context rules.
     private func sample(_ a: inout Active, logits: ArraySlice<Float>) {
         let budget = a.request.budget
-        let special = Tokenizer.Special.self
+        let vocabulary = model.vocabulary, marker = vocabulary.markers
         let room = cache.capacity - a.position
         if room <= 0 { return finish(&a, .length) }
         if let total = budget.maxCompletion, a.result.thinkingTokens + a.result.answerTokens >= total {
@@ -159,15 +161,15 @@ public final class DecodeBatch {
                 return forceThinkEnd(&a, cut: true)
             }
             let (token, logProb) = Sampler.sample(logits, options: a.request.sampling, rng: &a.rng)
-            if token == special.thinkEnd.rawValue || token == special.endOfTurn.rawValue {
+            if token == marker.thinkEnd || token == marker.endOfTurn {
                 if a.result.thinkingTokens < budget.minThinking {
                     // Budget forcing: the model wanted to stop thinking; make it go on.
-                    let continuation = Tokenizer.encode(budget.continuation).prefix(budget.maxThinking - a.result.thinkingTokens)
+                    let continuation = vocabulary.encode(budget.continuation).prefix(budget.maxThinking - a.result.thinkingTokens)
                     if continuation.isEmpty { forceThinkEnd(&a, cut: true) }
                     for t in continuation { emit(&a, t, forced: true) }
                     return
                 }
-                if token == special.thinkEnd.rawValue {
+                if token == marker.thinkEnd {
                     a.pending.append(token)
                     a.pendingForced.append(false)
                     recordUncounted(&a, token, forced: false, logProb: logProb)
@@ -178,13 +180,13 @@ public final class DecodeBatch {
                 return
             }
             emit(&a, token, forced: false, logProb: logProb)
-            if token == special.toolStart.rawValue {
+            if token == marker.toolStart {
                 a.toolCall = []
-            } else if token == special.toolEnd.rawValue, let call = a.toolCall, let (task, problem) = a.request.tool {
+            } else if token == marker.toolEnd, let call = a.toolCall, let (task, problem) = a.request.tool {
                 a.toolCall = nil
                 a.result.toolCalls += 1
-                let output = task.runTool(Tokenizer.decode(call), problem: problem)
-                let injected = [special.resultStart.rawValue] + Tokenizer.encode(output) + [special.resultEnd.rawValue]
+                let output = task.runTool(vocabulary.decode(call), problem: problem)
+                let injected = [marker.resultStart] + vocabulary.encode(output) + [marker.resultEnd]
                 let fits = max(0, min(budget.maxThinking - a.result.thinkingTokens, room - 3))
                 for t in injected.prefix(fits) { emit(&a, t, forced: true) }
             } else if a.toolCall != nil {
@@ -195,9 +197,9 @@ public final class DecodeBatch {
         }
         // Answer phase.
         if a.result.answerTokens >= budget.maxAnswer || room <= 1 { return finish(&a, .length) }
-        let banned: Set<Int32> = [special.thinkStart.rawValue, special.thinkEnd.rawValue]
+        let banned: Set<Int32> = [marker.thinkStart, marker.thinkEnd]
         let (token, logProb) = Sampler.sample(logits, options: a.request.sampling, rng: &a.rng, banned: banned)
-        if token == special.endOfTurn.rawValue {
+        if token == marker.endOfTurn {
             recordUncounted(&a, token, forced: false, logProb: logProb)
             return finish(&a, .stop)
         }

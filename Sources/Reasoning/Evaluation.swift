@@ -36,6 +36,9 @@ public struct EvalCell: Codable, Sendable, Equatable {
     public let meanFlops: Double
     /// Share of samples whose thinking the budget cut.
     public let cutFraction: Double
+    /// Indices of the test problems answered correctly, to compare two models problem by problem
+    /// (absent in reports written before it existed).
+    public let solved: [Int]?
 }
 
 /// A transcript kept for people to read.
@@ -96,7 +99,8 @@ public enum Evaluator {
                     meanThinkingTokens: Double(results.reduce(0) { $0 + $1.bill.thinkingTokens }) / n,
                     meanAnswerTokens: Double(results.reduce(0) { $0 + $1.bill.answerTokens }) / n,
                     meanFlops: results.reduce(0) { $0 + $1.bill.flops } / n,
-                    cutFraction: Double(all.filter(\.thinkingCut).count) / Double(max(all.count, 1)))
+                    cutFraction: Double(all.filter(\.thinkingCut).count) / Double(max(all.count, 1)),
+                    solved: correct.indices.filter { correct[$0] })
                 cells.append(cell)
                 for (i, r) in results.prefix(2).enumerated() {
                     examples.append(EvalExample(strategy: strategy.name, budget: budget, prompt: problems[i].prompt,

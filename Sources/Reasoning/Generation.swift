@@ -3,8 +3,14 @@ import Tasks
 
 /// One request to the engine.
 public struct GenerationRequest: Sendable {
-    /// Chat-formatted prompt tokens, ending with `<|assistant|>`.
-    public var prompt: [Int32]
+    /// What the model continues: chat-formatted tokens, or a user message that the engine lays
+    /// out in the model's own chat format.
+    public enum Prompt: Sendable {
+        case tokens([Int32])
+        case user(String)
+    }
+
+    public var prompt: Prompt
     public var sampling: SamplingOptions
     public var budget: Budget
     /// Whether the model writes `<think>…</think>` before answering (the engine opens it);
@@ -15,7 +21,7 @@ public struct GenerationRequest: Sendable {
 
     public init(prompt: [Int32], sampling: SamplingOptions = SamplingOptions(), budget: Budget = Budget(),
                 thinks: Bool = true, tool: (any ReasoningTask, Problem)? = nil) {
-        self.prompt = prompt
+        self.prompt = .tokens(prompt)
         self.sampling = sampling
         self.budget = budget
         self.thinks = thinks
@@ -25,7 +31,16 @@ public struct GenerationRequest: Sendable {
     /// A request for a user message in the chat format.
     public init(user: String, sampling: SamplingOptions = SamplingOptions(), budget: Budget = Budget(),
                 thinks: Bool = true, tool: (any ReasoningTask, Problem)? = nil) {
-        self.init(prompt: ChatTemplate.prompt(user), sampling: sampling, budget: budget, thinks: thinks, tool: tool)
+        self.init(prompt: [], sampling: sampling, budget: budget, thinks: thinks, tool: tool)
+        prompt = .user(user)
+    }
+
+    /// The prompt's tokens in `vocabulary`.
+    public func promptTokens(in vocabulary: Vocabulary) -> [Int32] {
+        switch prompt {
+        case .tokens(let tokens): return tokens
+        case .user(let text): return vocabulary.prompt(text)
+        }
     }
 }
 
@@ -76,15 +91,17 @@ public struct Generation: Sendable {
     public var seconds: Double = 0
     /// Set by the engine when the sequence is complete.
     var done = false
+    /// The vocabulary its tokens belong to (set by the engine).
+    public internal(set) var vocabulary = Vocabulary.strawberry
 
     /// The completion as text, `<think>…</think>answer` (the end token left out).
     public var text: String {
-        Tokenizer.decode(tokens.filter { $0 != Tokenizer.Special.endOfTurn.rawValue })
+        vocabulary.decode(tokens.filter { $0 != vocabulary.markers.endOfTurn })
     }
     public var completion: Completion { Completion(text) }
     /// The answer part alone, as text.
     public var answerText: String {
-        Tokenizer.decode(zip(tokens, parts).filter { $0.1 == .answer && $0.0 != Tokenizer.Special.endOfTurn.rawValue }.map(\.0))
+        vocabulary.decode(zip(tokens, parts).filter { $0.1 == .answer && $0.0 != vocabulary.markers.endOfTurn }.map(\.0))
     }
     /// Token `i` as the engine streamed it.
     public func generatedToken(at i: Int) -> GeneratedToken {

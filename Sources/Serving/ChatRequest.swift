@@ -30,9 +30,9 @@ public struct ChatRequest: Sendable, Equatable {
     /// Most choices per request.
     public static let maxChoices = 8
 
-    /// The prompt tokens for the conversation.
-    public var promptTokens: [Int32] {
-        ChatTemplate.prompt(conversation: messages.map { ($0.role, $0.content) })
+    /// The prompt tokens for the conversation in the model's chat format.
+    public func promptTokens(in vocabulary: Vocabulary) -> [Int32] {
+        vocabulary.prompt(conversation: messages.map { ($0.role, $0.content) })
     }
 
     public static func parse(_ data: Data) throws(APIError) -> ChatRequest {

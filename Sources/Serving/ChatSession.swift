@@ -58,7 +58,7 @@ final class ChatSession: @unchecked Sendable {
     /// (context too long, 429 when the queue is full) before any byte of the response is sent.
     func start() throws(APIError) {
         let setting = options.efforts[request.effort]
-        let prompt = request.promptTokens
+        let prompt = request.promptTokens(in: scheduler.vocabulary)
         guard prompt.count <= scheduler.maxPromptTokens else {
             throw .invalid("messages", "The prompt is \(prompt.count) tokens; this model's context takes at most \(scheduler.maxPromptTokens).",
                            code: "context_length_exceeded")
@@ -91,7 +91,7 @@ final class ChatSession: @unchecked Sendable {
         let votes = options.efforts[request.effort].votes
         let submitted = ids
         defer { scheduler.cancel(submitted) }
-        var assemblers = Array(repeating: ChoiceAssembler(stops: request.stop), count: request.n)
+        var assemblers = Array(repeating: ChoiceAssembler(stops: request.stop, vocabulary: scheduler.vocabulary), count: request.n)
         var generations = [Generation?](repeating: nil, count: submitted.count)
         var stoppedSamples = Set<Int>()
         var remaining = submitted.count

@@ -11,6 +11,7 @@ struct ChoiceAssembler {
     }
 
     let stops: [[Unicode.Scalar]]
+    let vocabulary: Vocabulary
     private(set) var reasoningTokens = 0
     private(set) var answerTokens = 0
     /// A stop sequence was met; the sample should be stopped.
@@ -20,7 +21,8 @@ struct ChoiceAssembler {
     private var answer: [Unicode.Scalar] = []
     private var answerSent = 0
 
-    init(stops: [String]) {
+    init(stops: [String], vocabulary: Vocabulary) {
+        self.vocabulary = vocabulary
         self.stops = stops.map { Array($0.unicodeScalars) }.filter { !$0.isEmpty }
     }
 
@@ -29,13 +31,12 @@ struct ChoiceAssembler {
     /// The deltas one more token makes visible.
     mutating func feed(_ token: GeneratedToken) -> [Delta] {
         guard !stopped else { return [] }
-        let special = Tokenizer.Special.self
-        if token.token == special.thinkStart.rawValue || token.token == special.thinkEnd.rawValue
-            || token.token == special.endOfTurn.rawValue {
+        let marker = vocabulary.markers
+        if token.token == marker.thinkStart || token.token == marker.thinkEnd || token.token == marker.endOfTurn {
             return []
         }
-        // A byte token is its byte; a special token (a tool marker) is its text.
-        let bytes = token.token < 256 ? [UInt8(token.token)] : Array(Tokenizer.decode([token.token]).utf8)
+        // A special token (a tool marker) is its text.
+        let bytes = vocabulary.bytes(of: token.token)
         if token.part == .thinking {
             reasoningTokens += 1
             reasoningBytes += bytes

@@ -41,6 +41,9 @@ public final class InferenceScheduler: @unchecked Sendable {
     }
 
     public var slots: Int { batch.slots }
+    /// The model's tokens and chat format.
+    public var vocabulary: Vocabulary { batch.model.vocabulary }
+
     /// Longest prompt the model's context takes.
     public var maxPromptTokens: Int { batch.maxPromptTokens }
 

@@ -113,7 +113,7 @@ public final class GRPOTrainer {
         } else if options.klCoefficient > 0 {
             let copy = FloatBuffer(count: model.parameters.count)
             copy.copy(from: model.parameters)
-            self.reference = try Transformer(config: model.config, parameters: copy)
+            self.reference = try Transformer(config: model.config, parameters: copy, vocabulary: model.vocabulary)
         } else {
             self.reference = nil
         }
@@ -215,7 +215,7 @@ public final class GRPOTrainer {
             guard let adv = Self.advantages(rewards, normalizeByStd: o.normalizeByStd) ?? (o.dynamicSampling ? nil : rewards.map { _ in 0 })
             else { continue }
             groupsUsed += 1
-            let prompt = ChatTemplate.prompt(p.prompt)
+            let prompt = model.vocabulary.prompt(p.prompt)
             for (g, a) in zip(group, adv) {
                 sequences.append(prompt + g.tokens)
                 learned.append(Array(repeating: false, count: prompt.count) + g.forced.map { !$0 })

@@ -24,18 +24,19 @@ public struct SFTDataset: Sendable {
         self.truncated = truncated
     }
 
-    /// Tokenizes one prompt/completion pair, cutting it to `maxTokens`.
-    public static func example(prompt: String, completion: String, maxTokens: Int) -> (Example, Bool) {
-        let head = ChatTemplate.prompt(prompt)
-        var tokens = head + ChatTemplate.completion(completion)
+    /// Tokenizes one prompt/completion pair in `vocabulary`, cutting it to `maxTokens`.
+    public static func example(prompt: String, completion: String, maxTokens: Int,
+                               vocabulary: Vocabulary) -> (Example, Bool) {
+        let head = vocabulary.prompt(prompt)
+        var tokens = head + vocabulary.completion(completion)
         let cut = tokens.count > maxTokens
         if cut { tokens = Array(tokens.prefix(maxTokens)) }
         var learned = [Bool](repeating: false, count: tokens.count)
         var inResult = false
         for i in head.count..<max(head.count, tokens.count) {
-            if tokens[i] == Tokenizer.Special.resultStart.rawValue { inResult = true }
+            if tokens[i] == vocabulary.markers.resultStart { inResult = true }
             learned[i] = !inResult
-            if tokens[i] == Tokenizer.Special.resultEnd.rawValue { inResult = false }
+            if tokens[i] == vocabulary.markers.resultEnd { inResult = false }
         }
         return (Example(tokens: tokens, completionStart: min(head.count, tokens.count), learned: learned), cut)
     }
@@ -43,7 +44,7 @@ public struct SFTDataset: Sendable {
     /// Reads a JSONL file; a malformed line is reported with its number and what is wrong.
     /// Sequences longer than `maxTokens` are cut (and counted); examples whose prompt alone fills
     /// the context are rejected, since they teach nothing.
-    public static func load(path: String, maxTokens: Int) throws(TrainingError) -> SFTDataset {
+    public static func load(path: String, maxTokens: Int, vocabulary: Vocabulary) throws(TrainingError) -> SFTDataset {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw .data("cannot read data file '\(path)'")
         }
@@ -62,7 +63,7 @@ public struct SFTDataset: Sendable {
             guard let completion = object["completion"] as? String else {
                 throw .data("\(path):\(lineNumber): missing string field \"completion\"")
             }
-            let (example, cut) = Self.example(prompt: prompt, completion: completion, maxTokens: maxTokens)
+            let (example, cut) = Self.example(prompt: prompt, completion: completion, maxTokens: maxTokens, vocabulary: vocabulary)
             guard example.completionStart < example.tokens.count else {
                 throw .data("\(path):\(lineNumber): the prompt alone fills the \(maxTokens)-token context")
             }

@@ -48,7 +48,8 @@ public struct TrainingPipeline: Sendable {
 
         log("2/4 SFT: \(preset) model (\(config.parameterCount.formatted()) parameters), \(sft.steps) steps of \(sft.batchSize)")
         let dataset = SFTDataset(examples: worked.map {
-            SFTDataset.example(prompt: $0.problem.prompt, completion: $0.completion, maxTokens: config.contextLength + 1).0
+            SFTDataset.example(prompt: $0.problem.prompt, completion: $0.completion, maxTokens: config.contextLength + 1,
+                               vocabulary: .strawberry).0
         })
         let trainer = SFTTrainer(model: try Transformer(config: config, seed: seed), dataset: dataset, options: sft,
                                  runDirectory: out + "/sft")

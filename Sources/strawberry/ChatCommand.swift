@@ -27,6 +27,7 @@ struct ChatCommand: ParsableCommand {
         guard let budget = Self.budgets[effort] else { throw ValidationError("--effort must be low, medium or high") }
         let loaded = try Checkpoint.loadModel(model)
         let engine = Engine(model: loaded, slots: 1)
+        let vocabulary = loaded.vocabulary, marker = vocabulary.markers
         let dim = "\u{1B}[2m", reset = "\u{1B}[0m"
         log("model \(model) (\(loaded.config.parameterCount.formatted()) parameters), effort \(effort); empty line or Ctrl-D quits")
         var turn: UInt64 = 0
@@ -37,20 +38,20 @@ struct ChatCommand: ParsableCommand {
             let request = GenerationRequest(user: line, sampling: SamplingOptions(temperature: temperature, seed: turn),
                                             budget: Budget(maxThinking: budget, maxAnswer: 128))
             var answering = false
-            var pendingBytes: [Int32] = []
+            var pendingBytes: [UInt8] = []
             let result = try engine.generate([request]) { _, token in
-                if token.token == Tokenizer.Special.thinkStart.rawValue { if showThinking { print(dim, terminator: "") }; return }
-                if token.token == Tokenizer.Special.thinkEnd.rawValue {
+                if token.token == marker.thinkStart { if showThinking { print(dim, terminator: "") }; return }
+                if token.token == marker.thinkEnd {
                     if showThinking { print(reset) }
                     answering = true
                     return
                 }
-                if token.token == Tokenizer.Special.endOfTurn.rawValue { return }
+                if token.token == marker.endOfTurn { return }
                 guard answering || showThinking else { return }
                 // Print whole UTF-8 characters only.
-                pendingBytes.append(token.token)
-                let text = Tokenizer.decode(pendingBytes)
-                if !text.hasSuffix("\u{FFFD}") || pendingBytes.count > 4 {
+                pendingBytes += vocabulary.bytes(of: token.token)
+                let text = String(decoding: pendingBytes, as: UTF8.self)
+                if !text.hasSuffix("\u{FFFD}") || pendingBytes.count > 8 {
                     print(text, terminator: "")
                     pendingBytes = []
                 }

@@ -101,7 +101,8 @@ struct DistillCommand: ParsableCommand {
 
         func train(_ examples: [WorkedExamples.Example], into name: String) throws -> Transformer {
             let dataset = SFTDataset(examples: examples.map {
-                SFTDataset.example(prompt: $0.problem.prompt, completion: $0.completion, maxTokens: config.contextLength + 1).0
+                SFTDataset.example(prompt: $0.problem.prompt, completion: $0.completion, maxTokens: config.contextLength + 1,
+                               vocabulary: .strawberry).0
             })
             let trainer = SFTTrainer(model: try Transformer(config: config, seed: seed), dataset: dataset,
                                      options: SFTOptions(steps: steps, learningRate: lr, seed: seed),

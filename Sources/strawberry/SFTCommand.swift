@@ -18,8 +18,11 @@ struct SFTCommand: ParsableCommand {
     @Option(help: "JSONL file with one {\"prompt\": …, \"completion\": …} object per line.")
     var data: String
 
-    @Option(help: "Model size: tiny, micro, small or base.")
+    @Option(help: "Model size of a fresh model: tiny, micro, small or base.")
     var preset = "small"
+
+    @Option(help: "Start from this model (a run folder, or one made by `strawberry import`) instead of a fresh --preset.")
+    var model: String?
 
     @Option(help: "Run folder for checkpoints and metrics.")
     var out: String
@@ -57,8 +60,19 @@ struct SFTCommand: ParsableCommand {
     }
 
     func run() throws {
-        let config = try ModelConfig.preset(preset)
-        let dataset = try SFTDataset.load(path: data, maxTokens: config.contextLength + 1)
+        // The data is tokenized in the vocabulary of the model that trains on it.
+        let start: Transformer?
+        let config: ModelConfig, vocabulary: Vocabulary
+        if resume {
+            let latest = try Checkpoint.resolve(out)
+            (start, config, vocabulary) = (nil, try Checkpoint.loadConfig(latest), try Checkpoint.loadVocabulary(latest))
+        } else if let model {
+            let loaded = try Checkpoint.loadModel(model)
+            (start, config, vocabulary) = (loaded, loaded.config, loaded.vocabulary)
+        } else {
+            (start, config, vocabulary) = (nil, try ModelConfig.preset(preset), .strawberry)
+        }
+        let dataset = try SFTDataset.load(path: data, maxTokens: config.contextLength + 1, vocabulary: vocabulary)
         let trainer: SFTTrainer
         if resume {
             trainer = try SFTTrainer.resuming(runDirectory: out, dataset: dataset, steps: steps)
@@ -74,9 +88,9 @@ struct SFTCommand: ParsableCommand {
             options.warmupSteps = min(warmup, steps)
             options.seed = seed
             options.checkpointEvery = checkpointEvery
-            let model = try Transformer(config: config, seed: seed)
+            let model = try start ?? Transformer(config: config, seed: seed)
             trainer = SFTTrainer(model: model, dataset: dataset, options: options, runDirectory: out)
-            log("training \(preset) (\(config.parameterCount.formatted()) parameters) on \(dataset.examples.count) examples"
+            log("training \(self.model ?? preset) (\(config.parameterCount.formatted()) parameters) on \(dataset.examples.count) examples"
                 + (dataset.truncated > 0 ? " (\(dataset.truncated) cut to the \(config.contextLength)-token context)" : ""))
         }
         try trainer.run { p in

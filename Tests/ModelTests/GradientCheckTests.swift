@@ -20,23 +20,26 @@ import Model
         return TokenBatch(sequences: sequences, tokenWeights: weights)
     }
 
-    static func model(tied: Bool) throws -> Transformer {
+    static func model(tied: Bool, attentionBias: Bool = true) throws -> Transformer {
         var config = Self.config
         config.tiedEmbeddings = tied
+        config.attentionBias = attentionBias
         let model = try Transformer(config: config, seed: 3)
         // Larger weights than the 0.02 initialisation so every path carries a measurable gradient.
         var rng = SeededRNG(seed: 11)
         for t in model.layout.tensors {
             for i in 0..<t.count {
-                model.parameters[t.offset + i] = t.shape.count == 1 ? 1 + 0.3 * rng.nextNormal() : 0.3 * rng.nextNormal()
+                let isNorm = t.shape.count == 1 && !t.name.hasSuffix(".bias")
+                model.parameters[t.offset + i] = isNorm ? 1 + 0.3 * rng.nextNormal() : 0.3 * rng.nextNormal()
             }
         }
         return model
     }
 
-    @Test(arguments: [false, true])
-    func everyTensorMatchesFiniteDifferences(tied: Bool) throws {
-        let model = try Self.model(tied: tied)
+    /// Untied with q/k/v biases (Qwen2's shape), and tied without (Strawberry's presets).
+    @Test(arguments: [(false, true), (true, false)])
+    func everyTensorMatchesFiniteDifferences(tied: Bool, attentionBias: Bool) throws {
+        let model = try Self.model(tied: tied, attentionBias: attentionBias)
         let batch = Self.batch()
         model.gradients.zero()
         try model.forwardBackward(batch)

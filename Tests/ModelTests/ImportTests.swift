@@ -46,13 +46,16 @@ import Testing
 
     @Test func unsupportedFoldersAreRefusedWithTheReason() throws {
         let cases: [(String, (String) throws -> Void)] = [
-            ("only LlamaForCausalLM", { try Self.editJSON($0 + "/config.json") { $0["architectures"] = ["Qwen2ForCausalLM"] } }),
-            ("biases are not supported", { try Self.editJSON($0 + "/config.json") { $0["attention_bias"] = true } }),
-            ("vocab_size", { try Self.editJSON($0 + "/config.json") { $0["vocab_size"] = 151_936 } }),
-            ("BPE tokenizers are not supported", { try Self.editJSON($0 + "/tokenizer.json") { t in
+            ("only LlamaForCausalLM and Qwen2ForCausalLM", { try Self.editJSON($0 + "/config.json") { $0["architectures"] = ["MistralForCausalLM"] } }),
+            ("a Llama with attention or MLP biases", { try Self.editJSON($0 + "/config.json") { $0["attention_bias"] = true } }),
+            ("has no tensor 'model.layers.0.self_attn.q_proj.bias'", { try Self.editJSON($0 + "/config.json") { $0["architectures"] = ["Qwen2ForCausalLM"] } }),
+            ("model.embed_tokens.weight", { try Self.editJSON($0 + "/config.json") { $0["vocab_size"] = 151_936 } }),
+            ("rope_scaling of type 'llama3' is not supported", { try Self.editJSON($0 + "/config.json") { $0["rope_scaling"] = ["rope_type": "llama3"] } }),
+            ("pre-tokenizer Metaspace is not supported", { try Self.editJSON($0 + "/tokenizer.json") { t in
                 var model = t["model"] as! [String: Any]
                 model["merges"] = ["Ġ t", "h e"]
                 t["model"] = model
+                t["pre_tokenizer"] = ["type": "Metaspace"]
             } }),
             ("has no tensor 'model.norm.weight'", { dir in
                 let model = try HuggingFaceImport.load(dir)

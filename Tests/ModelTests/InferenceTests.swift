@@ -7,9 +7,15 @@ import Model
 @Suite struct InferenceTests {
     static let config = ModelConfig(dim: 32, layers: 2, heads: 4, kvHeads: 2, ffnDim: 48, contextLength: 64)
 
-    @Test func cachedLogitsEqualFullForward() throws {
-        let model = try Transformer(config: Self.config, seed: 9)
+    @Test(arguments: [false, true])
+    func cachedLogitsEqualFullForward(attentionBias: Bool) throws {
+        var config = Self.config
+        config.attentionBias = attentionBias
+        let model = try Transformer(config: config, seed: 9)
         var rng = SeededRNG(seed: 4)
+        for t in model.layout.tensors where t.name.hasSuffix(".bias") {
+            for i in 0..<t.count { model.parameters[t.offset + i] = 0.5 * rng.nextNormal() }
+        }
         let sequences: [[Int32]] = [40, 23].map { n in (0..<n).map { _ in Int32(rng.next() % 272) } }
         // Full forward: log-probabilities of every next token.
         let batch = TokenBatch(sequences: sequences, tokenWeights: sequences.map { $0.map { _ in 1 } })

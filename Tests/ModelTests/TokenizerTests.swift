@@ -23,7 +23,7 @@ import Model
         let tokens = Tokenizer.encodeWithSpecials("<think>a</think>b")
         #expect(tokens == [Tokenizer.Special.thinkStart.rawValue, 97, Tokenizer.Special.thinkEnd.rawValue, 98])
         #expect(Tokenizer.decode(tokens) == "<think>a</think>b")
-        let chat = ChatTemplate.prompt("hi") + ChatTemplate.completion("<think>x</think>y")
+        let chat = Vocabulary.strawberry.prompt("hi") + Vocabulary.strawberry.completion("<think>x</think>y")
         #expect(Tokenizer.decode(chat) == "<|user|>hi<|assistant|><think>x</think>y<|end|>")
     }
 

@@ -11,7 +11,7 @@ import Training
         // Teach a tiny model one completion that calls the tool. The result tokens carry no loss,
         // so the model cannot have learned to write them itself.
         let completion = "<think><tool>13*11</tool><result>143</result>ok</think>143"
-        let example = SFTDataset.example(prompt: "q", completion: completion, maxTokens: 64).0
+        let example = SFTDataset.example(prompt: "q", completion: completion, maxTokens: 64, vocabulary: .strawberry).0
         var options = SFTOptions()
         options.steps = 120
         options.batchSize = 2

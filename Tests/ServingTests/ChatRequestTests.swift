@@ -21,7 +21,7 @@ import Testing
         #expect(r.maxCompletionTokens == 50 && r.seed == UInt64.max && r.temperature == 0.5 && r.topP == Float(0.9) && r.stop == ["x"])
         #expect(r.messages.map(\.role) == [.system, .user, .assistant, .user] && r.messages[1].content == "ab")
         let special = Tokenizer.Special.self
-        #expect(r.promptTokens == [special.system.rawValue] + Tokenizer.encode("be brief") + [special.user.rawValue] + Tokenizer.encode("ab")
+        #expect(r.promptTokens(in: .strawberry) == [special.system.rawValue] + Tokenizer.encode("be brief") + [special.user.rawValue] + Tokenizer.encode("ab")
             + [special.assistant.rawValue] + Tokenizer.encode("c") + [special.endOfTurn.rawValue, special.user.rawValue]
             + Tokenizer.encode("d") + [special.assistant.rawValue])
     }
@@ -30,7 +30,7 @@ import Testing
         let r = try parse(#"{"model":"m","messages":[{"role":"user","content":"q"}],"max_tokens":5,"max_completion_tokens":9,"stop":"END"}"#)
         #expect(r.effort == .medium && r.n == 1 && !r.stream && r.temperature == 1 && r.seed == nil)
         #expect(r.maxCompletionTokens == 9 && r.stop == ["END"])
-        #expect(r.promptTokens == ChatTemplate.prompt("q"))
+        #expect(r.promptTokens(in: .strawberry) == Vocabulary.strawberry.prompt("q"))
     }
 
     @Test func refusesBadInputNamingTheField() {

@@ -8,7 +8,7 @@ import Testing
 
     /// Feeds `<think>thinking</think>answer<end>` byte by byte and returns what was emitted.
     func run(thinking: String, answer: String, stops: [String]) -> (reasoning: String, content: String, a: ChoiceAssembler) {
-        var a = ChoiceAssembler(stops: stops)
+        var a = ChoiceAssembler(stops: stops, vocabulary: .strawberry)
         let special = Tokenizer.Special.self
         var tokens = [token(special.thinkStart.rawValue, .thinking)]
         tokens += Tokenizer.encode(thinking).map { token($0, .thinking) }
@@ -36,7 +36,7 @@ import Testing
     }
 
     @Test func multiByteCharactersArriveWhole() {
-        var a = ChoiceAssembler(stops: [])
+        var a = ChoiceAssembler(stops: [], vocabulary: .strawberry)
         let bytes = Tokenizer.encode("é€😀")
         var pieces: [String] = []
         for b in bytes {

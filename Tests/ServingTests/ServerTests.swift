@@ -4,6 +4,7 @@ import FoundationNetworking
 #endif
 import Model
 import Testing
+import TestSupport
 @testable import Serving
 
 /// The server over real HTTP on loopback, in this process.
@@ -99,6 +100,27 @@ import Testing
         #expect(s.usage?["completion_tokens"] as? Int == usage?["completion_tokens"] as? Int)
         #expect(Self.reasoningTokens(s.usage) == Self.reasoningTokens(usage))
         #expect((usage?["total_tokens"] as? Int) == (usage?["prompt_tokens"] as! Int) + (usage?["completion_tokens"] as! Int))
+    }
+
+    @Test func anImportedModelIsServedInItsOwnChatFormat() async throws {
+        let dir = NSTemporaryDirectory() + "served-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try TinyHuggingFaceModel.write(.qwen2, to: dir)
+        let model = try HuggingFaceImport.load(dir)
+        let server = try await TestServer(model: model)
+        defer { server.stop() }
+        let fields: [String: Any] = ["seed": 7, "temperature": 1, "reasoning_effort": "low"]
+        let plain = try await server.chat(fields)
+        #expect(plain.status == 200)
+        let usage = plain.json["usage"] as? [String: Any]
+        #expect(usage?["prompt_tokens"] as? Int == model.vocabulary.prompt("Use 3 5 7 to make 22").count)
+        #expect((1...4).contains(Self.reasoningTokens(usage) ?? 0))
+        var streamFields = fields
+        streamFields["stream"] = true
+        let s = try Stream(try await server.chat(streamFields).text)
+        let message = (plain.json["choices"] as! [[String: Any]])[0]["message"] as! [String: Any]
+        #expect(s.content[0] == message["content"] as? String && s.reasoning[0] == message["reasoning_content"] as? String)
+        #expect(!(message["reasoning_content"] as? String ?? "").contains("<think>"))
     }
 
     @Test func effortBudgetsAndLimitsShapeTheThinking() async throws {

@@ -10,7 +10,7 @@ import Training
     static func dataset() -> SFTDataset {
         let pairs = [("2+3", "<think>2 plus 3</think>5"), ("7+1", "<think>7 plus 1</think>8"),
                      ("4+4", "<think>4 plus 4</think>8"), ("9+0", "<think>9 plus 0</think>9")]
-        return SFTDataset(examples: pairs.map { SFTDataset.example(prompt: $0.0, completion: $0.1, maxTokens: 48).0 })
+        return SFTDataset(examples: pairs.map { SFTDataset.example(prompt: $0.0, completion: $0.1, maxTokens: 48, vocabulary: .strawberry).0 })
     }
 
     static func temporaryDirectory() -> String {
@@ -101,13 +101,13 @@ import Training
         ]
         for (text, message) in cases {
             try text.write(toFile: path, atomically: true, encoding: .utf8)
-            #expect { try SFTDataset.load(path: path, maxTokens: 64) } throws: { "\($0)".contains(message) }
+            #expect { try SFTDataset.load(path: path, maxTokens: 64, vocabulary: .strawberry) } throws: { "\($0)".contains(message) }
         }
-        #expect { try SFTDataset.load(path: "/nonexistent.jsonl", maxTokens: 64) } throws: { "\($0)".contains("cannot read") }
+        #expect { try SFTDataset.load(path: "/nonexistent.jsonl", maxTokens: 64, vocabulary: .strawberry) } throws: { "\($0)".contains("cannot read") }
     }
 
     @Test func lossFallsOnCompletionTokensOnly() {
-        let (example, cut) = SFTDataset.example(prompt: "abc", completion: "xy", maxTokens: 64)
+        let (example, cut) = SFTDataset.example(prompt: "abc", completion: "xy", maxTokens: 64, vocabulary: .strawberry)
         #expect(!cut)
         #expect(example.completionStart == 5)  // <|user|> a b c <|assistant|>
         let batch = SFTDataset(examples: [example]).batch(step: 0, size: 1, seed: 1)
@@ -122,7 +122,7 @@ import Training
 @Suite struct ToolResultMaskTests {
     @Test func toolResultsCarryNoLoss() {
         let (example, _) = SFTDataset.example(prompt: "q", completion: "<think><tool>2*3</tool><result>6</result>ok</think>6",
-                                              maxTokens: 64)
+                                              maxTokens: 64, vocabulary: .strawberry)
         let text = example.tokens.map { Tokenizer.decode([$0]) }
         let learnedText = zip(text, example.learned).filter { $0.1 }.map(\.0).joined()
         #expect(learnedText == "<think><tool>2*3</tool>ok</think>6<|end|>")
