@@ -5,10 +5,13 @@ For a Qwen2ForCausalLM (q/k/v biases, tied embeddings, ChatML tokens, padded voc
 LlamaForCausalLM (untied head, Llama 3 header tokens, no spare rows, so the embedding grows),
 each with a byte-level BPE tokenizer trained here by `tokenizers`: saves the model with
 transformers, imports it, exports it again (`--format hf`, which writes strawberry_probe.json:
-the probe text's token ids, Strawberry's logits at every position and its greedy continuation)
-and compares with transformers on the original model — the same token ids, logits within 1e-4
-on the original vocabulary, the same greedy continuation — and that transformers loads the
-export with the same logits. Exits 1 on any mismatch.
+a chat prompt then `<think>…`, its token ids, Strawberry's logits at every position and its
+greedy continuation) and checks: the chat prompt's ids equal `tokenizers`' on the original
+tokenizer and the whole probe's on the exported one (with the markers Strawberry added); the
+logits over the prompt equal the original model's in transformers within 1e-4; transformers
+loading the exported folder gives Strawberry's logits over the whole probe within 1e-4 and the
+same greedy continuation. Then `strawberry eval` and two `strawberry rl` steps run on the imported
+checkpoint. Exits 1 on any mismatch.
 """
 import json
 import pathlib
@@ -82,26 +85,40 @@ def main():
         subprocess.run([strawberry, "export", str(ckpt), "--format", "hf", "--out", str(export)], check=True,
                        stdout=subprocess.DEVNULL)
         probe = json.loads((export / "strawberry_probe.json").read_text())
-        ids = tok.encode(probe["text"]).ids
-        same_ids = ids == probe["token_ids"]
-        rows = original.config.vocab_size  # Strawberry may have more: the tokens it added
-        ours = np.array(probe["logits"], dtype=np.float64).reshape(len(probe["token_ids"]), probe["vocab_size"])[:, :rows]
-        theirs = logits(original, probe["token_ids"])
-        diff = float(np.abs(ours - theirs).max())
+        ids, text = probe["token_ids"], probe["text"]
+        ours = np.array(probe["logits"], dtype=np.float64).reshape(len(ids), probe["vocab_size"])
+        rows = original.config.vocab_size
+        # The chat prompt is made of the original tokens; `<think>` after it is one Strawberry added.
+        prompt = text[:text.index("<think>")]
+        k = len(tok.encode(prompt).ids)
+        same_prompt = tok.encode(prompt).ids == ids[:k]
+        augmented = Tokenizer.from_file(str(export / "tokenizer.json"))
+        same_ids = augmented.encode(text).ids == ids
+        diff = float(np.abs(ours[:k, :rows] - logits(original, ids[:k])).max())
+        # The whole probe, added tokens included, through transformers on the exported folder.
+        exported = AutoModelForCausalLM.from_pretrained(export).float().eval()
+        export_diff = float(np.abs(ours - logits(exported, ids)).max())
         with torch.no_grad():
-            greedy = original.generate(torch.tensor([probe["token_ids"]]), max_new_tokens=len(probe["greedy_ids"]),
-                                       do_sample=False, pad_token_id=0)[0, len(probe["token_ids"]):].tolist()
+            # An explicit all-ones mask: the prompt may start with the token id 0 (`<|begin_of_text|>`).
+            prompt_ids = torch.tensor([ids])
+            greedy = exported.generate(prompt_ids, attention_mask=torch.ones_like(prompt_ids), do_sample=False,
+                                       max_new_tokens=len(probe["greedy_ids"]), pad_token_id=0)[0, len(ids):].tolist()
         same_greedy = greedy == probe["greedy_ids"]
-        reloaded = AutoModelForCausalLM.from_pretrained(export).float().eval()
-        export_diff = float(np.abs(logits(reloaded, probe["token_ids"])[:, :rows] - theirs).max())
-        ok = same_ids and diff <= 1e-4 and same_greedy and export_diff <= 1e-4
+        ok = same_prompt and same_ids and diff <= 1e-4 and export_diff <= 1e-4 and same_greedy
         failed |= not ok
-        print(f"{kind}: {vocab}-token BPE, {rows} embedding rows, probe {len(ids)} tokens "
-              f"({'same ids' if same_ids else 'DIFFERENT ids'}); logits max |diff| {diff:.2e}; "
-              f"greedy {len(greedy)} tokens {'identical' if same_greedy else 'DIFFER'}; "
-              f"re-exported folder in transformers: {export_diff:.2e} — {'ok' if ok else 'FAILED'}")
+        print(f"{kind}: {vocab}-token BPE, {rows} embedding rows → {probe['vocab_size']}; chat prompt {k} tokens "
+              f"{'= tokenizers' if same_prompt else 'DIFFERS from tokenizers'}, probe {len(ids)} tokens with the added "
+              f"markers {'= tokenizers' if same_ids else 'DIFFER'}; logits vs the original model max |diff| {diff:.2e}; "
+              f"exported folder in transformers: logits {export_diff:.2e}, greedy {len(greedy)} tokens "
+              f"{'identical' if same_greedy else 'DIFFER'} — {'ok' if ok else 'FAILED'}")
         if not same_greedy:
             print(f"  transformers {greedy}\n  strawberry   {probe['greedy_ids']}")
+        # The imported checkpoint through the CLI: evaluation with thinking, and two RL steps.
+        subprocess.run([strawberry, "eval", "--model", str(ckpt), "--n", "4", "--budgets", "0,16",
+                        "--out", str(work / f"{kind}-eval")], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run([strawberry, "rl", "--model", str(ckpt), "--out", str(work / f"{kind}-rl"), "--steps", "2",
+                        "--problems", "2", "--group", "4", "--budget", "16"], check=True, stderr=subprocess.DEVNULL)
+        print(f"{kind}: strawberry eval and rl ran on the imported checkpoint")
     sys.exit(1 if failed else 0)
 
 
