@@ -15,6 +15,8 @@ struct DistillCommand: ParsableCommand {
         comparison.md and report.html to --out, and prints the comparison: accuracy at each thinking
         budget, parameters, decode tokens/s, latency p50/p95 and compute per correct answer.
         Example: strawberry distill --teacher runs/quickstart/rl --student-preset tiny --out runs/quickstart-mini
+        With --student the student starts from that model instead of a fresh one; --student equal to
+        --teacher is expert iteration (the model learns its own shortest verified thinking).
         """
     )
 
@@ -23,6 +25,9 @@ struct DistillCommand: ParsableCommand {
 
     @Option(name: .customLong("student-preset"), help: "Student size: tiny, micro, small or base.")
     var studentPreset = "tiny"
+
+    @Option(help: "Start the student from this model instead of a fresh --student-preset one.")
+    var student: String?
 
     @Option(help: "Task: \(TaskRegistry.names.joined(separator: ", ")).")
     var task = "countdown"
@@ -76,7 +81,8 @@ struct DistillCommand: ParsableCommand {
         guard problems > 0, samples > 0, steps > 0, rlSteps >= 0, evalProblems > 0, costProblems > 0, budget >= 0 else {
             throw ValidationError("counts must be positive")
         }
-        let config = try ModelConfig.preset(studentPreset)
+        let initial = try student.map { try Checkpoint.loadModel($0) }
+        let config = try initial?.config ?? ModelConfig.preset(studentPreset)
         if FileManager.default.fileExists(atPath: out + "/student/latest") {
             throw ValidationError("'\(out)' already holds a distillation; remove it or choose another --out")
         }
@@ -99,12 +105,12 @@ struct DistillCommand: ParsableCommand {
                           harvest.examples.count, harvest.attempted, harvest.correctSamples, harvest.samplesDrawn, harvest.seconds)
         log("    " + note)
 
-        func train(_ examples: [WorkedExamples.Example], into name: String) throws -> Transformer {
+        func train(_ examples: [WorkedExamples.Example], into name: String, from model: Transformer?) throws -> Transformer {
             let dataset = SFTDataset(examples: examples.map {
                 SFTDataset.example(prompt: $0.problem.prompt, completion: $0.completion, maxTokens: config.contextLength + 1,
-                               vocabulary: .strawberry).0
+                                   vocabulary: model?.vocabulary ?? .strawberry).0
             })
-            let trainer = SFTTrainer(model: try Transformer(config: config, seed: seed), dataset: dataset,
+            let trainer = SFTTrainer(model: try model ?? Transformer(config: config, seed: seed), dataset: dataset,
                                      options: SFTOptions(steps: steps, learningRate: lr, seed: seed),
                                      runDirectory: out + "/" + name)
             try trainer.run { p in
@@ -114,13 +120,15 @@ struct DistillCommand: ParsableCommand {
             }
             return trainer.model
         }
-        log("2/4 student: \(studentPreset) (\(config.parameterCount.formatted()) parameters), \(steps) SFT steps on the teacher's thinking")
-        var models: [(String, Transformer)] = [("teacher", teacherModel), ("mini, distilled", try train(harvest.examples, into: "student"))]
-        if baseline {
+        log("2/4 student: \(student ?? studentPreset) (\(config.parameterCount.formatted()) parameters), \(steps) SFT steps on the teacher's thinking")
+        let studentName = student == nil ? "mini, distilled" : student == teacher ? "self-distilled" : "student, distilled"
+        var models: [(String, Transformer)] = [("teacher", teacherModel),
+                                               (studentName, try train(harvest.examples, into: "student", from: initial))]
+        if baseline && initial == nil {
             let human = WorkedExamples.make(task: t, difficulty: difficulty, split: .train, count: 20_000, style: .human,
                                             maxThinkingCharacters: 170, seed: seed).examples
             log("    baseline: the same student on \(human.count) human-written traces")
-            models.append(("mini, human traces", try train(human, into: "human")))
+            models.append(("mini, human traces", try train(human, into: "human", from: nil)))
         }
         if rlSteps > 0 {
             log("3/4 RL: \(rlSteps) steps on the distilled student")
@@ -131,7 +139,7 @@ struct DistillCommand: ParsableCommand {
             options.budget = Budget(maxThinking: budget, maxAnswer: 24)
             let rl = try GRPOTrainer(model: models[1].1, task: t, options: options, runDirectory: out + "/student-rl")
             try rl.run { s in log(String(format: "    step %d/%d  reward %.3f  acc %.3f", s.step, rlSteps, s.reward, s.accuracy)) }
-            models.append(("mini, distilled + RL", rl.model))
+            models.append((studentName + " + RL", rl.model))
         }
 
         log("4/4 evaluation: \(evalProblems) test problems at budgets \(budgetList.map(String.init).joined(separator: ",")); cost on \(costProblems) one at a time")
