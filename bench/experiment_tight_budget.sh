@@ -2,7 +2,7 @@
 # Issue 5's tight-budget experiment: RL whose rollouts get a thinking budget below the length of
 # the human-style traces (96 tokens; they run ~115–140), starting from each seed's human-trace SFT
 # model of bench/experiment_thinking.sh, then SFT and SFT+RL evaluated on the same 200 test
-# problems at budgets 64/96/128/200. summarize_tight_budget.py prints the table.
+# problems at budgets 64/96/128/200. summarize_rl_vs_sft.py prints the table.
 # Usage: bench/experiment_tight_budget.sh [EXPERIMENT=runs/experiment] [OUT=runs/tight-budget] [SEEDS="1 2 3"]
 # About 7 minutes per seed on 2 cores; finished seeds are skipped.
 set -euo pipefail
@@ -31,4 +31,4 @@ for seed in $seeds; do
       > "$out/eval-$stage-s$seed.log" 2>&1
   done
 done
-python3 bench/summarize_tight_budget.py "$out"
+python3 bench/summarize_rl_vs_sft.py "$out"
