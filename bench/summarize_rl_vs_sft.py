@@ -1,7 +1,7 @@
 """SFT vs the model RL made from it, over seeds, on the same test problems.
 
-Reads either layout: bench/experiment_tight_budget.sh's OUT/eval-sft-s<seed>/eval.json and
-OUT/eval-rl-s<seed>/eval.json, or bench/experiment_self_distill.sh's OUT/s<seed>/comparison.json
+Reads either layout of bench/experiment_rl_vs_sft.sh: grpo-tight's OUT/eval-sft-s<seed>/eval.json and
+OUT/eval-rl-s<seed>/eval.json, or expert-iteration's OUT/s<seed>/comparison.json
 (its first entry is the SFT model, its second the self-distilled one). Prints greedy accuracy at
 each budget as mean ± sd (min–max) over seeds, the per-seed gain, and — where the reports list
 the problems each model solved — how many test problems the new model solves that SFT does not
