@@ -8,6 +8,8 @@ public struct TokenBatch: Sendable {
     public var inputs: [Int32]
     public var targets: [Int32]
     public var weights: [Float]
+    /// Positions that hold a real token rather than padding.
+    public private(set) var realTokens: Int
 
     public init(batchSize: Int, length: Int, inputs: [Int32], targets: [Int32], weights: [Float]) {
         precondition(inputs.count == batchSize * length && targets.count == inputs.count && weights.count == inputs.count,
@@ -17,11 +19,13 @@ public struct TokenBatch: Sendable {
         self.inputs = inputs
         self.targets = targets
         self.weights = weights
+        realTokens = inputs.count
     }
 
     /// Builds a batch from whole sequences and per-token weights on the token being predicted
     /// (`tokenWeights[i][j]` weights the prediction of `sequences[i][j]`, j ≥ 1). Sequences are
-    /// padded to the longest one.
+    /// padded to the longest one; the padding id is a placeholder (its weight is 0), valid in
+    /// every vocabulary Strawberry reads.
     public init(sequences: [[Int32]], tokenWeights: [[Float]]) {
         let length = max(1, (sequences.map(\.count).max() ?? 1) - 1)
         let pad = Tokenizer.Special.pad.rawValue
@@ -36,5 +40,6 @@ public struct TokenBatch: Sendable {
             }
         }
         self.init(batchSize: sequences.count, length: length, inputs: inputs, targets: targets, weights: weights)
+        realTokens = sequences.reduce(0) { $0 + max(0, $1.count - 1) }
     }
 }

@@ -109,7 +109,7 @@ public final class SFTTrainer {
         optimizer.update(parameters: model.parameters, gradients: model.gradients, lr: lr)
         step += 1
         sessionSteps += 1
-        sessionTokens += batch.weights.indices.filter { batch.inputs[$0] != Tokenizer.Special.pad.rawValue }.count
+        sessionTokens += batch.realTokens
         let elapsed = Date().timeIntervalSince(sessionStart)
         return SFTProgress(step: step, totalSteps: options.steps, loss: result.loss, learningRate: lr, gradientNorm: norm,
                            tokensPerSecond: Double(sessionTokens) / max(elapsed, 1e-9), elapsedSeconds: elapsed)

@@ -116,6 +116,9 @@ import Training
         let expected: [Float] = [0, 0, 0, 0, third, third, third]
         #expect(batch.weights == expected)
         #expect(batch.targets.suffix(3) == [120, 121, Tokenizer.Special.endOfTurn.rawValue])
+        let padded = SFTDataset(examples: [example, SFTDataset.example(prompt: "a", completion: "b", maxTokens: 64,
+                                                                        vocabulary: .strawberry).0]).batch(step: 0, size: 2, seed: 1)
+        #expect(padded.realTokens == 7 + 4, "padding is not counted as tokens")
     }
 }
 
