@@ -15,6 +15,10 @@ public enum HuggingFaceImport {
     public static let defaultMaxContext = 4096
 
     public static func load(_ directory: String, maxContext: Int = defaultMaxContext) throws(ModelError) -> Transformer {
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: directory, isDirectory: &isFolder), isFolder.boolValue else {
+            throw .checkpoint("no Hugging Face model folder at '\(directory)'")
+        }
         var (config, fileVocab) = try readConfig(directory, maxContext: maxContext)
         let vocabulary = try readVocabulary(directory)
         config.vocabSize = max(fileVocab, vocabulary.size)

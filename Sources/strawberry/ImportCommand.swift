@@ -8,13 +8,15 @@ struct ImportCommand: ParsableCommand {
         commandName: "import",
         abstract: "Read a Hugging Face LlamaForCausalLM or Qwen2ForCausalLM folder into a checkpoint.",
         discussion: """
-        Reads config.json, model.safetensors (or the shards of model.safetensors.index.json; F32, F16 or BF16)
-        and tokenizer.json (byte-level BPE, as Llama 3 and Qwen2 ship, or Strawberry's own byte vocabulary).
-        Tokens the model needs and the tokenizer lacks (<think>, </think>, <tool>, </tool>, <result>, </result>)
-        are added; the chat format (ChatML, Llama 3 headers, else Strawberry's markers) is kept. The checkpoint
-        then works everywhere a Strawberry model does: chat, eval, serve, sft --model, rl, export.
-        Unsupported variants (rope scaling, sliding windows, MLP biases, other architectures) are refused
-        with the reason. Example: strawberry import ~/models/Qwen2.5-0.5B --out runs/qwen
+        Reads config.json, model.safetensors (or the shards of model.safetensors.index.json; F32, F16 or \
+        BF16) and tokenizer.json (byte-level BPE, as Llama 3 and Qwen2 ship, or Strawberry's own byte \
+        vocabulary). Tokens the model needs and the tokenizer lacks (<think>, </think>, <tool>, </tool>, \
+        <result>, </result>) are added; the chat format (ChatML, Llama 3 headers, else Strawberry's \
+        markers) is kept. The checkpoint then works everywhere a Strawberry model does: chat, eval, \
+        serve, sft --model, rl, export --format hf. Unsupported variants (rope scaling, sliding windows, \
+        MLP biases, other architectures) are refused with the reason.
+
+        Example: strawberry import ~/models/Qwen2.5-0.5B --out runs/qwen
         """
     )
 
