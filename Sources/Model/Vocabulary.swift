@@ -33,7 +33,8 @@ public final class Vocabulary: Sendable {
     }
 
     /// The thinking and tool markers every vocabulary needs as single tokens.
-    public static let reasoningTokens = ["<think>", "</think>", "<tool>", "</tool>", "<result>", "</result>"]
+    public static let reasoningTokens = [Tokenizer.Special.thinkStart, .thinkEnd, .toolStart, .toolEnd, .resultStart, .resultEnd]
+        .map(\.text)
 
     public let format: ChatFormat
     public let markers: Markers

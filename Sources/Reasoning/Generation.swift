@@ -21,18 +21,22 @@ public struct GenerationRequest: Sendable {
 
     public init(prompt: [Int32], sampling: SamplingOptions = SamplingOptions(), budget: Budget = Budget(),
                 thinks: Bool = true, tool: (any ReasoningTask, Problem)? = nil) {
-        self.prompt = .tokens(prompt)
-        self.sampling = sampling
-        self.budget = budget
-        self.thinks = thinks
-        self.tool = tool
+        self.init(.tokens(prompt), sampling: sampling, budget: budget, thinks: thinks, tool: tool)
     }
 
     /// A request for a user message in the chat format.
     public init(user: String, sampling: SamplingOptions = SamplingOptions(), budget: Budget = Budget(),
                 thinks: Bool = true, tool: (any ReasoningTask, Problem)? = nil) {
-        self.init(prompt: [], sampling: sampling, budget: budget, thinks: thinks, tool: tool)
-        prompt = .user(user)
+        self.init(.user(user), sampling: sampling, budget: budget, thinks: thinks, tool: tool)
+    }
+
+    private init(_ prompt: Prompt, sampling: SamplingOptions, budget: Budget, thinks: Bool,
+                 tool: (any ReasoningTask, Problem)?) {
+        self.prompt = prompt
+        self.sampling = sampling
+        self.budget = budget
+        self.thinks = thinks
+        self.tool = tool
     }
 
     /// The prompt's tokens in `vocabulary`.
