@@ -68,9 +68,17 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         "base": ModelConfig(dim: 384, layers: 8, heads: 6, kvHeads: 2, ffnDim: 1024, contextLength: 512),
     ]
 
-    public static func preset(_ name: String) throws(ModelError) -> ModelConfig {
-        guard let config = presets[name] else {
+    /// The named size, with its context replaced by `contextLength` when given (longer thinking
+    /// needs a longer context; the weights do not depend on it, only the cache and the rotary table).
+    public static func preset(_ name: String, contextLength: Int? = nil) throws(ModelError) -> ModelConfig {
+        guard var config = presets[name] else {
             throw .invalidConfig("unknown preset '\(name)'; choose one of \(presets.keys.sorted().joined(separator: ", "))")
+        }
+        if let contextLength {
+            guard (16...32_768).contains(contextLength) else {
+                throw .invalidConfig("context of \(contextLength) tokens is outside 16…32768")
+            }
+            config.contextLength = contextLength
         }
         return config
     }

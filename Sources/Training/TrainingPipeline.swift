@@ -9,6 +9,8 @@ public struct TrainingPipeline: Sendable {
     public var task: any ReasoningTask
     public var difficulty: Int
     public var preset: String
+    /// The model's context in tokens; nil keeps the preset's.
+    public var contextLength: Int?
     public var examples = 20_000
     public var maxThinking = 170
     public var style = TraceStyle.human
@@ -35,7 +37,7 @@ public struct TrainingPipeline: Sendable {
             throw TrainingError.run("'\(out)' already holds a run; remove it or choose another output folder")
         }
         try fm.createDirectory(atPath: out, withIntermediateDirectories: true)
-        let config = try ModelConfig.preset(preset)
+        let config = try ModelConfig.preset(preset, contextLength: contextLength)
 
         log("1/4 data: \(examples) \(task.name) problems (difficulty \(difficulty)), \(style.rawValue) worked solutions of at most \(maxThinking) thinking tokens")
         let (worked, skipped) = WorkedExamples.make(task: task, difficulty: difficulty, split: .train, count: examples,
@@ -46,7 +48,7 @@ public struct TrainingPipeline: Sendable {
         try AtomicFile.write(lines, to: out + "/sft.jsonl")
         log("    \(worked.count) examples, \(skipped) longer problems left out")
 
-        log("2/4 SFT: \(preset) model (\(config.parameterCount.formatted()) parameters), \(sft.steps) steps of \(sft.batchSize)")
+        log("2/4 SFT: \(preset) model (\(config.parameterCount.formatted()) parameters, context \(config.contextLength)), \(sft.steps) steps of \(sft.batchSize)")
         let dataset = SFTDataset(examples: worked.map {
             SFTDataset.example(prompt: $0.problem.prompt, completion: $0.completion, maxTokens: config.contextLength + 1,
                                vocabulary: .strawberry).0

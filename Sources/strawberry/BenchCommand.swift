@@ -97,7 +97,7 @@ struct TrainBench: ParsableCommand {
     @Option(name: .customLong("batch-size"), help: "Sequences per step.")
     var batchSize = 8
 
-    @Option(help: "Sequence length (default: the preset's context).")
+    @Option(help: "Sequence length (default: the preset's context; a longer one lengthens the context).")
     var length: Int?
 
     @Option(help: "Timed steps (after one warmup step).")
@@ -108,11 +108,9 @@ struct TrainBench: ParsableCommand {
     }
 
     func run() throws {
-        let config = try ModelConfig.preset(preset)
-        let T = length ?? config.contextLength
-        guard T <= config.contextLength else {
-            throw ValidationError("--length \(T) exceeds the \(preset) context of \(config.contextLength)")
-        }
+        let presetContext = try ModelConfig.preset(preset).contextLength
+        let T = length ?? presetContext
+        let config = try ModelConfig.preset(preset, contextLength: max(T, presetContext))
         let model = try Transformer(config: config, seed: 1)
         let optimizer = AdamW(layout: model.layout)
         var rng = SeededRNG(seed: 2)

@@ -21,6 +21,9 @@ struct SFTCommand: ParsableCommand {
     @Option(help: "Model size of a fresh model: tiny, micro, small or base.")
     var preset = "small"
 
+    @Option(help: "Context of a fresh model in tokens (default: the preset's).")
+    var context: Int?
+
     @Option(help: "Start from this model (a run folder, or one made by `strawberry import`) instead of a fresh --preset.")
     var model: String?
 
@@ -56,7 +59,10 @@ struct SFTCommand: ParsableCommand {
             throw ValidationError("--steps, --batch-size, --checkpoint-every and --log-every must be positive")
         }
         guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be a positive number") }
-        _ = try ModelConfig.preset(preset)
+        _ = try ModelConfig.preset(preset, contextLength: context)
+        if context != nil, model != nil || resume {
+            throw ValidationError("--context sizes a fresh model; it cannot change the context of --model or a resumed run")
+        }
     }
 
     func run() throws {
@@ -70,7 +76,7 @@ struct SFTCommand: ParsableCommand {
             let loaded = try Checkpoint.loadModel(model)
             (start, config, vocabulary) = (loaded, loaded.config, loaded.vocabulary)
         } else {
-            (start, config, vocabulary) = (nil, try ModelConfig.preset(preset), .strawberry)
+            (start, config, vocabulary) = (nil, try ModelConfig.preset(preset, contextLength: context), .strawberry)
         }
         let dataset = try SFTDataset.load(path: data, maxTokens: config.contextLength + 1, vocabulary: vocabulary)
         let trainer: SFTTrainer

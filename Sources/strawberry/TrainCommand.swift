@@ -22,6 +22,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Model size: tiny, micro, small or base.")
     var preset = "micro"
 
+    @Option(help: "Context in tokens (default: the preset's). Longer worked solutions need a longer context.")
+    var context: Int?
+
     @Option(help: "Output folder.")
     var out: String
 
@@ -65,8 +68,12 @@ struct TrainCommand: ParsableCommand {
         guard examples > 0, sftSteps > 0, rlSteps >= 0, evalProblems > 0, maxThinking > 0, budget >= 0 else {
             throw ValidationError("sizes must be positive")
         }
-        _ = try ModelConfig.preset(preset)
+        let config = try ModelConfig.preset(preset, contextLength: context)
+        guard maxThinking < config.contextLength else {
+            throw ValidationError("--max-thinking \(maxThinking) does not fit the \(config.contextLength)-token context; pass a larger --context")
+        }
         var pipeline = TrainingPipeline(task: t, difficulty: difficulty, preset: preset, out: out)
+        pipeline.contextLength = context
         pipeline.examples = examples
         pipeline.maxThinking = maxThinking
         pipeline.style = style
