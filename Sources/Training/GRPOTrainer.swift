@@ -26,6 +26,10 @@ public struct GRPOOptions: Codable, Equatable, Sendable {
     public var dynamicSampling = true
     /// Subtracted from the reward of a completion whose thinking the budget cut.
     public var overlongPenalty: Double = 0
+    /// When set, the reward of every incorrect completion, replacing the task's partial credit
+    /// (Countdown's 0.1 for a well-formed wrong answer). Under a tight budget that credit pays the
+    /// model to claim a wrong answer early rather than be cut off; 0 makes the reward outcome-only.
+    public var wrongReward: Double?
     public var budget = Budget(maxThinking: 200, maxAnswer: 24)
     public var difficulty = 3
     public var useTool = false
@@ -169,6 +173,13 @@ public final class GRPOTrainer {
         } catch { throw .model(error) }
     }
 
+    /// The reward RL learns from: the task's score (or `wrongReward` for an incorrect answer, when
+    /// set), less the overlong penalty when the budget cut the thinking.
+    public static func reward(_ score: Score, thinkingCut: Bool, options: GRPOOptions) -> Double {
+        let outcome = score.correct ? score.reward : (options.wrongReward ?? score.reward)
+        return outcome - (thinkingCut ? options.overlongPenalty : 0)
+    }
+
     /// Group-relative advantages: reward minus the group mean, divided by the group's standard
     /// deviation when asked. Groups whose rewards are all equal get nil (no signal).
     public static func advantages(_ rewards: [Double], normalizeByStd: Bool) -> [Double]? {
@@ -206,11 +217,12 @@ public final class GRPOTrainer {
             var rewards: [Double] = []
             for g in group {
                 let score = task.score(p, completion: g.text)
-                rewardSum += score.reward
+                let reward = Self.reward(score, thinkingCut: g.thinkingCut, options: o)
+                rewardSum += reward
                 if score.correct { correct += 1 }
                 if task.reflects(g.text) { reflecting += 1 }
-                rewards.append(score.reward - (g.thinkingCut ? o.overlongPenalty : 0))
-                if latestSamples.count < 8 { latestSamples.append((p.prompt, g.text, score.reward)) }
+                rewards.append(reward)
+                if latestSamples.count < 8 { latestSamples.append((p.prompt, g.text, reward)) }
             }
             guard let adv = Self.advantages(rewards, normalizeByStd: o.normalizeByStd) ?? (o.dynamicSampling ? nil : rewards.map { _ in 0 })
             else { continue }

@@ -54,6 +54,9 @@ struct RLCommand: ParsableCommand {
     @Option(help: "KL coefficient to the starting model (0: none).")
     var kl: Float = 0
 
+    @Option(name: .customLong("wrong-reward"), help: "Reward for every incorrect completion, replacing the task's partial credit (0: outcome only; under a tight budget Countdown's 0.1 for a well-formed wrong answer pays the model to claim a wrong answer early).")
+    var wrongReward: Double?
+
     @Option(help: "Loss aggregation: token (DAPO), sequence (GRPO) or constant (Dr. GRPO).")
     var aggregation = "token"
 
@@ -94,6 +97,7 @@ struct RLCommand: ParsableCommand {
             options.temperature = temperature
             options.budget = Budget(maxThinking: budget, maxAnswer: 24)
             options.klCoefficient = kl
+            options.wrongReward = wrongReward
             options.aggregation = agg
             options.normalizeByStd = !noStd
             options.difficulty = difficulty

@@ -16,6 +16,23 @@ import Training
         #expect(abs(GRPOTrainer.advantages([1, 0.1, 0, 0.1], normalizeByStd: false)!.reduce(0, +)) < 1e-12)
     }
 
+    @Test func wrongRewardReplacesPartialCreditButNeverACorrectAnswersReward() {
+        let task = Countdown()
+        let problem = Problem(task: "countdown", seed: 1, difficulty: 3, prompt: "", inputs: [3, 5, 7], target: 22, key: "3*5+7")
+        let right = task.score(problem, completion: "<think></think>3*5+7")
+        let wellFormedWrong = task.score(problem, completion: "<think>3*5=15 yes</think>3*5-7")
+        let garbled = task.score(problem, completion: "<think>3*5</think>7=71 no")
+        var options = GRPOOptions()
+        #expect(GRPOTrainer.reward(right, thinkingCut: false, options: options) == 1)
+        #expect(GRPOTrainer.reward(wellFormedWrong, thinkingCut: false, options: options) == 0.1)
+        #expect(GRPOTrainer.reward(garbled, thinkingCut: true, options: options) == 0)
+        options.wrongReward = 0
+        options.overlongPenalty = 0.5
+        #expect(GRPOTrainer.reward(right, thinkingCut: false, options: options) == 1)
+        #expect(GRPOTrainer.reward(wellFormedWrong, thinkingCut: false, options: options) == 0)
+        #expect(GRPOTrainer.reward(right, thinkingCut: true, options: options) == 0.5)
+    }
+
     @Test func aStepRecordsItsMetricsAndOnlyLearnsFromSignal() throws {
         let config = ModelConfig(dim: 32, layers: 2, heads: 4, kvHeads: 2, ffnDim: 48, contextLength: 160)
         var options = GRPOOptions()
