@@ -9,8 +9,20 @@ import Kernels
 public struct Countdown: ReasoningTask {
     public let name = "countdown"
     public let difficulties = 3...5
+    /// The order in which the worked solutions search the numbers.
+    public let searchOrder: SearchOrder
 
-    public init() {}
+    /// Where the human strategy's search starts.
+    public enum SearchOrder: String, Codable, Sendable, CaseIterable {
+        /// Pairs in the order the problem lists the numbers: every step of the trace is determined.
+        case listed
+        /// The trace first restates the numbers in a random order (fixed per problem) and searches
+        /// in that order: the same search, but its first line is a choice — which pair to try
+        /// first — that a model imitates as a spread of options and RL can learn to make well.
+        case shuffled
+    }
+
+    public init(searchOrder: SearchOrder = .listed) { self.searchOrder = searchOrder }
 
     public static func maxNumber(difficulty: Int) -> Int { [3: 20, 4: 25, 5: 30][difficulty] ?? 20 }
 
@@ -79,13 +91,19 @@ public struct Countdown: ReasoningTask {
     /// The numbers and the target are in the prompt, so the full verdict is public.
     public func check(_ problem: Problem, completion: String) -> Score? { score(problem, completion: completion) }
 
-    /// The human strategy: depth-first search over pairs in list order, larger number first, trying
+    /// The human strategy: depth-first search over pairs in list order (the problem's, or a shuffled
+    /// one the trace restates first — `searchOrder`), larger number first, trying
     /// `+ - * /` in that order (skipping ×1, ÷1, a−a and inexact division), writing each step,
     /// dead end and step back, and finally checking the found expression.
     public func trace(_ problem: Problem, style: TraceStyle, maxThinkingCharacters: Int = 4096) -> String? {
         var search = Search(target: problem.target, style: style, limit: maxThinkingCharacters)
-        let start = problem.inputs.map { Item(value: $0, text: String($0)) }
-        search.write("Target \(problem.target) from \(problem.inputs.map(String.init).joined(separator: " ")).\n")
+        var numbers = problem.inputs
+        if searchOrder == .shuffled {
+            var rng = SeededRNG(seed: problem.seed ^ 0x5EA2_C40D)
+            for j in stride(from: numbers.count - 1, to: 0, by: -1) { numbers.swapAt(j, Int(rng.next() % UInt64(j + 1))) }
+        }
+        let start = numbers.map { Item(value: $0, text: String($0)) }
+        search.write("Target \(problem.target) from \(numbers.map(String.init).joined(separator: " ")).\n")
         guard let found = search.solve(start), !search.overLimit else { return nil }
         if style == .none { return found.text }
         search.write("Check: \(found.text) = \(problem.target), each number once.\n")

@@ -38,6 +38,9 @@ struct DataCommand: ParsableCommand {
     @Flag(help: "Pretty-print the first few problems with their traces instead of writing JSONL.")
     var show = false
 
+    @Option(name: .customLong("search-order"), help: "Countdown's worked solutions: search the numbers as listed, or shuffled (the trace restates them in a random order first, a choice RL can learn).")
+    var searchOrder = "listed"
+
     func validate() throws {
         guard let t = TaskRegistry.task(named: task) else {
             throw ValidationError("unknown task '\(task)'; choose one of \(TaskRegistry.names.joined(separator: ", "))")
@@ -51,7 +54,7 @@ struct DataCommand: ParsableCommand {
     }
 
     func run() throws {
-        let t = TaskRegistry.task(named: task)!
+        let t = try withSearchOrder(searchOrder, TaskRegistry.task(named: task)!)
         let style = TraceStyle(rawValue: traces)!
         let side = Split(rawValue: split)!
         let (examples, skipped) = WorkedExamples.make(task: t, difficulty: difficulty, split: side,

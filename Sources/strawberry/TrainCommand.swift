@@ -31,6 +31,9 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Worked solutions: human or tool (calculator calls), or none (answer only, no RL thinking).")
     var traces = "human"
 
+    @Option(name: .customLong("search-order"), help: "Countdown's worked solutions: search the numbers as listed, or shuffled (the trace restates them in a random order first, a choice RL can learn).")
+    var searchOrder = "listed"
+
     @Option(help: "Training examples.")
     var examples = 20_000
 
@@ -62,7 +65,7 @@ struct TrainCommand: ParsableCommand {
     var seed: UInt64 = 1
 
     func run() throws {
-        let (t, _) = try resolveTask(task, difficulty: difficulty)
+        let t = try withSearchOrder(searchOrder, try resolveTask(task, difficulty: difficulty).task)
         guard let style = TraceStyle(rawValue: traces) else { throw ValidationError("--traces must be human, tool or none") }
         let budgetList = try parseBudgets(budgets)
         guard examples > 0, sftSteps > 0, rlSteps >= 0, evalProblems > 0, maxThinking > 0, budget >= 0 else {

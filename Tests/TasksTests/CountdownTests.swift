@@ -23,6 +23,31 @@ import Tasks
         #expect(p.inputs == [13, 11, 19] && p.target == 124)
     }
 
+    @Test func shuffledSearchOrderRestatesThePermutationItSearches() {
+        let shuffled = Countdown(searchOrder: .shuffled)
+        var reordered = 0
+        for p in task.problems(count: 60, difficulty: 3, split: .train) {
+            let listed = task.trace(p, style: .human, maxThinkingCharacters: 100_000)!
+            let trace = shuffled.trace(p, style: .human, maxThinkingCharacters: 100_000)!
+            #expect(shuffled.trace(p, style: .human, maxThinkingCharacters: 100_000) == trace, "fixed per problem")
+            #expect(shuffled.score(p, completion: trace).correct, "\(trace)")
+            func firstLine(_ t: String) -> [Int] {
+                let line = t.dropFirst("<think>Target \(p.target) from ".count).prefix { $0 != "." }
+                return line.split(separator: " ").map { Int($0)! }
+            }
+            #expect(firstLine(listed) == p.inputs)
+            #expect(firstLine(trace).sorted() == p.inputs.sorted())
+            if firstLine(trace) != p.inputs {
+                reordered += 1
+                // The search then runs over the restated order: its first pair is the first two.
+                let order = firstLine(trace)
+                let second = trace.split(separator: "\n")[1]
+                #expect(second.hasPrefix("\(max(order[0], order[1]))"), "\(trace)")
+            }
+        }
+        #expect((20...55).contains(reordered), "about five in six orders differ from the listed one: \(reordered)")
+    }
+
     @Test func trainAndTestNeverShareAProblem() {
         for d in task.difficulties {
             let train = Set(task.problems(count: 400, difficulty: d, split: .train).map(task.canonical))
