@@ -10,6 +10,9 @@
 #                     the model is fine-tuned on them (300 steps, lr 3e-4): `strawberry distill
 #                     --teacher M --student M`. Writes OUT/s<seed>. ~11 min per seed.
 # Usage: bench/experiment_rl_vs_sft.sh METHOD [EXPERIMENT=runs/experiment] [OUT=runs/METHOD] [SEEDS="1 2 3"]
+#        [RL_BUDGET=96] [RL_LR=2e-5] [RL_EXTRA="--wrong-reward 0"] [EVAL_BUDGETS=64,96,128,200]
+#        (grpo-tight's rollout budget, learning rate and further `strawberry rl` options, and the
+#        budgets both models are evaluated at)
 # Finished seeds are skipped, so it can be resumed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +20,10 @@ method=${1:?usage: bench/experiment_rl_vs_sft.sh grpo-tight|expert-iteration [EX
 experiment=${2:-runs/experiment}
 out=${3:-runs/$method}
 seeds=${SEEDS:-1 2 3}
+rl_budget=${RL_BUDGET:-96}
+rl_lr=${RL_LR:-2e-5}
+rl_extra=${RL_EXTRA:-}
+eval_budgets=${EVAL_BUDGETS:-64,96,128,200}
 mkdir -p "$out"
 # A private copy of the binary, so rebuilding while this runs cannot change it midway.
 swift build -c release --product strawberry >/dev/null
@@ -29,14 +36,14 @@ for seed in $seeds; do
       rl="$out/rl-s$seed"
       if [ ! -f "$rl/done" ]; then
         rm -rf "$rl"
-        "$out/strawberry" rl --model "$sft" --out "$rl" --steps 40 --problems 16 --group 8 --lr 2e-5 --kl 0.02 \
-          --budget 96 --seed "$seed" > "$rl.log" 2>&1
+        "$out/strawberry" rl --model "$sft" --out "$rl" --steps 40 --problems 16 --group 8 --lr "$rl_lr" --kl 0.02 \
+          --budget "$rl_budget" --seed "$seed" $rl_extra > "$rl.log" 2>&1
         touch "$rl/done"
       fi
       for stage in sft rl; do
         model=$([ "$stage" = sft ] && echo "$sft" || echo "$rl")
         [ -f "$out/eval-$stage-s$seed/eval.json" ] && continue
-        "$out/strawberry" eval --model "$model" --n 200 --budgets 64,96,128,200 --out "$out/eval-$stage-s$seed" \
+        "$out/strawberry" eval --model "$model" --n 200 --budgets "$eval_budgets" --out "$out/eval-$stage-s$seed" \
           > "$out/eval-$stage-s$seed.log" 2>&1
       done ;;
     expert-iteration)

@@ -4,12 +4,14 @@
 # 30 RL steps). Every run is `strawberry train`; the table (mean and spread over seeds) comes from
 # summarize_experiment.py reading each run's eval-sft.json / eval-rl.json.
 # Usage: bench/experiment_thinking.sh [OUT=runs/experiment] [SEEDS="1 2 3"] [STYLES="none human tool"]
+#        [EXTRA="more strawberry train options", e.g. "--context 512 --max-thinking 400 --rl-steps 0"]
 # About 10–12 minutes per run on 2 cores; runs already finished are skipped, so it can be resumed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:-runs/experiment}
 seeds=${SEEDS:-1 2 3}
 styles=${STYLES:-none human tool}
+extra=${EXTRA:-}
 mkdir -p "$out"
 # A private copy of the binary, so rebuilding during the hours this takes cannot change it midway.
 swift build -c release --product strawberry >/dev/null
@@ -17,11 +19,12 @@ cp .build/release/strawberry "$out/strawberry"
 for seed in $seeds; do
   for style in $styles; do
     run="$out/$style-s$seed"
-    if [ -f "$run/eval-sft.json" ] && { [ "$style" = none ] || [ -f "$run/eval-rl.json" ]; }; then continue; fi
+    if [ -f "$run/done" ] || { [ -f "$run/eval-sft.json" ] && { [ "$style" = none ] || [ -f "$run/eval-rl.json" ]; }; }; then continue; fi
     rm -rf "$run"
     echo "== $run" >&2
     "$out/strawberry" train --task countdown --difficulty 3 --preset micro --traces "$style" \
-      --seed "$seed" --out "$run" > "$run.log" 2>&1 || { echo "failed: see $run.log" >&2; exit 1; }
+      --seed "$seed" --out "$run" $extra > "$run.log" 2>&1 || { echo "failed: see $run.log" >&2; exit 1; }
+    touch "$run/done"
   done
 done
 python3 bench/summarize_experiment.py "$out"
