@@ -88,6 +88,21 @@ public struct Countdown: ReasoningTask {
     /// Backtracking ("back to …") and the final check ("Check: …").
     public var reflectionMarkers: [String] { ["back to", "Check:"] }
 
+    /// A thinking line `a op b=r yes` (or its calculator form) whose `r` is not the target, or
+    /// whose written arithmetic is wrong.
+    public func claimsFalsely(_ problem: Problem, completion: String) -> Bool {
+        guard let thinking = Completion(completion).thinking else { return false }
+        return thinking.split(separator: "\n").contains { line in
+            guard line.hasSuffix(" yes") else { return false }
+            let claim = line.dropLast(4).replacingOccurrences(of: "<tool>", with: "")
+                .replacingOccurrences(of: "</tool><result>", with: "=").replacingOccurrences(of: "</result>", with: "")
+            let sides = claim.split(separator: "=")
+            guard sides.count == 2, let stated = Int(sides[1]) else { return true }
+            guard case .success(let e) = Expression.evaluate(String(sides[0])) else { return true }
+            return stated != problem.target || e.value != stated
+        }
+    }
+
     /// The numbers and the target are in the prompt, so the full verdict is public.
     public func check(_ problem: Problem, completion: String) -> Score? { score(problem, completion: completion) }
 

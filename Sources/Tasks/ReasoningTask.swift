@@ -42,6 +42,10 @@ public protocol ReasoningTask: Sendable {
     /// (the reflection rate RL watches).
     var reflectionMarkers: [String] { get }
 
+    /// Whether the thinking declares a candidate found that is not (a wrong leaf claimed to reach
+    /// the target), so RL can penalise the claim itself rather than every step of a failed search.
+    func claimsFalsely(_ problem: Problem, completion: String) -> Bool
+
     /// Runs one tool call (the text between `<tool>` and `</tool>`) for `problem` and returns the
     /// result text. Tools see only what the model may see (never the hidden key or tests).
     func runTool(_ call: String, problem: Problem) -> String
@@ -51,6 +55,8 @@ extension ReasoningTask {
     public func check(_ problem: Problem, completion: String) -> Score? { nil }
 
     public var reflectionMarkers: [String] { [] }
+
+    public func claimsFalsely(_ problem: Problem, completion: String) -> Bool { false }
 
     /// Whether a completion's thinking contains one of the task's reflection markers.
     public func reflects(_ completion: String) -> Bool {

@@ -30,6 +30,10 @@ public struct GRPOOptions: Codable, Equatable, Sendable {
     /// (Countdown's 0.1 for a well-formed wrong answer). Under a tight budget that credit pays the
     /// model to claim a wrong answer early rather than be cut off; 0 makes the reward outcome-only.
     public var wrongReward: Double?
+    /// When set, subtracted from a completion whose thinking claims a wrong candidate reaches the
+    /// goal (`ReasoningTask.claimsFalsely`): a failed search then pushes down the false claim more
+    /// than the correct rejections before it.
+    public var falseClaimPenalty: Double?
     public var budget = Budget(maxThinking: 200, maxAnswer: 24)
     public var difficulty = 3
     public var useTool = false
@@ -174,10 +178,11 @@ public final class GRPOTrainer {
     }
 
     /// The reward RL learns from: the task's score (or `wrongReward` for an incorrect answer, when
-    /// set), less the overlong penalty when the budget cut the thinking.
-    public static func reward(_ score: Score, thinkingCut: Bool, options: GRPOOptions) -> Double {
+    /// set), less the overlong penalty when the budget cut the thinking and the false-claim penalty
+    /// when the thinking claimed a wrong candidate.
+    public static func reward(_ score: Score, thinkingCut: Bool, claimsFalsely: Bool = false, options: GRPOOptions) -> Double {
         let outcome = score.correct ? score.reward : (options.wrongReward ?? score.reward)
-        return outcome - (thinkingCut ? options.overlongPenalty : 0)
+        return outcome - (thinkingCut ? options.overlongPenalty : 0) - (claimsFalsely ? options.falseClaimPenalty ?? 0 : 0)
     }
 
     /// Group-relative advantages: reward minus the group mean, divided by the group's standard
@@ -217,7 +222,8 @@ public final class GRPOTrainer {
             var rewards: [Double] = []
             for g in group {
                 let score = task.score(p, completion: g.text)
-                let reward = Self.reward(score, thinkingCut: g.thinkingCut, options: o)
+                let reward = Self.reward(score, thinkingCut: g.thinkingCut,
+                                         claimsFalsely: o.falseClaimPenalty != nil && task.claimsFalsely(p, completion: g.text), options: o)
                 rewardSum += reward
                 if score.correct { correct += 1 }
                 if task.reflects(g.text) { reflecting += 1 }

@@ -57,6 +57,9 @@ struct RLCommand: ParsableCommand {
     @Option(name: .customLong("wrong-reward"), help: "Reward for every incorrect completion, replacing the task's partial credit (0: outcome only; under a tight budget Countdown's 0.1 for a well-formed wrong answer pays the model to claim a wrong answer early).")
     var wrongReward: Double?
 
+    @Option(name: .customLong("false-claim-penalty"), help: "Subtracted from the reward when the thinking claims a wrong candidate reaches the goal (Countdown: a `… yes` line that is not the target).")
+    var falseClaimPenalty: Double?
+
     @Option(help: "Loss aggregation: token (DAPO), sequence (GRPO) or constant (Dr. GRPO).")
     var aggregation = "token"
 
@@ -98,6 +101,7 @@ struct RLCommand: ParsableCommand {
             options.budget = Budget(maxThinking: budget, maxAnswer: 24)
             options.klCoefficient = kl
             options.wrongReward = wrongReward
+            options.falseClaimPenalty = falseClaimPenalty
             options.aggregation = agg
             options.normalizeByStd = !noStd
             options.difficulty = difficulty

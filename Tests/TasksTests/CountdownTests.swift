@@ -48,6 +48,27 @@ import Tasks
         #expect((20...55).contains(reordered), "about five in six orders differ from the listed one: \(reordered)")
     }
 
+    @Test func falseClaimsAreFoundAndTrueOnesAreNot() {
+        for p in task.problems(count: 40, difficulty: 3, split: .train) {
+            for style in [TraceStyle.human, .tool] {
+                let trace = task.trace(p, style: style, maxThinkingCharacters: 100_000)!
+                #expect(!task.claimsFalsely(p, completion: trace), "\(trace)")
+            }
+        }
+        let p = Problem(task: "countdown", seed: 1, difficulty: 3, prompt: "", inputs: [8, 7, 12], target: 140, key: "(8-7)*12")
+        let cases: [(String, Bool)] = [
+            ("<think>Target 140 from 8 7 12.\n8+7=15, left 15 12\n15*12=190 yes\nCheck: (8+7)*12 = 140\n</think>(8+7)*12", true),
+            ("<think>Target 140 from 8 7 12.\n8+7=15, left 15 12\n15*12=180 yes\n</think>(8+7)*12", true),
+            ("<think>Target 140 from 8 7 12.\n<tool>15*12</tool><result>180</result> yes\n</think>(8+7)*12", true),
+            ("<think>Target 140 from 8 7 12.\n8+7=15, left 15 12\n15*12=180 no\n15-12</think>(8+7)*12", false),
+            ("<think>Target 140 from 8 7 12.\n8+12=20, left 20 7\n20*7=140 yes\n</think>(8+12)*7", false),
+            ("<think>Target 140 from 8 7 12.\nwhatever yes\n</think>(8+12)*7", true),
+        ]
+        for (completion, claimsFalsely) in cases {
+            #expect(task.claimsFalsely(p, completion: completion) == claimsFalsely, "\(completion)")
+        }
+    }
+
     @Test func trainAndTestNeverShareAProblem() {
         for d in task.difficulties {
             let train = Set(task.problems(count: 400, difficulty: d, split: .train).map(task.canonical))

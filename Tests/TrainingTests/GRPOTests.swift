@@ -31,6 +31,10 @@ import Training
         #expect(GRPOTrainer.reward(right, thinkingCut: false, options: options) == 1)
         #expect(GRPOTrainer.reward(wellFormedWrong, thinkingCut: false, options: options) == 0)
         #expect(GRPOTrainer.reward(right, thinkingCut: true, options: options) == 0.5)
+        #expect(GRPOTrainer.reward(wellFormedWrong, thinkingCut: false, claimsFalsely: true, options: options) == 0)
+        options.falseClaimPenalty = 0.5
+        #expect(GRPOTrainer.reward(wellFormedWrong, thinkingCut: false, claimsFalsely: true, options: options) == -0.5)
+        #expect(GRPOTrainer.reward(wellFormedWrong, thinkingCut: false, options: options) == 0)
     }
 
     @Test func aStepRecordsItsMetricsAndOnlyLearnsFromSignal() throws {
