@@ -44,5 +44,11 @@ public struct SeededRNG: RandomNumberGenerator, Sendable, Codable, Equatable {
         return Float((-2 * log(u1)).squareRoot() * cos(2 * Double.pi * u2))
     }
 
+    /// Shuffles `array` in place (Fisher–Yates from the end); the same seed gives the same order
+    /// on every machine, which `Array.shuffle(using:)` does not promise.
+    public mutating func shuffle<T>(_ array: inout [T]) {
+        for j in stride(from: array.count - 1, to: 0, by: -1) { array.swapAt(j, Int(next() % UInt64(j + 1))) }
+    }
+
     @inline(__always) private func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
 }

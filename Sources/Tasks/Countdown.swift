@@ -34,7 +34,7 @@ public struct Countdown: ReasoningTask {
             let numbers = (0..<count).map { _ in 1 + Int(rng.next() % UInt64(high)) }
             // Combine the numbers in a random order with random valid operations.
             var order = numbers
-            for j in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(j, Int(rng.next() % UInt64(j + 1))) }
+            rng.shuffle(&order)
             var value = order[0]
             var expression = String(order[0])
             var ok = true
@@ -115,7 +115,7 @@ public struct Countdown: ReasoningTask {
         var numbers = problem.inputs
         if searchOrder == .shuffled {
             var rng = SeededRNG(seed: problem.seed ^ 0x5EA2_C40D)
-            for j in stride(from: numbers.count - 1, to: 0, by: -1) { numbers.swapAt(j, Int(rng.next() % UInt64(j + 1))) }
+            rng.shuffle(&numbers)
         }
         let start = numbers.map { Item(value: $0, text: String($0)) }
         search.write("Target \(problem.target) from \(numbers.map(String.init).joined(separator: " ")).\n")

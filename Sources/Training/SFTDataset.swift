@@ -86,9 +86,7 @@ public struct SFTDataset: Sendable {
             if epoch != cachedEpoch {
                 var rng = SeededRNG(seed: seed &+ UInt64(epoch) &* 0x9E37_79B9)
                 order = Array(examples.indices)
-                for j in stride(from: order.count - 1, to: 0, by: -1) {
-                    order.swapAt(j, Int(rng.next() % UInt64(j + 1)))
-                }
+                rng.shuffle(&order)
                 cachedEpoch = epoch
             }
             chosen.append(examples[order[global % examples.count]])
