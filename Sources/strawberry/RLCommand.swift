@@ -83,6 +83,9 @@ struct RLCommand: ParsableCommand {
         guard steps > 0, problems > 0, group > 1, budget >= 0, lr > 0, checkpointEvery > 0, temperature > 0 else {
             throw ValidationError("--steps, --problems, --lr, --temperature and --checkpoint-every must be positive, --group at least 2")
         }
+        guard wrongReward?.isFinite ?? true, falseClaimPenalty.map({ $0.isFinite && $0 >= 0 }) ?? true else {
+            throw ValidationError("--wrong-reward must be a number and --false-claim-penalty a number ≥ 0")
+        }
         let trainer: GRPOTrainer
         if resume {
             trainer = try GRPOTrainer.resuming(runDirectory: out, task: t)
