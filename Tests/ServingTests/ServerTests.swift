@@ -235,9 +235,14 @@ import TestSupport
             "messages": [["role": "user", "content": "think"]]])
         let task = TestServer.session.dataTask(with: request)
         task.resume()
-        try await Task.sleep(nanoseconds: 30_000_000)
-        task.cancel()
+        // Leave once the server is decoding it (a loaded machine may take a while to connect).
         var metrics = ""
+        for _ in 0..<1000 where !metrics.contains("strawberry_decoding 8") {
+            metrics = try await server.get("/metrics").text
+            try await Task.sleep(nanoseconds: 10_000_000)
+        }
+        #expect(metrics.contains("strawberry_decoding 8"), "the request reached its slots: \(metrics)")
+        task.cancel()
         for _ in 0..<500 {
             metrics = try await server.get("/metrics").text
             if metrics.contains("strawberry_decoding 0") && metrics.contains("strawberry_requests_total{status=\"499\"} 1") { break }
