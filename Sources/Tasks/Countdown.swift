@@ -20,6 +20,10 @@ public struct Countdown: ReasoningTask {
         /// in that order: the same search, but its first line is a choice — which pair to try
         /// first — that a model imitates as a spread of options and RL can learn to make well.
         case shuffled
+        /// As `shuffled`, and the trace also states the order in which it tries `+ - * /` at every
+        /// step (random, fixed per problem): a second choice, the one a good opening needs most —
+        /// a large target wants `*` first, a small one `-`.
+        case shuffledOperations = "shuffled-operations"
     }
 
     public init(searchOrder: SearchOrder = .listed) { self.searchOrder = searchOrder }
@@ -108,17 +112,24 @@ public struct Countdown: ReasoningTask {
 
     /// The human strategy: depth-first search over pairs in list order (the problem's, or a shuffled
     /// one the trace restates first — `searchOrder`), larger number first, trying
-    /// `+ - * /` in that order (skipping ×1, ÷1, a−a and inexact division), writing each step,
-    /// dead end and step back, and finally checking the found expression.
+    /// `+ - * /` in that order (or in the shuffled order the first line states), skipping ×1, ÷1,
+    /// a−a and inexact division, writing each step, dead end and step back, and finally checking
+    /// the found expression.
     public func trace(_ problem: Problem, style: TraceStyle, maxThinkingCharacters: Int = 4096) -> String? {
-        var search = Search(target: problem.target, style: style, limit: maxThinkingCharacters)
         var numbers = problem.inputs
-        if searchOrder == .shuffled {
+        var operations: [Character] = ["+", "-", "*", "/"]
+        var opening = ""
+        if searchOrder != .listed {
             var rng = SeededRNG(seed: problem.seed ^ 0x5EA2_C40D)
             rng.shuffle(&numbers)
+            if searchOrder == .shuffledOperations {
+                rng.shuffle(&operations)
+                opening = " by " + operations.map(String.init).joined(separator: " ")
+            }
         }
+        var search = Search(target: problem.target, operations: operations, style: style, limit: maxThinkingCharacters)
         let start = numbers.map { Item(value: $0, text: String($0)) }
-        search.write("Target \(problem.target) from \(numbers.map(String.init).joined(separator: " ")).\n")
+        search.write("Target \(problem.target) from \(numbers.map(String.init).joined(separator: " "))\(opening).\n")
         guard let found = search.solve(start), !search.overLimit else { return nil }
         if style == .none { return found.text }
         search.write("Check: \(found.text) = \(problem.target), each number once.\n")
@@ -132,6 +143,8 @@ public struct Countdown: ReasoningTask {
     /// The written depth-first search.
     struct Search {
         let target: Int
+        /// The order in which every step tries the operations.
+        let operations: [Character]
         let style: TraceStyle
         let limit: Int
         var text = ""
@@ -153,7 +166,7 @@ public struct Countdown: ReasoningTask {
                 for j in (i + 1)..<items.count {
                     let (x, y) = items[i].value >= items[j].value ? (items[i], items[j]) : (items[j], items[i])
                     let rest = items.indices.filter { $0 != i && $0 != j }.map { items[$0] }
-                    for op in ["+", "-", "*", "/"] as [Character] {
+                    for op in operations {
                         let r: Int
                         switch op {
                         case "+": r = x.value + y.value

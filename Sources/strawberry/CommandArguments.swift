@@ -12,14 +12,15 @@ func resolveTask(_ name: String, difficulty: Int, verifier: String? = nil) throw
     return (task, difficulty)
 }
 
-/// `--search-order listed|shuffled`: Countdown's worked solutions search the numbers as listed, or
-/// restate them in a random order first; other tasks have only the listed order.
+/// `--search-order listed|shuffled|shuffled-operations`: Countdown's worked solutions search the
+/// numbers as listed, or restate them (and the operations) in a random order first; other tasks
+/// have only the listed order.
 func withSearchOrder(_ order: String, _ task: any ReasoningTask) throws -> any ReasoningTask {
     guard let searchOrder = Countdown.SearchOrder(rawValue: order) else {
-        throw ValidationError("--search-order must be listed or shuffled")
+        throw ValidationError("--search-order must be \(Countdown.SearchOrder.allCases.map(\.rawValue).joined(separator: ", "))")
     }
     if task is Countdown { return Countdown(searchOrder: searchOrder) }
-    guard searchOrder == .listed else { throw ValidationError("--search-order shuffled applies to countdown only") }
+    guard searchOrder == .listed else { throw ValidationError("--search-order \(order) applies to countdown only") }
     return task
 }
 

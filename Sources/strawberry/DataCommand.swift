@@ -38,7 +38,7 @@ struct DataCommand: ParsableCommand {
     @Flag(help: "Pretty-print the first few problems with their traces instead of writing JSONL.")
     var show = false
 
-    @Option(name: .customLong("search-order"), help: "Countdown's worked solutions: search the numbers as listed, or shuffled (the trace restates them in a random order first, a choice RL can learn).")
+    @Option(name: .customLong("search-order"), help: "Countdown's worked solutions: search the numbers as listed, shuffled (the trace restates them in a random order first, a choice RL can learn), or shuffled-operations (the order of + - * / too).")
     var searchOrder = "listed"
 
     func validate() throws {

@@ -31,7 +31,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Worked solutions: human or tool (calculator calls), or none (answer only, no RL thinking).")
     var traces = "human"
 
-    @Option(name: .customLong("search-order"), help: "Countdown's worked solutions: search the numbers as listed, or shuffled (the trace restates them in a random order first, a choice RL can learn).")
+    @Option(name: .customLong("search-order"), help: "Countdown's worked solutions: search the numbers as listed, shuffled (the trace restates them in a random order first, a choice RL can learn), or shuffled-operations (the order of + - * / too).")
     var searchOrder = "listed"
 
     @Option(help: "Training examples.")

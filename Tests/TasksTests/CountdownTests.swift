@@ -48,6 +48,44 @@ import Tasks
         #expect((20...55).contains(reordered), "about five in six orders differ from the listed one: \(reordered)")
     }
 
+    @Test func shuffledOperationsAreStatedAndTriedInThatOrder() {
+        let chosen = Countdown(searchOrder: .shuffledOperations)
+        let shuffled = Countdown(searchOrder: .shuffled)
+        var orders = Set<String>()
+        for p in task.problems(count: 60, difficulty: 3, split: .train) {
+            let trace = chosen.trace(p, style: .human, maxThinkingCharacters: 100_000)!
+            #expect(chosen.trace(p, style: .human, maxThinkingCharacters: 100_000) == trace, "fixed per problem")
+            #expect(chosen.score(p, completion: trace).correct, "\(trace)")
+            // The first line is the shuffled order's, with the operations' order added.
+            let lines = trace.dropFirst("<think>".count).split(separator: "\n")
+            let first = shuffled.trace(p, style: .human, maxThinkingCharacters: 100_000)!
+                .dropFirst("<think>".count).prefix { $0 != "." }
+            #expect(lines[0].hasPrefix(first + " by "), "\(trace)")
+            let ops = lines[0].dropFirst(first.count + 4).dropLast().split(separator: " ").map { Character(String($0)) }
+            #expect(ops.sorted() == ["*", "+", "-", "/"], "\(lines[0])")
+            orders.insert(String(ops))
+            // Every node tries the operations in the stated order: on one pair of numbers the
+            // operators of its steps (the first level's, or the leaves under one of them) rise in it.
+            var firstLevel: (pair: String, rank: Int)?
+            var leafRank = -1
+            for line in lines.dropFirst() where line.first?.isNumber == true {
+                let opAt = line.firstIndex { "+-*/".contains($0) }!
+                let rank = ops.firstIndex(of: line[opAt])!
+                let pair = String(line[..<line.firstIndex(of: "=")!])
+                    .split(whereSeparator: { "+-*/".contains($0) }).joined(separator: ",")
+                if line.contains(", left") {
+                    if firstLevel?.pair == pair { #expect(rank > firstLevel!.rank, "\(trace)") }
+                    firstLevel = (pair, rank)
+                    leafRank = -1
+                } else {
+                    #expect(rank > leafRank, "\(trace)")
+                    leafRank = rank
+                }
+            }
+        }
+        #expect(orders.count >= 12, "the 24 orders are all drawn: \(orders.count) of them in 60 problems")
+    }
+
     @Test func falseClaimsAreFoundAndTrueOnesAreNot() {
         for p in task.problems(count: 40, difficulty: 3, split: .train) {
             for style in [TraceStyle.human, .tool] {
