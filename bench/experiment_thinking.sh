@@ -15,7 +15,7 @@ extra=${EXTRA:-}
 mkdir -p "$out"
 # A private copy of the binary, so rebuilding during the hours this takes cannot change it midway.
 swift build -c release --product strawberry >/dev/null
-cp .build/release/strawberry "$out/strawberry"
+cp .build/release/strawberry "$out/strawberry.$$" && mv -f "$out/strawberry.$$" "$out/strawberry"  # a running copy keeps its file
 for seed in $seeds; do
   for style in $styles; do
     run="$out/$style-s$seed"
