@@ -18,9 +18,7 @@ styles=${STYLES:-none human}
 steps=${STEPS:-1200}
 lr=${LR:-1e-3}
 budgets=${BUDGETS:-0,64,128,200,300,400}
-mkdir -p "$out"
-swift build -c release --product strawberry >/dev/null
-cp .build/release/strawberry "$out/strawberry.$$" && mv -f "$out/strawberry.$$" "$out/strawberry"  # a running copy keeps its file
+source bench/private_binary.sh && private_binary "$out"
 for seed in $seeds; do
   for style in $styles; do
     from="$experiment/$style-s$seed"

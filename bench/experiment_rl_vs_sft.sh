@@ -24,10 +24,7 @@ rl_budget=${RL_BUDGET:-96}
 rl_lr=${RL_LR:-2e-5}
 rl_extra=${RL_EXTRA:-}
 eval_budgets=${EVAL_BUDGETS:-64,96,128,200}
-mkdir -p "$out"
-# A private copy of the binary, so rebuilding while this runs cannot change it midway.
-swift build -c release --product strawberry >/dev/null
-cp .build/release/strawberry "$out/strawberry.$$" && mv -f "$out/strawberry.$$" "$out/strawberry"  # a running copy keeps its file
+source bench/private_binary.sh && private_binary "$out"
 for seed in $seeds; do
   sft="$experiment/human-s$seed/sft"
   [ -d "$sft" ] || { echo "missing $sft: run bench/experiment_thinking.sh first" >&2; exit 1; }

@@ -12,10 +12,7 @@ out=${1:-runs/experiment}
 seeds=${SEEDS:-1 2 3}
 styles=${STYLES:-none human tool}
 extra=${EXTRA:-}
-mkdir -p "$out"
-# A private copy of the binary, so rebuilding during the hours this takes cannot change it midway.
-swift build -c release --product strawberry >/dev/null
-cp .build/release/strawberry "$out/strawberry.$$" && mv -f "$out/strawberry.$$" "$out/strawberry"  # a running copy keeps its file
+source bench/private_binary.sh && private_binary "$out"
 for seed in $seeds; do
   for style in $styles; do
     run="$out/$style-s$seed"
