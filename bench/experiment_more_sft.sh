@@ -7,7 +7,7 @@
 # summarize_experiment.py prints the table; both runs of a style get the same extra steps.
 # Usage: bench/experiment_more_sft.sh [EXPERIMENT=runs/long] [OUT=runs/long-more] [SEEDS="1 2 3"]
 #        [STYLES="none human"] [STEPS=1200] [LR=1e-3] [BUDGETS=0,64,128,200,300,400]
-# About 18 minutes per human-trace seed at context 512 on 2 cores (alone), 2 per answer-only seed.
+# About 18 minutes per human-trace seed at context 512 on 2 cores (alone), 3 per answer-only seed.
 # Finished seeds are skipped, so it can be resumed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
