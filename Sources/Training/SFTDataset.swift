@@ -13,6 +13,19 @@ public struct SFTDataset: Sendable {
         public let completionStart: Int
         /// Whether each token is learned (predicted with loss).
         public let learned: [Bool]
+        /// Positions of the thinking tokens, between `<think>` and its `</think>`; nil when the
+        /// completion has no thinking or the context cut off its end.
+        public let thinking: Range<Int>?
+
+        /// The example with its thinking cut after `kept` tokens and closed there, as the engine
+        /// closes thinking that reaches its budget: that `</think>` is forced, so it is not learned.
+        func cuttingThinking(keeping kept: Int) -> Example {
+            guard let thinking, kept < thinking.count else { return self }
+            let cut = thinking.lowerBound + kept
+            return Example(tokens: Array(tokens[..<cut] + tokens[thinking.upperBound...]), completionStart: completionStart,
+                           learned: Array(learned[..<cut] + [false] + learned[(thinking.upperBound + 1)...]),
+                           thinking: thinking.lowerBound..<cut)
+        }
     }
 
     public let examples: [Example]
@@ -38,7 +51,13 @@ public struct SFTDataset: Sendable {
             learned[i] = !inResult
             if tokens[i] == vocabulary.markers.resultEnd { inResult = false }
         }
-        return (Example(tokens: tokens, completionStart: min(head.count, tokens.count), learned: learned), cut)
+        let completion = tokens[min(head.count, tokens.count)...]
+        var thinking: Range<Int>?
+        if let open = completion.firstIndex(of: vocabulary.markers.thinkStart),
+           let close = completion[(open + 1)...].firstIndex(of: vocabulary.markers.thinkEnd) {
+            thinking = (open + 1)..<close
+        }
+        return (Example(tokens: tokens, completionStart: min(head.count, tokens.count), learned: learned, thinking: thinking), cut)
     }
 
     /// Reads a JSONL file; a malformed line is reported with its number and what is wrong.
@@ -76,7 +95,10 @@ public struct SFTDataset: Sendable {
 
     /// The examples of batch number `step`: each epoch visits every example once, in an order
     /// shuffled from `seed` and the epoch number, so any step's batch is known without replaying.
-    public func batch(step: Int, size: Int, seed: UInt64) -> TokenBatch {
+    /// With `cutThinking` p > 0, each drawn example's thinking is, with probability p, cut after a
+    /// uniformly drawn number of its tokens (0 included) and answered at once, so that a model
+    /// meets thinking cut by a budget in training; the draw too is a function of seed and step.
+    public func batch(step: Int, size: Int, seed: UInt64, cutThinking: Float = 0) -> TokenBatch {
         var chosen: [Example] = []
         var cachedEpoch = -1
         var order: [Int] = []
@@ -89,7 +111,13 @@ public struct SFTDataset: Sendable {
                 rng.shuffle(&order)
                 cachedEpoch = epoch
             }
-            chosen.append(examples[order[global % examples.count]])
+            let example = examples[order[global % examples.count]]
+            var cuts = SeededRNG(seed: seed ^ 0xC0_7713_4C &+ UInt64(global) &* 0x2545_F491_4F6C_DD1D)
+            if cutThinking > 0, let thinking = example.thinking, !thinking.isEmpty, cuts.nextUniform() < cutThinking {
+                chosen.append(example.cuttingThinking(keeping: Int(cuts.next() % UInt64(thinking.count))))
+            } else {
+                chosen.append(example)
+            }
         }
         let learned = chosen.reduce(0) { $0 + $1.learned.filter { $0 }.count }
         let weight = 1 / Float(max(learned, 1))

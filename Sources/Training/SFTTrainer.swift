@@ -14,6 +14,9 @@ public struct SFTOptions: Codable, Equatable, Sendable {
     public var seed: UInt64 = 1
     public var checkpointEvery = 200
     public var keepCheckpoints = 2
+    /// Share of examples whose thinking is cut at a random point and answered at once (nil: none;
+    /// optional so that runs saved before it existed still resume).
+    public var cutThinking: Float?
     public init() {}
 
     /// A run of `steps` as `train` and `distill` make it: batches of 16, warmup over the first 50
@@ -100,7 +103,7 @@ public final class SFTTrainer {
     /// One optimisation step on the next batch; returns its progress record.
     @discardableResult
     public func trainStep() throws(TrainingError) -> SFTProgress {
-        let batch = dataset.batch(step: step, size: options.batchSize, seed: options.seed)
+        let batch = dataset.batch(step: step, size: options.batchSize, seed: options.seed, cutThinking: options.cutThinking ?? 0)
         model.gradients.zero()
         let result: BatchResult
         do { result = try model.forwardBackward(batch) } catch { throw .model(error) }

@@ -51,6 +51,9 @@ struct SFTCommand: ParsableCommand {
     @Option(name: .customLong("log-every"), help: "Print a progress line every N steps.")
     var logEvery = 10
 
+    @Option(name: .customLong("cut-thinking"), help: "Share of examples (0-1) whose thinking is cut at a random point and answered at once, as a thinking budget cuts it; teaches the model to answer after a cut.")
+    var cutThinking: Float = 0
+
     @Flag(help: "Continue the run in --out from its latest checkpoint.")
     var resume = false
 
@@ -59,6 +62,7 @@ struct SFTCommand: ParsableCommand {
             throw ValidationError("--steps, --batch-size, --checkpoint-every and --log-every must be positive")
         }
         guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be a positive number") }
+        guard (0...1).contains(cutThinking) else { throw ValidationError("--cut-thinking must be between 0 and 1") }
         _ = try ModelConfig.preset(preset, contextLength: context)
         if context != nil, model != nil || resume {
             throw ValidationError("--context sizes a fresh model; it cannot change the context of --model or a resumed run")
@@ -94,6 +98,7 @@ struct SFTCommand: ParsableCommand {
             options.warmupSteps = min(warmup, steps)
             options.seed = seed
             options.checkpointEvery = checkpointEvery
+            options.cutThinking = cutThinking > 0 ? cutThinking : nil
             let model = try start ?? Transformer(config: config, seed: seed)
             trainer = SFTTrainer(model: model, dataset: dataset, options: options, runDirectory: out)
             log("training \(self.model ?? preset) (\(config.parameterCount.formatted()) parameters) on \(dataset.examples.count) examples"
