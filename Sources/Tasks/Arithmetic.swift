@@ -37,11 +37,11 @@ public struct Arithmetic: ReasoningTask {
 
     public func runTool(_ call: String, problem: Problem) -> String { calculator(call) }
 
-    public func trace(_ problem: Problem, style: TraceStyle, maxThinkingCharacters: Int = 4096) -> String? {
+    public func trace(_ problem: Problem, style: TraceStyle, maxThinkingTokens: Int = 4096) -> String? {
         let (a, b, multiply) = (problem.inputs[0], problem.inputs[1], problem.inputs[2] == 1)
         if style == .none { return String(problem.target) }
         let thinking = multiply ? multiplication(a, b, style: style) : addition(a, b)
-        guard thinking.utf8.count <= maxThinkingCharacters else { return nil }
+        guard ThinkingLength.tokens(thinking) <= maxThinkingTokens else { return nil }
         return "<think>\(thinking)</think>\(problem.target)"
     }
 

@@ -115,7 +115,7 @@ public struct Countdown: ReasoningTask {
     /// `+ - * /` in that order (or in the shuffled order the first line states), skipping ×1, ÷1,
     /// a−a and inexact division, writing each step, dead end and step back, and finally checking
     /// the found expression.
-    public func trace(_ problem: Problem, style: TraceStyle, maxThinkingCharacters: Int = 4096) -> String? {
+    public func trace(_ problem: Problem, style: TraceStyle, maxThinkingTokens: Int = 4096) -> String? {
         var numbers = problem.inputs
         var operations: [Character] = ["+", "-", "*", "/"]
         var opening = ""
@@ -127,7 +127,7 @@ public struct Countdown: ReasoningTask {
                 opening = " by " + operations.map(String.init).joined(separator: " ")
             }
         }
-        var search = Search(target: problem.target, operations: operations, style: style, limit: maxThinkingCharacters)
+        var search = Search(target: problem.target, operations: operations, style: style, limit: maxThinkingTokens)
         let start = numbers.map { Item(value: $0, text: String($0)) }
         search.write("Target \(problem.target) from \(numbers.map(String.init).joined(separator: " "))\(opening).\n")
         guard let found = search.solve(start), !search.overLimit else { return nil }
@@ -148,12 +148,14 @@ public struct Countdown: ReasoningTask {
         let style: TraceStyle
         let limit: Int
         var text = ""
+        var tokens = 0
         var overLimit = false
 
         mutating func write(_ line: String) {
             if style == .none { return }
             text += line
-            if text.utf8.count > limit { overLimit = true }
+            tokens += ThinkingLength.tokens(line)
+            if tokens > limit { overLimit = true }
         }
 
         /// `a op b = r` as the trace writes it: worked in the text, or asked of the calculator.

@@ -66,7 +66,7 @@ public struct FileTask: ReasoningTask {
     }
 
     /// Files carry answers, not worked solutions: only the answer-only style exists.
-    public func trace(_ problem: Problem, style: TraceStyle, maxThinkingCharacters: Int) -> String? {
+    public func trace(_ problem: Problem, style: TraceStyle, maxThinkingTokens: Int) -> String? {
         style == .none && !problem.key.isEmpty ? problem.key : nil
     }
 

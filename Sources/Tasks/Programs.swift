@@ -199,8 +199,8 @@ public struct Programs: ReasoningTask {
 
     /// The human strategy: try candidate shapes from short to long; for each, look for constants
     /// that fit every visible example; reject with the first failing example, accept the first fit.
-    public func trace(_ problem: Problem, style: TraceStyle, maxThinkingCharacters: Int = 4096) -> String? {
-        let result = search(problem, style: style, limit: maxThinkingCharacters)
+    public func trace(_ problem: Problem, style: TraceStyle, maxThinkingTokens: Int = 4096) -> String? {
+        let result = search(problem, style: style, limit: maxThinkingTokens)
         guard let answer = result.answer else { return nil }
         if style == .none { return answer }
         return "<think>\(result.text)</think>\(answer)"
@@ -238,7 +238,7 @@ public struct Programs: ReasoningTask {
                     text += "try \(shape): " + (Self.stages[path.last!].constants == nil && path.allSatisfy { Self.stages[$0].constants == nil }
                         ? "\(firstMiss), reject\n" : "no constant fits, reject\n")
                 }
-                if text.utf8.count > limit { return (nil, text) }
+                if ThinkingLength.tokens(text) > limit { return (nil, text) }
             }
             if let accepted { return (accepted, text) }
         }

@@ -31,8 +31,8 @@ public protocol ReasoningTask: Sendable {
     func score(_ problem: Problem, completion: String) -> Score
 
     /// A worked solution as completion text, or nil when the strategy cannot write one within
-    /// `maxThinkingCharacters`.
-    func trace(_ problem: Problem, style: TraceStyle, maxThinkingCharacters: Int) -> String?
+    /// `maxThinkingTokens`.
+    func trace(_ problem: Problem, style: TraceStyle, maxThinkingTokens: Int) -> String?
 
     /// Checks an answer using only what the model can see (no hidden key or hidden tests), for
     /// best-of-n and revision; nil when the task has no such check.

@@ -19,16 +19,16 @@ public enum WorkedExamples {
         }
     }
 
-    /// The first `count` problems of `split` whose trace fits `maxThinkingCharacters`, and how many
+    /// The first `count` problems of `split` whose trace fits `maxThinkingTokens`, and how many
     /// were skipped for being longer. Stops early (returning fewer) when almost nothing fits.
     public static func make(task: any ReasoningTask, difficulty: Int, split: Split, count: Int, style: TraceStyle,
-                            maxThinkingCharacters: Int, seed: UInt64 = 0) -> (examples: [Example], skipped: Int) {
+                            maxThinkingTokens: Int, seed: UInt64 = 0) -> (examples: [Example], skipped: Int) {
         var examples: [Example] = []
         var skipped = 0, index = 0
         while examples.count < count {
             let problem = task.problem(index: index, difficulty: difficulty, split: split, baseSeed: seed)
             index += 1
-            if let completion = task.trace(problem, style: style, maxThinkingCharacters: maxThinkingCharacters) {
+            if let completion = task.trace(problem, style: style, maxThinkingTokens: maxThinkingTokens) {
                 examples.append(Example(problem: problem, completion: completion))
             } else {
                 skipped += 1

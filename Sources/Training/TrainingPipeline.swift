@@ -41,7 +41,7 @@ public struct TrainingPipeline: Sendable {
 
         log("1/4 data: \(examples) \(task.name) problems (difficulty \(difficulty)), \(style.rawValue) worked solutions of at most \(maxThinking) thinking tokens")
         let (worked, skipped) = WorkedExamples.make(task: task, difficulty: difficulty, split: .train, count: examples,
-                                                    style: style, maxThinkingCharacters: maxThinking, seed: seed)
+                                                    style: style, maxThinkingTokens: maxThinking, seed: seed)
         guard !worked.isEmpty else { throw TrainingError.data("no \(task.name) problem fits \(maxThinking) thinking tokens") }
         var lines = Data()
         for e in worked { lines += try e.jsonLine() }

@@ -9,7 +9,7 @@ struct DataCommand: ParsableCommand {
         abstract: "Write {\"prompt\", \"completion\"} JSONL for a task, or show a few problems with their traces.",
         discussion: """
         Train and test problems never overlap: a problem's split is decided by its content.
-        Problems whose worked solution would exceed --max-thinking characters are skipped.
+        Problems whose worked solution would exceed --max-thinking tokens are skipped.
         Example: strawberry data --task countdown --difficulty 3 --n 20000 > sft.jsonl
         """
     )
@@ -29,7 +29,7 @@ struct DataCommand: ParsableCommand {
     @Option(help: "Worked solutions: human (all arithmetic in the text), tool (calculator calls), none (answer only).")
     var traces = "human"
 
-    @Option(name: .customLong("max-thinking"), help: "Longest thinking kept, in characters (= tokens).")
+    @Option(name: .customLong("max-thinking"), help: "Longest thinking kept, in tokens (a byte each; tool markers one each).")
     var maxThinking = 4096
 
     @Option(help: "Base seed of the generator.")
@@ -59,7 +59,7 @@ struct DataCommand: ParsableCommand {
         let side = Split(rawValue: split)!
         let (examples, skipped) = WorkedExamples.make(task: t, difficulty: difficulty, split: side,
                                                       count: show ? min(n, 5) : n, style: style,
-                                                      maxThinkingCharacters: maxThinking, seed: seed)
+                                                      maxThinkingTokens: maxThinking, seed: seed)
         if examples.isEmpty || (!show && examples.count < n) {
             throw ValidationError("only \(examples.count) of \(n) \(task) problems fit --max-thinking \(maxThinking); raise it")
         }
@@ -73,6 +73,6 @@ struct DataCommand: ParsableCommand {
                 out.write(try e.jsonLine())
             }
         }
-        if skipped > 0 { log("skipped \(skipped) problems whose trace exceeds \(maxThinking) characters") }
+        if skipped > 0 { log("skipped \(skipped) problems whose trace exceeds \(maxThinking) tokens") }
     }
 }

@@ -126,7 +126,7 @@ struct DistillCommand: ParsableCommand {
                                                (studentName, try train(harvest.examples, into: "student", from: initial))]
         if baseline && initial == nil {
             let human = WorkedExamples.make(task: t, difficulty: difficulty, split: .train, count: 20_000, style: .human,
-                                            maxThinkingCharacters: 170, seed: seed).examples
+                                            maxThinkingTokens: 170, seed: seed).examples
             log("    baseline: the same student on \(human.count) human-written traces")
             models.append(("mini, human traces", try train(human, into: "human", from: nil)))
         }

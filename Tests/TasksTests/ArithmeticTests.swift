@@ -26,14 +26,14 @@ import Tasks
         for d in task.difficulties {
             for p in task.problems(count: 15, difficulty: d, split: .train) {
                 for style in TraceStyle.allCases {
-                    let t = task.trace(p, style: style, maxThinkingCharacters: 100_000)!
+                    let t = task.trace(p, style: style, maxThinkingTokens: 100_000)!
                     #expect(task.score(p, completion: t).correct, "\(t)")
                 }
             }
         }
         let p = Problem(task: "arithmetic", seed: 0, difficulty: 3, prompt: "What is 129+919?", inputs: [129, 919, 0],
                         target: 1048, key: "1048")
-        #expect(task.trace(p, style: .human, maxThinkingCharacters: 999)
+        #expect(task.trace(p, style: .human, maxThinkingTokens: 999)
                 == "<think>129+919\n9+9=18 write 8 carry 1\n2+1+1=4 write 4\n1+9=10 write 0 carry 1\nwrite 1\n= 1048\n</think>1048")
     }
 

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import Tasks
 
@@ -27,9 +28,9 @@ import Tasks
         let shuffled = Countdown(searchOrder: .shuffled)
         var reordered = 0
         for p in task.problems(count: 60, difficulty: 3, split: .train) {
-            let listed = task.trace(p, style: .human, maxThinkingCharacters: 100_000)!
-            let trace = shuffled.trace(p, style: .human, maxThinkingCharacters: 100_000)!
-            #expect(shuffled.trace(p, style: .human, maxThinkingCharacters: 100_000) == trace, "fixed per problem")
+            let listed = task.trace(p, style: .human, maxThinkingTokens: 100_000)!
+            let trace = shuffled.trace(p, style: .human, maxThinkingTokens: 100_000)!
+            #expect(shuffled.trace(p, style: .human, maxThinkingTokens: 100_000) == trace, "fixed per problem")
             #expect(shuffled.score(p, completion: trace).correct, "\(trace)")
             func firstLine(_ t: String) -> [Int] {
                 let line = t.dropFirst("<think>Target \(p.target) from ".count).prefix { $0 != "." }
@@ -53,12 +54,12 @@ import Tasks
         let shuffled = Countdown(searchOrder: .shuffled)
         var orders = Set<String>()
         for p in task.problems(count: 60, difficulty: 3, split: .train) {
-            let trace = chosen.trace(p, style: .human, maxThinkingCharacters: 100_000)!
-            #expect(chosen.trace(p, style: .human, maxThinkingCharacters: 100_000) == trace, "fixed per problem")
+            let trace = chosen.trace(p, style: .human, maxThinkingTokens: 100_000)!
+            #expect(chosen.trace(p, style: .human, maxThinkingTokens: 100_000) == trace, "fixed per problem")
             #expect(chosen.score(p, completion: trace).correct, "\(trace)")
             // The first line is the shuffled order's, with the operations' order added.
             let lines = trace.dropFirst("<think>".count).split(separator: "\n")
-            let first = shuffled.trace(p, style: .human, maxThinkingCharacters: 100_000)!
+            let first = shuffled.trace(p, style: .human, maxThinkingTokens: 100_000)!
                 .dropFirst("<think>".count).prefix { $0 != "." }
             #expect(lines[0].hasPrefix(first + " by "), "\(trace)")
             let ops = lines[0].dropFirst(first.count + 4).dropLast().split(separator: " ").map { Character(String($0)) }
@@ -86,10 +87,24 @@ import Tasks
         #expect(orders.count >= 12, "the 24 orders are all drawn: \(orders.count) of them in 60 problems")
     }
 
+    @Test func traceLimitsCountToolMarkersAsOneTokenEach() {
+        #expect(ThinkingLength.tokens("<tool>2*3</tool><result>6</result> no\n") == 12)
+        #expect(ThinkingLength.tokens("2*3=6 no\n") == 9)
+        for p in task.problems(count: 20, difficulty: 3, split: .train) {
+            for style in [TraceStyle.human, .tool] {
+                let trace = task.trace(p, style: style, maxThinkingTokens: 100_000)!
+                let thinking = String(trace.dropFirst("<think>".count)).components(separatedBy: "</think>")[0]
+                let length = ThinkingLength.tokens(thinking)
+                #expect(task.trace(p, style: style, maxThinkingTokens: length) == trace, "kept at its own length")
+                #expect(task.trace(p, style: style, maxThinkingTokens: length - 1) == nil, "skipped one token shorter")
+            }
+        }
+    }
+
     @Test func falseClaimsAreFoundAndTrueOnesAreNot() {
         for p in task.problems(count: 40, difficulty: 3, split: .train) {
             for style in [TraceStyle.human, .tool] {
-                let trace = task.trace(p, style: style, maxThinkingCharacters: 100_000)!
+                let trace = task.trace(p, style: style, maxThinkingTokens: 100_000)!
                 #expect(!task.claimsFalsely(p, completion: trace), "\(trace)")
             }
         }
@@ -122,7 +137,7 @@ import Tasks
             for p in task.problems(count: 40, difficulty: d, split: .train) {
                 for style in TraceStyle.allCases {
                     // Five-number searches can run past any sensible length; those are dropped.
-                    guard let completion = task.trace(p, style: style, maxThinkingCharacters: 100_000) else { continue }
+                    guard let completion = task.trace(p, style: style, maxThinkingTokens: 100_000) else { continue }
                     #expect(task.score(p, completion: completion).reward == 1, "\(style): \(completion)")
                     written[d, default: 0] += 1
                 }
@@ -134,13 +149,13 @@ import Tasks
 
     @Test func traceShowsSearchBacktrackingAndCheck() {
         let p = task.generate(seed: 0, difficulty: 3)
-        let trace = task.trace(p, style: .human, maxThinkingCharacters: 4096)!
+        let trace = task.trace(p, style: .human, maxThinkingTokens: 4096)!
         #expect(trace.hasPrefix("<think>Target 124 from 13 11 19.\n13+11=24, left 24 19\n"))
         #expect(trace.contains(" no\n") && trace.contains("back to 13 11 19\n") && trace.contains("Check: "))
         #expect(trace.hasSuffix("</think>(13*11)-19"))
         // The length cap drops traces that would run over.
-        #expect(task.trace(p, style: .human, maxThinkingCharacters: 50) == nil)
-        let tool = task.trace(p, style: .tool, maxThinkingCharacters: 4096)!
+        #expect(task.trace(p, style: .human, maxThinkingTokens: 50) == nil)
+        let tool = task.trace(p, style: .tool, maxThinkingTokens: 4096)!
         #expect(tool.contains("<tool>13*11</tool><result>143</result>"))
     }
 

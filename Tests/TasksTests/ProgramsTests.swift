@@ -25,7 +25,7 @@ import Tasks
         for d in 1...2 {
             for p in task.problems(count: 15, difficulty: d, split: .train) {
                 for style in TraceStyle.allCases {
-                    guard let t = task.trace(p, style: style, maxThinkingCharacters: 100_000) else {
+                    guard let t = task.trace(p, style: style, maxThinkingTokens: 100_000) else {
                         Issue.record("no trace for \(p.prompt)")
                         continue
                     }

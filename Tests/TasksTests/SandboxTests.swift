@@ -138,7 +138,7 @@ import Tasks
         #expect(task.score(b, completion: "<think>…</think>x*2").correct)
         #expect(task.score(b, completion: "<think>…</think>x+2").reward == 0.1)
         #expect(task.runTool("x+2", problem: b) == "all 1 pass")
-        #expect(task.trace(a, style: .none, maxThinkingCharacters: 10) == "Paris")
+        #expect(task.trace(a, style: .none, maxThinkingTokens: 10) == "Paris")
     }
 
     @Test func badFilesNameTheLine() {

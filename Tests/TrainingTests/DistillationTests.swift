@@ -10,7 +10,7 @@ import Training
     static func teacher(problems: Int) throws -> Transformer {
         let task = Arithmetic()
         let examples = WorkedExamples.make(task: task, difficulty: 1, split: .train, count: problems, style: .human,
-                                           maxThinkingCharacters: 100, seed: 1).examples
+                                           maxThinkingTokens: 100, seed: 1).examples
         let dataset = SFTDataset(examples: examples.map { SFTDataset.example(prompt: $0.problem.prompt, completion: $0.completion, maxTokens: 129, vocabulary: .strawberry).0 })
         var options = SFTOptions()
         options.steps = 150
