@@ -10,9 +10,9 @@
 #                     the model is fine-tuned on them (300 steps, lr 3e-4): `strawberry distill
 #                     --teacher M --student M`. Writes OUT/s<seed>. ~11 min per seed.
 # Usage: bench/experiment_rl_vs_sft.sh METHOD [EXPERIMENT=runs/experiment] [OUT=runs/METHOD] [SEEDS="1 2 3"]
-#        [RL_BUDGET=96] [RL_LR=2e-5] [RL_EXTRA="--wrong-reward 0"] [EVAL_BUDGETS=64,96,128,200]
-#        (grpo-tight's rollout budget, learning rate and further `strawberry rl` options, and the
-#        budgets both models are evaluated at)
+#        [RL_BUDGET=96] [RL_LR=2e-5] [RL_STEPS=40] [RL_EXTRA="--wrong-reward 0"] [EVAL_BUDGETS=64,96,128,200]
+#        (grpo-tight's rollout budget, learning rate, steps and further `strawberry rl` options, and
+#        the budgets both models are evaluated at)
 # Finished seeds are skipped, so it can be resumed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +22,7 @@ out=${3:-runs/$method}
 seeds=${SEEDS:-1 2 3}
 rl_budget=${RL_BUDGET:-96}
 rl_lr=${RL_LR:-2e-5}
+rl_steps=${RL_STEPS:-40}
 rl_extra=${RL_EXTRA:-}
 eval_budgets=${EVAL_BUDGETS:-64,96,128,200}
 source bench/private_binary.sh && private_binary "$out"
@@ -33,7 +34,7 @@ for seed in $seeds; do
       rl="$out/rl-s$seed"
       if [ ! -f "$rl/done" ]; then
         rm -rf "$rl"
-        "$out/strawberry" rl --model "$sft" --out "$rl" --steps 40 --problems 16 --group 8 --lr "$rl_lr" --kl 0.02 \
+        "$out/strawberry" rl --model "$sft" --out "$rl" --steps "$rl_steps" --problems 16 --group 8 --lr "$rl_lr" --kl 0.02 \
           --budget "$rl_budget" --seed "$seed" $rl_extra > "$rl.log" 2>&1
         touch "$rl/done"
       fi

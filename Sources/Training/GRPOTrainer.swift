@@ -34,6 +34,10 @@ public struct GRPOOptions: Codable, Equatable, Sendable {
     /// goal (`ReasoningTask.claimsFalsely`): a failed search then pushes down the false claim more
     /// than the correct rejections before it.
     public var falseClaimPenalty: Double?
+    /// When true, completions worse than their group's mean get advantage 0 instead of a negative
+    /// one: RL then only reinforces what worked, and a search cut by the budget is not blamed for
+    /// the correct steps it wrote before the cut. (Optional so older runs still resume.)
+    public var positiveOnly: Bool?
     public var budget = Budget(maxThinking: 200, maxAnswer: 24)
     public var difficulty = 3
     public var useTool = false
@@ -186,13 +190,14 @@ public final class GRPOTrainer {
     }
 
     /// Group-relative advantages: reward minus the group mean, divided by the group's standard
-    /// deviation when asked. Groups whose rewards are all equal get nil (no signal).
-    public static func advantages(_ rewards: [Double], normalizeByStd: Bool) -> [Double]? {
+    /// deviation when asked, negative ones set to 0 when `positiveOnly`. Groups whose rewards are
+    /// all equal get nil (no signal).
+    public static func advantages(_ rewards: [Double], normalizeByStd: Bool, positiveOnly: Bool = false) -> [Double]? {
         let mean = rewards.reduce(0, +) / Double(rewards.count)
         let variance = rewards.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(rewards.count)
         if variance < 1e-12 { return nil }
         let scale = normalizeByStd ? 1 / (variance.squareRoot() + 1e-6) : 1
-        return rewards.map { ($0 - mean) * scale }
+        return rewards.map { positiveOnly ? max(0, ($0 - mean) * scale) : ($0 - mean) * scale }
     }
 
     @discardableResult
@@ -230,7 +235,7 @@ public final class GRPOTrainer {
                 rewards.append(reward)
                 if latestSamples.count < 8 { latestSamples.append((p.prompt, g.text, reward)) }
             }
-            guard let adv = Self.advantages(rewards, normalizeByStd: o.normalizeByStd) ?? (o.dynamicSampling ? nil : rewards.map { _ in 0 })
+            guard let adv = Self.advantages(rewards, normalizeByStd: o.normalizeByStd, positiveOnly: o.positiveOnly ?? false) ?? (o.dynamicSampling ? nil : rewards.map { _ in 0 })
             else { continue }
             groupsUsed += 1
             let prompt = model.vocabulary.prompt(p.prompt)

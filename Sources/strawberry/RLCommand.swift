@@ -60,6 +60,9 @@ struct RLCommand: ParsableCommand {
     @Option(name: .customLong("false-claim-penalty"), help: "Subtracted from the reward when the thinking claims a wrong candidate reaches the goal (Countdown: a `… yes` line that is not the target).")
     var falseClaimPenalty: Double?
 
+    @Flag(name: .customLong("positive-only"), help: "Learn only from completions better than their group's mean (negative advantages become 0), so a search the budget cut is not blamed for its correct steps.")
+    var positiveOnly = false
+
     @Option(help: "Loss aggregation: token (DAPO), sequence (GRPO) or constant (Dr. GRPO).")
     var aggregation = "token"
 
@@ -105,6 +108,7 @@ struct RLCommand: ParsableCommand {
             options.klCoefficient = kl
             options.wrongReward = wrongReward
             options.falseClaimPenalty = falseClaimPenalty
+            options.positiveOnly = positiveOnly ? true : nil
             options.aggregation = agg
             options.normalizeByStd = !noStd
             options.difficulty = difficulty

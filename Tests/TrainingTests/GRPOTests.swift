@@ -13,6 +13,8 @@ import Training
         let b = GRPOTrainer.advantages([1, 0, 0, 1], normalizeByStd: true)!
         #expect(abs(b[0] - 1) < 1e-5 && abs(b[1] + 1) < 1e-5)
         #expect(GRPOTrainer.advantages([0.1, 0.1, 0.1], normalizeByStd: true) == nil)
+        #expect(GRPOTrainer.advantages([1, 0, 0, 1], normalizeByStd: false, positiveOnly: true) == [0.5, 0, 0, 0.5])
+        #expect(GRPOTrainer.advantages([0, 0, 0, 1], normalizeByStd: false, positiveOnly: true) == [0, 0, 0, 0.75])
         #expect(abs(GRPOTrainer.advantages([1, 0.1, 0, 0.1], normalizeByStd: false)!.reduce(0, +)) < 1e-12)
     }
 
