@@ -51,7 +51,10 @@ struct SFTCommand: ParsableCommand {
     @Option(name: .customLong("log-every"), help: "Print a progress line every N steps.")
     var logEvery = 10
 
-    @Option(name: .customLong("cut-thinking"), help: "Share of examples (0-1) whose thinking is cut at a random point and answered at once, as a thinking budget cuts it; teaches the model to answer after a cut.")
+    /// `--cut-thinking`'s help, shared with `train`.
+    static let cutThinkingHelp = ArgumentHelp("Share of SFT examples (0-1) whose thinking is cut at a random point and answered at once, as a thinking budget cuts it; teaches the model to answer after a cut.")
+
+    @Option(name: .customLong("cut-thinking"), help: cutThinkingHelp)
     var cutThinking: Float = 0
 
     @Flag(help: "Continue the run in --out from its latest checkpoint.")

@@ -46,6 +46,9 @@ struct TrainCommand: ParsableCommand {
     @Option(name: .customLong("sft-lr"), help: "SFT peak learning rate.")
     var sftLR: Float = 2e-3
 
+    @Option(name: .customLong("cut-thinking"), help: SFTCommand.cutThinkingHelp)
+    var cutThinking: Float = 0
+
     @Option(name: .customLong("rl-steps"), help: "RL steps (0 skips RL).")
     var rlSteps = 30
 
@@ -71,6 +74,7 @@ struct TrainCommand: ParsableCommand {
         guard examples > 0, sftSteps > 0, rlSteps >= 0, evalProblems > 0, maxThinking > 0, budget >= 0 else {
             throw ValidationError("sizes must be positive")
         }
+        guard (0...1).contains(cutThinking) else { throw ValidationError("--cut-thinking must be between 0 and 1") }
         let config = try ModelConfig.preset(preset, contextLength: context)
         guard maxThinking < config.contextLength else {
             throw ValidationError("--max-thinking \(maxThinking) does not fit the \(config.contextLength)-token context; pass a larger --context")
@@ -84,6 +88,7 @@ struct TrainCommand: ParsableCommand {
         pipeline.budgets = budgetList
         pipeline.evalProblems = evalProblems
         pipeline.sft = SFTOptions(steps: sftSteps, learningRate: sftLR, seed: seed)
+        pipeline.sft.cutThinking = cutThinking > 0 ? cutThinking : nil
         pipeline.rl.steps = style == .none ? 0 : rlSteps
         pipeline.rl.learningRate = rlLR
         pipeline.rl.seed = seed
