@@ -51,13 +51,13 @@ public struct SFTDataset: Sendable {
             learned[i] = !inResult
             if tokens[i] == vocabulary.markers.resultEnd { inResult = false }
         }
-        let completion = tokens[min(head.count, tokens.count)...]
+        let start = min(head.count, tokens.count)
         var thinking: Range<Int>?
-        if let open = completion.firstIndex(of: vocabulary.markers.thinkStart),
-           let close = completion[(open + 1)...].firstIndex(of: vocabulary.markers.thinkEnd) {
+        if let open = tokens[start...].firstIndex(of: vocabulary.markers.thinkStart),
+           let close = tokens[(open + 1)...].firstIndex(of: vocabulary.markers.thinkEnd) {
             thinking = (open + 1)..<close
         }
-        return (Example(tokens: tokens, completionStart: min(head.count, tokens.count), learned: learned, thinking: thinking), cut)
+        return (Example(tokens: tokens, completionStart: start, learned: learned, thinking: thinking), cut)
     }
 
     /// Reads a JSONL file; a malformed line is reported with its number and what is wrong.
@@ -112,12 +112,10 @@ public struct SFTDataset: Sendable {
                 cachedEpoch = epoch
             }
             let example = examples[order[global % examples.count]]
+            guard cutThinking > 0, let thinking = example.thinking, !thinking.isEmpty else { chosen.append(example); continue }
             var cuts = SeededRNG(seed: seed ^ 0xC0_7713_4C &+ UInt64(global) &* 0x2545_F491_4F6C_DD1D)
-            if cutThinking > 0, let thinking = example.thinking, !thinking.isEmpty, cuts.nextUniform() < cutThinking {
-                chosen.append(example.cuttingThinking(keeping: Int(cuts.next() % UInt64(thinking.count))))
-            } else {
-                chosen.append(example)
-            }
+            chosen.append(cuts.nextUniform() < cutThinking
+                          ? example.cuttingThinking(keeping: Int(cuts.next() % UInt64(thinking.count))) : example)
         }
         let learned = chosen.reduce(0) { $0 + $1.learned.filter { $0 }.count }
         let weight = 1 / Float(max(learned, 1))
