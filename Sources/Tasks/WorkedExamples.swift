@@ -6,16 +6,22 @@ public enum WorkedExamples {
     public struct Example: Sendable {
         public let problem: Problem
         public let completion: String
+        /// Whether a thinking budget closed the thinking (its `</think>` was forced, not written).
+        public let thinkingCut: Bool
 
-        public init(problem: Problem, completion: String) {
+        public init(problem: Problem, completion: String, thinkingCut: Bool = false) {
             self.problem = problem
             self.completion = completion
+            self.thinkingCut = thinkingCut
         }
 
-        /// The example as one `{"completion", "prompt"}` SFT line, newline included.
+        /// The example as one `{"completion", "prompt"}` SFT line, newline included; a cut one
+        /// also carries `"thinking_cut": true`.
         public func jsonLine() throws -> Data {
-            try JSONSerialization.data(withJSONObject: ["prompt": problem.prompt, "completion": completion],
-                                       options: [.sortedKeys, .withoutEscapingSlashes]) + Data("\n".utf8)
+            var object: [String: Any] = ["prompt": problem.prompt, "completion": completion]
+            if thinkingCut { object["thinking_cut"] = true }
+            return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
+                + Data("\n".utf8)
         }
     }
 

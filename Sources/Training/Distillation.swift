@@ -5,6 +5,8 @@ import Tasks
 
 /// Rejection-sampled distillation: a teacher answers training problems; only completions the
 /// verifier accepts are kept (the shortest correct one per problem), ready for a student's SFT.
+/// A kept completion whose thinking the budget closed is marked, so its forced `</think>` is not
+/// learned.
 public struct Distillation: Sendable {
     public var task: any ReasoningTask
     public var difficulty: Int
@@ -56,7 +58,8 @@ public struct Distillation: Sendable {
                 let correct = group.filter { task.score(p, completion: $0.text).correct }
                 harvest.correctSamples += correct.count
                 if let best = correct.min(by: { $0.thinkingTokens < $1.thinkingTokens }) {
-                    harvest.examples.append(WorkedExamples.Example(problem: p, completion: best.text))
+                    harvest.examples.append(WorkedExamples.Example(problem: p, completion: best.text,
+                                                                           thinkingCut: best.thinkingCut))
                 }
             }
             progress("    teacher: \(min(all.count, first + chunk))/\(all.count) problems, \(harvest.examples.count) solved")

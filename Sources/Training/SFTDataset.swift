@@ -4,7 +4,8 @@ import Model
 
 /// Supervised fine-tuning examples read from JSONL lines `{"prompt": …, "completion": …}`,
 /// tokenized with the chat template. The loss falls on the completion (and its end token) only,
-/// and not on tool results (`<result>…</result>`), which the engine injects at inference.
+/// and not on tool results (`<result>…</result>`), which the engine injects at inference. A line
+/// with `"thinking_cut": true` has a `</think>` that a budget forced, which is not learned either.
 public struct SFTDataset: Sendable {
     /// One tokenized example: the whole sequence and which tokens are learned.
     public struct Example: Sendable, Equatable {
@@ -37,8 +38,9 @@ public struct SFTDataset: Sendable {
         self.truncated = truncated
     }
 
-    /// Tokenizes one prompt/completion pair in `vocabulary`, cutting it to `maxTokens`.
-    public static func example(prompt: String, completion: String, maxTokens: Int,
+    /// Tokenizes one prompt/completion pair in `vocabulary`, cutting it to `maxTokens`. With
+    /// `thinkingCut` the `</think>` was forced by a budget and is not learned.
+    public static func example(prompt: String, completion: String, thinkingCut: Bool = false, maxTokens: Int,
                                vocabulary: Vocabulary) -> (Example, Bool) {
         let head = vocabulary.prompt(prompt)
         var tokens = head + vocabulary.completion(completion)
@@ -56,6 +58,7 @@ public struct SFTDataset: Sendable {
         if let open = tokens[start...].firstIndex(of: vocabulary.markers.thinkStart),
            let close = tokens[(open + 1)...].firstIndex(of: vocabulary.markers.thinkEnd) {
             thinking = (open + 1)..<close
+            if thinkingCut { learned[close] = false }
         }
         return (Example(tokens: tokens, completionStart: start, learned: learned, thinking: thinking), cut)
     }
@@ -82,7 +85,12 @@ public struct SFTDataset: Sendable {
             guard let completion = object["completion"] as? String else {
                 throw .data("\(path):\(lineNumber): missing string field \"completion\"")
             }
-            let (example, cut) = Self.example(prompt: prompt, completion: completion, maxTokens: maxTokens, vocabulary: vocabulary)
+            guard object["thinking_cut"].map({ $0 is Bool }) ?? true else {
+                throw .data("\(path):\(lineNumber): \"thinking_cut\" must be true or false")
+            }
+            let (example, cut) = Self.example(prompt: prompt, completion: completion,
+                                              thinkingCut: object["thinking_cut"] as? Bool ?? false,
+                                              maxTokens: maxTokens, vocabulary: vocabulary)
             guard example.completionStart < example.tokens.count else {
                 throw .data("\(path):\(lineNumber): the prompt alone fills the \(maxTokens)-token context")
             }

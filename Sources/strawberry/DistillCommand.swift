@@ -107,7 +107,8 @@ struct DistillCommand: ParsableCommand {
 
         func train(_ examples: [WorkedExamples.Example], into name: String, from model: Transformer?) throws -> Transformer {
             let dataset = SFTDataset(examples: examples.map {
-                SFTDataset.example(prompt: $0.problem.prompt, completion: $0.completion, maxTokens: config.contextLength + 1,
+                SFTDataset.example(prompt: $0.problem.prompt, completion: $0.completion, thinkingCut: $0.thinkingCut,
+                                   maxTokens: config.contextLength + 1,
                                    vocabulary: model?.vocabulary ?? .strawberry).0
             })
             let trainer = SFTTrainer(model: try model ?? Transformer(config: config, seed: seed), dataset: dataset,

@@ -34,7 +34,8 @@ import Training
         distillation.samples = 3
         distillation.temperature = 1
         distillation.budget = Budget(maxThinking: 60, maxAnswer: 8)
-        let harvest = try distillation.collect(teacher: try Self.teacher(problems: 6))
+        let teacher = try Self.teacher(problems: 6)
+        let harvest = try distillation.collect(teacher: teacher)
         #expect(harvest.attempted == 6 && harvest.samplesDrawn == 18)
         #expect(!harvest.examples.isEmpty, "the memorising teacher solves some of its own problems")
         #expect(harvest.examples.count <= min(6, harvest.correctSamples))
@@ -42,6 +43,13 @@ import Training
             #expect(task.score(e.problem, completion: e.completion).correct, "\(e.completion)")
             #expect(e.completion.hasPrefix("<think>") && e.completion.contains("</think>"))
         }
+        #expect(harvest.examples.contains { !$0.thinkingCut }, "memorised worked solutions end their thinking themselves")
+        // A budget of 12 tokens closes every thinking (16 or more here): what is kept is marked, so its `</think>` is not learned.
+        distillation.budget = Budget(maxThinking: 12, maxAnswer: 8)
+        distillation.samples = 8
+        let cut = try distillation.collect(teacher: teacher)
+        #expect(!cut.examples.isEmpty, "the memorised answer survives a cut")
+        #expect(cut.examples.allSatisfy { $0.thinkingCut })
         // An untrained teacher solves (almost) nothing, and nothing unverified slips through.
         let random = try distillation.collect(teacher: try Transformer(config: try ModelConfig.preset("tiny"), seed: 9))
         #expect(random.examples.count == Set(random.examples.map(\.problem.prompt)).count)

@@ -97,6 +97,7 @@ import Training
             ("{\"prompt\":\"a\",\"completion\":\"b\"}\n\n{oops\n", "3: not a JSON object"),
             ("{\"prompt\":\"a\",\"completion\":\"b\"}\n{\"prompt\":\"a\"}\n", "2: missing string field \"completion\""),
             ("{\"completion\":5}\n", "1: missing string field \"prompt\""),
+            ("{\"prompt\":\"a\",\"completion\":\"b\",\"thinking_cut\":\"yes\"}\n", "1: \"thinking_cut\" must be true or false"),
             ("\n\n", "holds no examples"),
         ]
         for (text, message) in cases {

@@ -1,5 +1,7 @@
+import Foundation
 import Testing
 import Model
+import Tasks
 import Training
 
 /// `sft --cut-thinking`: examples whose thinking is cut at a random point and answered at once.
@@ -55,5 +57,25 @@ import Training
                     "no cuts unless asked")
         }
         #expect((80...160).contains(cut), "about 30% of 400 draws are cut, got \(cut)")
+    }
+
+    /// A teacher's completion that a budget closed (kept by `distill`) is learned except for the
+    /// forced `</think>`; the mark survives the JSONL round trip.
+    @Test func aBudgetCutCompletionDoesNotLearnItsForcedClose() throws {
+        let problem = Problem(task: "test", seed: 0, difficulty: 1, prompt: "q", key: "42")
+        let cut = WorkedExamples.Example(problem: problem, completion: "<think>abcdefgh</think>42", thinkingCut: true)
+        let written = WorkedExamples.Example(problem: problem, completion: "<think>abcdefgh</think>42")
+        let path = NSTemporaryDirectory() + "cut-\(UUID().uuidString).jsonl"
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try (try cut.jsonLine() + written.jsonLine()).write(to: URL(fileURLWithPath: path))
+        let loaded = try SFTDataset.load(path: path, maxTokens: 64, vocabulary: Self.vocabulary).examples
+        let close = Self.example.thinking!.upperBound
+        #expect(loaded[1] == Self.example, "an unmarked line is an ordinary worked solution")
+        #expect(loaded[0].tokens == Self.example.tokens && loaded[0].thinking == Self.example.thinking)
+        #expect(!loaded[0].learned[close] && Self.example.learned[close])
+        #expect(loaded[0].learned.enumerated().allSatisfy { $0.offset == close || $0.element == Self.example.learned[$0.offset] },
+                "everything else is learned as before")
+        let plainLine = String(decoding: try written.jsonLine(), as: UTF8.self)
+        #expect(!plainLine.contains("thinking_cut"))
     }
 }
