@@ -9,14 +9,21 @@
 #                     training problems, the verifier keeps the shortest correct one per problem, and
 #                     the model is fine-tuned on them (300 steps, lr 3e-4): `strawberry distill
 #                     --teacher M --student M`. Writes OUT/s<seed>. ~11 min per seed.
+#   sft-control       expert iteration's control: the same 300 steps at lr 3e-4 on the human traces
+#                     instead of the model's own verified thinking, with half of the thinking cut
+#                     (`strawberry sft --model M --cut-thinking 0.5`), evaluated on expert-iteration's
+#                     test problems (seed S, 200 problems, EVAL_BUDGETS). Writes OUT/control-s<seed>
+#                     and OUT/eval-control-s<seed>, beside expert-iteration's OUT/s<seed>. ~6 min per seed.
 # Usage: bench/experiment_rl_vs_sft.sh METHOD [EXPERIMENT=runs/experiment] [OUT=runs/METHOD] [SEEDS="1 2 3"]
 #        [RL_BUDGET=96] [RL_LR=2e-5] [RL_STEPS=40] [RL_EXTRA="--wrong-reward 0"] [EVAL_BUDGETS=64,96,128,200]
-#        (grpo-tight's rollout budget, learning rate, steps and further `strawberry rl` options, and
-#        the budgets both models are evaluated at)
+#        [EI_BUDGET=200] [EI_SAMPLES=4] [EI_TEMPERATURE=0.7] [EI_PROBLEMS=3000]
+#        (grpo-tight's rollout budget, learning rate, steps and further `strawberry rl` options; the
+#        budgets both models are evaluated at; expert iteration's sampling budget, samples per
+#        problem, temperature and training problems)
 # Finished seeds are skipped, so it can be resumed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-method=${1:?usage: bench/experiment_rl_vs_sft.sh grpo-tight|expert-iteration [EXPERIMENT] [OUT]}
+method=${1:?usage: bench/experiment_rl_vs_sft.sh grpo-tight|expert-iteration|sft-control [EXPERIMENT] [OUT]}
 experiment=${2:-runs/experiment}
 out=${3:-runs/$method}
 seeds=${SEEDS:-1 2 3}
@@ -25,6 +32,10 @@ rl_lr=${RL_LR:-2e-5}
 rl_steps=${RL_STEPS:-40}
 rl_extra=${RL_EXTRA:-}
 eval_budgets=${EVAL_BUDGETS:-64,96,128,200}
+ei_budget=${EI_BUDGET:-200}
+ei_samples=${EI_SAMPLES:-4}
+ei_temperature=${EI_TEMPERATURE:-0.7}
+ei_problems=${EI_PROBLEMS:-3000}
 source bench/private_binary.sh && private_binary "$out"
 for seed in $seeds; do
   sft="$experiment/human-s$seed/sft"
@@ -47,9 +58,21 @@ for seed in $seeds; do
     expert-iteration)
       [ -f "$out/s$seed/comparison.json" ] && continue
       rm -rf "$out/s$seed"
-      "$out/strawberry" distill --teacher "$sft" --student "$sft" --steps 300 --lr 3e-4 --problems 3000 --samples 4 \
-        --budgets 64,96,128,200 --eval-problems 200 --seed "$seed" --out "$out/s$seed" > "$out/s$seed.log" 2>&1 ;;
-    *) echo "unknown method '$method': grpo-tight or expert-iteration" >&2; exit 2 ;;
+      "$out/strawberry" distill --teacher "$sft" --student "$sft" --steps 300 --lr 3e-4 --problems "$ei_problems" \
+        --samples "$ei_samples" --budget "$ei_budget" --temperature "$ei_temperature" \
+        --budgets "$eval_budgets" --eval-problems 200 --seed "$seed" --out "$out/s$seed" > "$out/s$seed.log" 2>&1 ;;
+    sft-control)
+      control="$out/control-s$seed"
+      if [ ! -f "$control/done" ]; then
+        rm -rf "$control"
+        "$out/strawberry" sft --model "$sft" --data "$experiment/human-s$seed/sft.jsonl" --out "$control" --steps 300 \
+          --lr 3e-4 --cut-thinking 0.5 --seed $((seed + 300)) --checkpoint-every 400 --log-every 100 > "$control.log" 2>&1
+        touch "$control/done"
+      fi
+      [ -f "$out/eval-control-s$seed/eval.json" ] && continue
+      "$out/strawberry" eval --model "$control" --n 200 --seed "$seed" --max-answer 24 --budgets "$eval_budgets" \
+        --out "$out/eval-control-s$seed" > "$out/eval-control-s$seed.log" 2>&1 ;;
+    *) echo "unknown method '$method': grpo-tight, expert-iteration or sft-control" >&2; exit 2 ;;
   esac
 done
 python3 bench/summarize_rl_vs_sft.py "$out"

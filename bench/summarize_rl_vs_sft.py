@@ -2,7 +2,8 @@
 
 Reads either layout of bench/experiment_rl_vs_sft.sh: grpo-tight's OUT/eval-sft-s<seed>/eval.json and
 OUT/eval-rl-s<seed>/eval.json, or expert-iteration's OUT/s<seed>/comparison.json
-(its first entry is the SFT model, its second the self-distilled one). Prints greedy accuracy at
+(its first entry is the SFT model, its second the self-distilled one), with sft-control's
+OUT/eval-control-s<seed>/eval.json as a third row where it exists. Prints greedy accuracy at
 each budget as mean ± sd (min–max) over seeds, the per-seed gain, and — where the reports list
 the problems each model solved — how many test problems the new model solves that SFT does not
 (and the reverse) at each budget.
@@ -51,10 +52,16 @@ def main(out):
     print(f"\ngreedy accuracy on the test problems, seeds {seeds}, mean ± sd (min–max)\n")
     print("| model | " + " | ".join(f"budget {b}" for b in budgets) + " |")
     print("|---|" + "---|" * len(budgets))
-    for name, by_seed in (("human-trace SFT", sft), ("after RL", rl)):
+    rows = [("human-trace SFT", sft), ("after RL", rl)]
+    controls = {s: pathlib.Path(out) / f"eval-control-s{s}" / "eval.json" for s in seeds}
+    control = {s: load(p) for s, p in controls.items() if p.exists()}
+    if len(control) == len(seeds):
+        rows.append(("control: as many SFT steps on human traces", control))
+    for name, by_seed in rows:
         print(f"| {name} | " + " | ".join(fmt([by_seed[s][b]["accuracy"] for s in seeds]) for b in budgets) + " |")
-    print("| after RL − SFT (per seed) | " + " | ".join(
-        fmt([rl[s][b]["accuracy"] - sft[s][b]["accuracy"] for s in seeds]) for b in budgets) + " |")
+    for name, by_seed in rows[1:]:
+        print(f"| {name.split(':')[0]} − SFT (per seed) | " + " | ".join(
+            fmt([by_seed[s][b]["accuracy"] - sft[s][b]["accuracy"] for s in seeds]) for b in budgets) + " |")
     print("| thinking tokens, SFT → after RL | " + " | ".join(
         f"{statistics.mean(sft[s][b]['meanThinkingTokens'] for s in seeds):.0f} → "
         f"{statistics.mean(rl[s][b]['meanThinkingTokens'] for s in seeds):.0f}" for b in budgets) + " |")
