@@ -59,7 +59,7 @@ public struct Distillation: Sendable {
                 harvest.correctSamples += correct.count
                 if let best = correct.min(by: { $0.thinkingTokens < $1.thinkingTokens }) {
                     harvest.examples.append(WorkedExamples.Example(problem: p, completion: best.text,
-                                                                           thinkingCut: best.thinkingCut))
+                                                                   thinkingCut: best.thinkingCut))
                 }
             }
             progress("    teacher: \(min(all.count, first + chunk))/\(all.count) problems, \(harvest.examples.count) solved")
