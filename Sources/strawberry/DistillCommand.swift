@@ -16,7 +16,9 @@ struct DistillCommand: ParsableCommand {
         budget, parameters, decode tokens/s, latency p50/p95 and compute per correct answer.
         Example: strawberry distill --teacher runs/quickstart/rl --student-preset tiny --out runs/quickstart-mini
         With --student the student starts from that model instead of a fresh one; --student equal to
-        --teacher is expert iteration (the model learns its own shortest verified thinking).
+        --teacher is expert iteration (the model learns its own shortest verified thinking). A kept
+        completion whose thinking the --budget closed is marked "thinking_cut" in distill.jsonl, and its
+        forced </think> is not learned.
         """
     )
 

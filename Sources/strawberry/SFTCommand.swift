@@ -15,7 +15,7 @@ struct SFTCommand: ParsableCommand {
         """
     )
 
-    @Option(help: "JSONL file with one {\"prompt\": …, \"completion\": …} object per line.")
+    @Option(help: "JSONL file with one {\"prompt\": …, \"completion\": …} object per line; \"thinking_cut\": true marks a </think> a budget forced (not learned), as distill writes.")
     var data: String
 
     @Option(help: "Model size of a fresh model: tiny, micro, small or base.")
