@@ -85,11 +85,10 @@ public struct SFTDataset: Sendable {
             guard let completion = object["completion"] as? String else {
                 throw .data("\(path):\(lineNumber): missing string field \"completion\"")
             }
-            guard object["thinking_cut"].map({ $0 is Bool }) ?? true else {
+            guard let thinkingCut = (object["thinking_cut"] ?? false) as? Bool else {
                 throw .data("\(path):\(lineNumber): \"thinking_cut\" must be true or false")
             }
-            let (example, cut) = Self.example(prompt: prompt, completion: completion,
-                                              thinkingCut: object["thinking_cut"] as? Bool ?? false,
+            let (example, cut) = Self.example(prompt: prompt, completion: completion, thinkingCut: thinkingCut,
                                               maxTokens: maxTokens, vocabulary: vocabulary)
             guard example.completionStart < example.tokens.count else {
                 throw .data("\(path):\(lineNumber): the prompt alone fills the \(maxTokens)-token context")

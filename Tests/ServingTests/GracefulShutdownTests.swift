@@ -70,8 +70,7 @@ import Testing
             }
             if decoding { inFlight = attempt } else { _ = try? await attempt.value }
         }
-        #expect(decoding, "a request reached a decoding slot before SIGTERM")
-        let decodingRequest = try #require(inFlight)
+        let decodingRequest = try #require(inFlight, "a request reached a decoding slot before SIGTERM")
         kill(server.processIdentifier, SIGTERM)
         let (data, response) = try await decodingRequest.value
         #expect((response as? HTTPURLResponse)?.statusCode == 200)
