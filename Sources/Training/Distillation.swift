@@ -30,6 +30,11 @@ public struct Distillation: Sendable {
         public var samplesDrawn: Int
         public var correctSamples: Int
         public var teacherTokens: Int
+        /// Thinking tokens over all samples, samples whose thinking the budget closed, and samples
+        /// whose thinking checks or backtracks (the task's reflection markers).
+        public var thinkingTokens = 0
+        public var cutSamples = 0
+        public var reflectingSamples = 0
         public var seconds: Double
     }
 
@@ -55,6 +60,9 @@ public struct Distillation: Sendable {
                 let group = generations[(i * samples)..<((i + 1) * samples)]
                 harvest.samplesDrawn += group.count
                 harvest.teacherTokens += group.reduce(0) { $0 + $1.tokens.count }
+                harvest.thinkingTokens += group.reduce(0) { $0 + $1.thinkingTokens }
+                harvest.cutSamples += group.filter(\.thinkingCut).count
+                harvest.reflectingSamples += group.filter { task.reflects($0.text) }.count
                 let correct = group.filter { task.score(p, completion: $0.text).correct }
                 harvest.correctSamples += correct.count
                 if let best = correct.min(by: { $0.thinkingTokens < $1.thinkingTokens }) {

@@ -3,7 +3,7 @@ import Reasoning
 
 /// The report of a whole `train` run: RL curves (train-time scaling), accuracy against thinking
 /// budget before and after RL (test-time scaling), reflection rate and thinking length against
-/// steps, and example thinking before and after.
+/// steps (GRPO steps or expert-iteration rounds), and example thinking before and after.
 public enum PipelineReportPage {
     /// One RL metrics record as read back from `metrics.jsonl`.
     public struct Point: Sendable {
@@ -23,17 +23,20 @@ public enum PipelineReportPage {
         }
     }
 
-    public static func html(title: String, rl: [Point], before: EvalReport, after: EvalReport) -> String {
-        func series(_ name: String, _ key: String) -> SVGChart.Series {
-            SVGChart.Series(name: name, points: rl.compactMap { p in p.values[key].map { (Double(p.step), $0) } })
+    /// `stepName` labels the x axis of the RL curves: "RL step", or "expert-iteration round".
+    public static func html(title: String, rl: [Point], stepName: String = "RL step", before: EvalReport, after: EvalReport) -> String {
+        /// The named metrics that the log records, as series; a metric it lacks is left out.
+        func series(_ named: [(String, String)]) -> [SVGChart.Series] {
+            named.map { name, key in SVGChart.Series(name: name, points: rl.compactMap { p in p.values[key].map { (Double(p.step), $0) } }) }
+                .filter { !$0.points.isEmpty }
         }
-        let reward = SVGChart(title: "Reward and accuracy against RL steps", xLabel: "RL step", yLabel: "share",
-                              series: [series("reward", "reward"), series("accuracy", "accuracy"),
-                                       series("probe pass@k", "probe_pass_at_k"), series("probe greedy", "probe_greedy_accuracy")])
-        let reflection = SVGChart(title: "Reflection rate against RL steps", xLabel: "RL step", yLabel: "share of completions",
-                                  series: [series("reflection", "reflection_rate"), series("cut by budget", "cut_fraction")])
-        let thinking = SVGChart(title: "Thinking length against RL steps", xLabel: "RL step", yLabel: "tokens",
-                                series: [series("thinking tokens", "thinking_tokens")], yRange: nil)
+        let reward = SVGChart(title: "Reward and accuracy against RL steps", xLabel: stepName, yLabel: "share",
+                              series: series([("reward", "reward"), ("accuracy", "accuracy"), ("training problems solved", "solved"),
+                                              ("probe pass@k", "probe_pass_at_k"), ("probe greedy", "probe_greedy_accuracy")]))
+        let reflection = SVGChart(title: "Reflection rate against RL steps", xLabel: stepName, yLabel: "share of completions",
+                                  series: series([("reflection", "reflection_rate"), ("cut by budget", "cut_fraction")]))
+        let thinking = SVGChart(title: "Thinking length against RL steps", xLabel: stepName, yLabel: "tokens",
+                                series: series([("thinking tokens", "thinking_tokens")]), yRange: nil)
         func curve(_ r: EvalReport, _ name: String) -> SVGChart.Series {
             SVGChart.Series(name: name, points: r.cells.filter { $0.strategy == "single" }.map { (Double(max($0.budget, 1)), $0.accuracy) })
         }

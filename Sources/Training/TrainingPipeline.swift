@@ -3,9 +3,14 @@ import Model
 import Reasoning
 import Tasks
 
-/// The o1 recipe end to end at a small size: worked solutions → SFT → evaluation → RL →
-/// evaluation → `report.html`. Used by `strawberry train` and `strawberry quickstart`.
+/// The o1 recipe end to end at a small size: worked solutions → SFT → evaluation → RL (GRPO or
+/// expert iteration) → evaluation → `report.html`. Used by `strawberry train` and `strawberry quickstart`.
 public struct TrainingPipeline: Sendable {
+    /// How the RL stage improves the SFT model.
+    public enum RLMethod: String, Sendable, CaseIterable {
+        case grpo
+        case expertIteration = "expert-iteration"
+    }
     public var task: any ReasoningTask
     public var difficulty: Int
     public var preset: String
@@ -15,7 +20,11 @@ public struct TrainingPipeline: Sendable {
     public var maxThinking = 170
     public var style = TraceStyle.human
     public var sft = SFTOptions()
+    public var rlMethod = RLMethod.grpo
+    /// The GRPO stage (its `steps` 0: no RL).
     public var rl = GRPOOptions()
+    /// The expert-iteration stage, used when `rlMethod` is `.expertIteration` (its `rounds` 0: no RL).
+    public var expertIteration = ExpertIteration()
     public var evalProblems = 100
     public var budgets = [0, 32, 64, 128, 200]
     public var strategies = ["single", "best-of-n:4"]
@@ -35,6 +44,9 @@ public struct TrainingPipeline: Sendable {
         let fm = FileManager.default
         if fm.fileExists(atPath: out + "/sft/latest") || fm.fileExists(atPath: out + "/rl/latest") {
             throw TrainingError.run("'\(out)' already holds a run; remove it or choose another output folder")
+        }
+        if rlMethod == .expertIteration && expertIteration.rounds > 0 && style == .tool {
+            throw TrainingError.run("expert iteration does not run with tool-assisted thinking yet; use GRPO or human traces")
         }
         try fm.createDirectory(atPath: out, withIntermediateDirectories: true)
         let config = try ModelConfig.preset(preset, contextLength: contextLength)
@@ -70,22 +82,33 @@ public struct TrainingPipeline: Sendable {
         let before = try Evaluator.run(model: trainer.model, modelName: out + "/sft", task: task, settings: settings,
                                        progress: { log("    " + $0) })
         try before.write(to: out + "/eval-sft.json")
-        guard rl.steps > 0 else { return (before, nil) }
-
-        log("4/4 RL: \(rl.steps) steps of \(rl.problemsPerStep) problems × \(rl.groupSize) samples, then eval")
-        var rlOptions = rl
-        rlOptions.difficulty = difficulty
-        rlOptions.useTool = style == .tool
-        let rlTrainer = try GRPOTrainer(model: trainer.model, task: task, options: rlOptions, runDirectory: out + "/rl")
-        try rlTrainer.run { s in
-            log(String(format: "    step %d/%d  reward %.3f  acc %.3f  think %.0f  reflect %.2f", s.step, rlOptions.steps,
-                       s.reward, s.accuracy, s.thinkingTokens, s.reflectionRate))
+        let rlModel: Transformer
+        switch rlMethod {
+        case .grpo:
+            guard rl.steps > 0 else { return (before, nil) }
+            log("4/4 RL: \(rl.steps) steps of \(rl.problemsPerStep) problems × \(rl.groupSize) samples, then eval")
+            var rlOptions = rl
+            rlOptions.difficulty = difficulty
+            rlOptions.useTool = style == .tool
+            let rlTrainer = try GRPOTrainer(model: trainer.model, task: task, options: rlOptions, runDirectory: out + "/rl")
+            try rlTrainer.run { s in
+                log(String(format: "    step %d/%d  reward %.3f  acc %.3f  think %.0f  reflect %.2f", s.step, rlOptions.steps,
+                           s.reward, s.accuracy, s.thinkingTokens, s.reflectionRate))
+            }
+            rlModel = rlTrainer.model
+        case .expertIteration:
+            let ei = expertIteration
+            guard ei.rounds > 0 else { return (before, nil) }
+            log("4/4 RL by expert iteration: \(ei.rounds) round(s) of \(ei.problems) problems × \(ei.samples) samples at budget \(ei.budget.maxThinking), \(ei.steps) SFT steps each, then eval")
+            try ei.run(model: trainer.model, task: task, difficulty: difficulty, runDirectory: out + "/rl", log: log)
+            rlModel = trainer.model
         }
-        let after = try Evaluator.run(model: rlTrainer.model, modelName: out + "/rl", task: task, settings: settings,
+        let after = try Evaluator.run(model: rlModel, modelName: out + "/rl", task: task, settings: settings,
                                       progress: { log("    " + $0) })
         try after.write(to: out + "/eval-rl.json")
         let page = PipelineReportPage.html(title: "Strawberry: \(task.name) difficulty \(difficulty), \(preset)",
-                                           rl: PipelineReportPage.readMetrics(out + "/rl/metrics.jsonl"), before: before, after: after)
+                                           rl: PipelineReportPage.readMetrics(out + "/rl/metrics.jsonl"),
+                                           stepName: rlMethod == .grpo ? "RL step" : "expert-iteration round", before: before, after: after)
         try AtomicFile.write(Data(page.utf8), to: out + "/report.html")
         return (before, after)
     }

@@ -34,4 +34,39 @@ import Training
         // A second run into the same folder is refused rather than mixed with the first.
         #expect(throws: TrainingError.self) { try pipeline.run { _ in } }
     }
+
+    @Test func expertIterationRunsAsThePipelinesRLStage() throws {
+        let out = NSTemporaryDirectory() + "pipeline-ei-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        var pipeline = TrainingPipeline(task: Countdown(), difficulty: 3, preset: "tiny", out: out)
+        pipeline.examples = 40
+        pipeline.sft.steps = 4
+        pipeline.sft.batchSize = 4
+        pipeline.sft.checkpointEvery = 4
+        pipeline.rlMethod = .expertIteration
+        pipeline.expertIteration.rounds = 2
+        pipeline.expertIteration.problems = 3
+        pipeline.expertIteration.samples = 2
+        pipeline.expertIteration.budget = Budget(maxThinking: 16, maxAnswer: 8)
+        pipeline.expertIteration.steps = 2
+        pipeline.evalProblems = 2
+        pipeline.budgets = [0, 16]
+        var lines: [String] = []
+        let (_, after) = try pipeline.run { lines.append($0) }
+        #expect(after?.cells.count == 4)
+        for file in ["rl/latest", "rl/round-1/distill.jsonl", "rl/round-2/distill.jsonl", "eval-rl.json", "report.html"] {
+            #expect(FileManager.default.fileExists(atPath: out + "/" + file), "\(file) missing")
+        }
+        #expect(lines.contains { $0.hasPrefix("4/4 RL by expert iteration: 2 round(s)") })
+        let page = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
+        #expect(page.contains("expert-iteration round") && page.contains("training problems solved"))
+        #expect(!page.contains(">probe pass@k<"), "a metric expert iteration does not record is left out of the plots")
+        // Tool-assisted thinking is refused before any training.
+        let toolOut = out + "-tool"
+        var tool = pipeline
+        tool.out = toolOut
+        tool.style = .tool
+        #expect(throws: TrainingError.self) { try tool.run { _ in } }
+        #expect(!FileManager.default.fileExists(atPath: toolOut))
+    }
 }

@@ -1,0 +1,103 @@
+import Foundation
+import Model
+import Reasoning
+import Tasks
+
+/// Expert iteration, RL from verifiable rewards by rejection sampling: each round the model samples
+/// its own thinking for training problems, the verifier keeps the shortest correct completion of
+/// each problem (a budget-cut one marked, so its forced `</think>` is not learned), and the model is
+/// fine-tuned on what was kept. At a tight budget it learns to answer well where the budget cuts
+/// its search, which GRPO at this scale did not (README, "Expert iteration at the tight budget").
+public struct ExpertIteration: Sendable {
+    public var rounds = 1
+    /// Training problems the model attempts each round (the same problems every round).
+    public var problems = 3000
+    /// Samples per problem.
+    public var samples = 8
+    public var temperature: Float = 1
+    /// The thinking budget of the samples: the budget the model should get better at.
+    public var budget = Budget(maxThinking: 128, maxAnswer: 24)
+    /// SFT steps and peak learning rate of each round's fine-tuning.
+    public var steps = 300
+    public var learningRate: Float = 3e-4
+    public var seed: UInt64 = 1
+
+    public init() {}
+
+    /// What one round's sampling found and how its fine-tuning ended.
+    public struct Round: Sendable {
+        public let round: Int
+        public let harvest: Distillation.Harvest
+        /// The last SFT loss, nil when nothing was solved and the model was left unchanged.
+        public let loss: Double?
+
+        /// The record `metrics.jsonl` gets: per-sample accuracy, the share of problems solved
+        /// (pass@k on the training problems), thinking length, budget cuts and reflection.
+        var record: [String: MetricsLog.Value] {
+            let n = Double(max(harvest.samplesDrawn, 1))
+            var r: [String: MetricsLog.Value] = [
+                "step": .int(round), "accuracy": .double(Double(harvest.correctSamples) / n),
+                "solved": .double(Double(harvest.examples.count) / Double(max(harvest.attempted, 1))),
+                "thinking_tokens": .double(Double(harvest.thinkingTokens) / n),
+                "cut_fraction": .double(Double(harvest.cutSamples) / n),
+                "reflection_rate": .double(Double(harvest.reflectingSamples) / n),
+                "kept": .int(harvest.examples.count),
+                "kept_cut_fraction": .double(Double(harvest.examples.filter(\.thinkingCut).count) / Double(max(harvest.examples.count, 1))),
+                "sampling_s": .double(harvest.seconds),
+            ]
+            if let loss { r["loss"] = .double(loss) }
+            return r
+        }
+    }
+
+    /// Runs every round on `model` (trained in place), writing `round-N/` (its `distill.jsonl` and
+    /// SFT run), `metrics.jsonl` (one record per round) and a final checkpoint into `runDirectory`.
+    @discardableResult
+    public func run(model: Transformer, task: any ReasoningTask, difficulty: Int, runDirectory: String,
+                    log: (String) -> Void) throws -> [Round] {
+        try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
+        let metrics = try MetricsLog(path: runDirectory + "/metrics.jsonl")
+        var distillation = Distillation(task: task, difficulty: difficulty)
+        distillation.problems = problems
+        distillation.samples = samples
+        distillation.budget = budget
+        distillation.temperature = temperature
+        distillation.seed = seed
+        var done: [Round] = []
+        for round in 1...max(rounds, 1) {
+            let directory = runDirectory + "/round-\(round)"
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+            let harvest = try distillation.collect(teacher: model, progress: log)
+            var lines = Data()
+            for e in harvest.examples { lines += try e.jsonLine() }
+            try AtomicFile.write(lines, to: directory + "/distill.jsonl")
+            log(String(format: "    round %d: solved %d of %d problems (%.1f%% of samples correct, %d kept answers cut by the budget), %.0f s",
+                       round, harvest.examples.count, harvest.attempted,
+                       100 * Double(harvest.correctSamples) / Double(max(harvest.samplesDrawn, 1)),
+                       harvest.examples.filter(\.thinkingCut).count, harvest.seconds))
+            var loss: Double?
+            if harvest.examples.isEmpty {
+                log("    round \(round): nothing solved, so the model is left as it was")
+            } else {
+                let dataset = SFTDataset(examples: harvest.examples.map {
+                    SFTDataset.example(prompt: $0.problem.prompt, completion: $0.completion, thinkingCut: $0.thinkingCut,
+                                       maxTokens: model.config.contextLength + 1, vocabulary: model.vocabulary).0
+                })
+                let trainer = SFTTrainer(model: model, dataset: dataset,
+                                         options: SFTOptions(steps: steps, learningRate: learningRate, seed: seed &+ UInt64(round - 1)),
+                                         runDirectory: directory + "/sft")
+                try trainer.run { p in
+                    loss = p.loss
+                    if p.step % 100 == 0 || p.step == p.totalSteps {
+                        log(String(format: "    round %d step %d/%d  loss %.4f  %.0f tok/s", round, p.step, p.totalSteps, p.loss, p.tokensPerSecond))
+                    }
+                }
+            }
+            let result = Round(round: round, harvest: harvest, loss: loss)
+            try metrics.append(result.record)
+            done.append(result)
+        }
+        try Checkpoint.saveInRun(runDirectory, step: done.count, model: model, optimizer: nil, state: nil as SFTState?)
+        return done
+    }
+}

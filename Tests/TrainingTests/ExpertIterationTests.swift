@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+import Model
+import Reasoning
+import Tasks
+import Training
+
+@Suite struct ExpertIterationTests {
+    static func records(_ path: String) throws -> [[String: Any]] {
+        try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n").map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+        }
+    }
+
+    @Test func aRoundTrainsOnTheVerifiedSamplesAndRecordsWhatItFound() throws {
+        let task = Arithmetic()
+        let model = try DistillationTests.teacher(problems: 6)
+        let before = model.parameters.array
+        var ei = ExpertIteration()
+        ei.rounds = 2
+        ei.problems = 6
+        ei.samples = 3
+        ei.budget = Budget(maxThinking: 60, maxAnswer: 8)
+        ei.steps = 3
+        ei.learningRate = 1e-3
+        let dir = NSTemporaryDirectory() + "ei-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var lines: [String] = []
+        let rounds = try ei.run(model: model, task: task, difficulty: 1, runDirectory: dir) { lines.append($0) }
+
+        #expect(rounds.map(\.round) == [1, 2])
+        let first = try #require(rounds.first)
+        #expect(!first.harvest.examples.isEmpty && first.loss != nil, "the memorising model solves some of its problems")
+        #expect(model.parameters.array != before, "the round's fine-tuning changed the model in place")
+        let kept = try String(contentsOfFile: dir + "/round-1/distill.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(kept.count == first.harvest.examples.count)
+        for e in first.harvest.examples { #expect(task.score(e.problem, completion: e.completion).correct) }
+        #expect(FileManager.default.fileExists(atPath: dir + "/round-2/sft/latest") == (rounds[1].loss != nil))
+
+        let records = try Self.records(dir + "/metrics.jsonl")
+        #expect(records.map { $0["step"] as? Int } == [1, 2])
+        let r = records[0]
+        #expect(r["kept"] as? Int == first.harvest.examples.count)
+        /// Whether a recorded share equals `expected` (up to the log's decimal printing).
+        func recorded(_ key: String, _ expected: Double) -> Bool { abs((r[key] as? Double ?? .nan) - expected) < 1e-9 }
+        #expect(recorded("solved", Double(first.harvest.examples.count) / 6))
+        #expect(recorded("accuracy", Double(first.harvest.correctSamples) / 18))
+        #expect(recorded("thinking_tokens", Double(first.harvest.thinkingTokens) / 18))
+        for key in ["cut_fraction", "reflection_rate", "kept_cut_fraction", "loss"] { #expect(r[key] is Double, "\(key)") }
+        #expect(lines.contains { $0.hasPrefix("    round 1: solved \(first.harvest.examples.count) of 6") })
+        // The run folder's checkpoint is the model after the last round.
+        #expect(try Checkpoint.loadModel(dir).parameters.array == model.parameters.array)
+    }
+
+    @Test func aRoundThatSolvesNothingLeavesTheModelAsItWas() throws {
+        // An untrained model does not write Countdown expressions that reach the target.
+        let model = try Transformer(config: try ModelConfig.preset("tiny"), seed: 5)
+        let before = model.parameters.array
+        var ei = ExpertIteration()
+        ei.problems = 3
+        ei.samples = 2
+        ei.budget = Budget(maxThinking: 8, maxAnswer: 6)
+        ei.steps = 2
+        let dir = NSTemporaryDirectory() + "ei-none-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let rounds = try ei.run(model: model, task: Countdown(), difficulty: 3, runDirectory: dir) { _ in }
+        #expect(rounds.count == 1 && rounds[0].harvest.examples.isEmpty && rounds[0].loss == nil)
+        #expect(model.parameters.array == before)
+        #expect(!FileManager.default.fileExists(atPath: dir + "/round-1/sft"))
+        let record = try #require(try Self.records(dir + "/metrics.jsonl").first)
+        #expect(record["solved"] as? Double == 0 && record["loss"] == nil)
+        #expect(try Checkpoint.loadModel(dir).parameters.array == before)
+    }
+}
