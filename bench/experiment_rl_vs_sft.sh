@@ -16,10 +16,14 @@
 #                     and OUT/eval-control-s<seed>, beside expert-iteration's OUT/s<seed>. ~6 min per seed.
 # Usage: bench/experiment_rl_vs_sft.sh METHOD [EXPERIMENT=runs/experiment] [OUT=runs/METHOD] [SEEDS="1 2 3"]
 #        [RL_BUDGET=96] [RL_LR=2e-5] [RL_STEPS=40] [RL_EXTRA="--wrong-reward 0"] [EVAL_BUDGETS=64,96,128,200]
-#        [EI_BUDGET=200] [EI_SAMPLES=4] [EI_TEMPERATURE=0.7] [EI_PROBLEMS=3000]
+#        [EI_BUDGET=200] [EI_SAMPLES=4] [EI_TEMPERATURE=0.7] [EI_PROBLEMS=3000] [CONTROL_SEED_OFFSET=300]
 #        (grpo-tight's rollout budget, learning rate, steps and further `strawberry rl` options; the
 #        budgets both models are evaluated at; expert iteration's sampling budget, samples per
-#        problem, temperature and training problems)
+#        problem, temperature and training problems; the control's SFT seed is the seed plus
+#        CONTROL_SEED_OFFSET, so a second round's control cuts and orders its traces afresh)
+# A second round starts from the first round's models: point EXPERIMENT at a folder whose
+# human-s<seed>/sft links to OUT/s<seed>/student (and, for the control, to OUT/control-s<seed>, with
+# human-s<seed>/sft.jsonl linking to the human traces).
 # Finished seeds are skipped, so it can be resumed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,6 +40,7 @@ ei_budget=${EI_BUDGET:-200}
 ei_samples=${EI_SAMPLES:-4}
 ei_temperature=${EI_TEMPERATURE:-0.7}
 ei_problems=${EI_PROBLEMS:-3000}
+control_seed_offset=${CONTROL_SEED_OFFSET:-300}
 source bench/private_binary.sh && private_binary "$out"
 for seed in $seeds; do
   sft="$experiment/human-s$seed/sft"
@@ -66,7 +71,7 @@ for seed in $seeds; do
       if [ ! -f "$control/done" ]; then
         rm -rf "$control"
         "$out/strawberry" sft --model "$sft" --data "$experiment/human-s$seed/sft.jsonl" --out "$control" --steps 300 \
-          --lr 3e-4 --cut-thinking 0.5 --seed $((seed + 300)) --checkpoint-every 400 --log-every 100 > "$control.log" 2>&1
+          --lr 3e-4 --cut-thinking 0.5 --seed $((seed + control_seed_offset)) --checkpoint-every 400 --log-every 100 > "$control.log" 2>&1
         touch "$control/done"
       fi
       [ -f "$out/eval-control-s$seed/eval.json" ] && continue
