@@ -6,22 +6,28 @@ import Tasks
 import Training
 
 @Suite struct PipelineTests {
-    @Test func pipelineWritesEveryStageAndTheReport() throws {
-        let out = NSTemporaryDirectory() + "pipeline-\(UUID().uuidString)"
-        defer { try? FileManager.default.removeItem(atPath: out) }
+    /// A pipeline of a few seconds: 40 examples, 4 SFT steps of a tiny model, 2 test problems at budgets 0 and 16.
+    static func tinyPipeline(out: String) -> TrainingPipeline {
         var pipeline = TrainingPipeline(task: Countdown(), difficulty: 3, preset: "tiny", out: out)
         pipeline.examples = 40
         pipeline.sft.steps = 4
         pipeline.sft.batchSize = 4
         pipeline.sft.checkpointEvery = 4
+        pipeline.evalProblems = 2
+        pipeline.budgets = [0, 16]
+        return pipeline
+    }
+
+    @Test func pipelineWritesEveryStageAndTheReport() throws {
+        let out = NSTemporaryDirectory() + "pipeline-\(UUID().uuidString)"
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        var pipeline = Self.tinyPipeline(out: out)
         pipeline.rl.steps = 2
         pipeline.rl.problemsPerStep = 2
         pipeline.rl.groupSize = 2
         pipeline.rl.probeProblems = 2
         pipeline.rl.probeSamples = 2
         pipeline.rl.budget = Budget(maxThinking: 16, maxAnswer: 8)
-        pipeline.evalProblems = 2
-        pipeline.budgets = [0, 16]
         var lines: [String] = []
         let (before, after) = try pipeline.run { lines.append($0) }
         #expect(before.cells.count == 4 && after?.cells.count == 4)
@@ -38,19 +44,13 @@ import Training
     @Test func expertIterationRunsAsThePipelinesRLStage() throws {
         let out = NSTemporaryDirectory() + "pipeline-ei-\(UUID().uuidString)"
         defer { try? FileManager.default.removeItem(atPath: out) }
-        var pipeline = TrainingPipeline(task: Countdown(), difficulty: 3, preset: "tiny", out: out)
-        pipeline.examples = 40
-        pipeline.sft.steps = 4
-        pipeline.sft.batchSize = 4
-        pipeline.sft.checkpointEvery = 4
+        var pipeline = Self.tinyPipeline(out: out)
         pipeline.rlMethod = .expertIteration
         pipeline.expertIteration.rounds = 2
         pipeline.expertIteration.problems = 3
         pipeline.expertIteration.samples = 2
         pipeline.expertIteration.budget = Budget(maxThinking: 16, maxAnswer: 8)
         pipeline.expertIteration.steps = 2
-        pipeline.evalProblems = 2
-        pipeline.budgets = [0, 16]
         var lines: [String] = []
         let (_, after) = try pipeline.run { lines.append($0) }
         #expect(after?.cells.count == 4)
