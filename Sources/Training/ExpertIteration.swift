@@ -51,7 +51,8 @@ public struct ExpertIteration: Sendable {
     }
 
     /// Runs every round on `model` (trained in place), writing `round-N/` (its `distill.jsonl` and
-    /// SFT run), `metrics.jsonl` (one record per round) and a final checkpoint into `runDirectory`.
+    /// SFT run), `metrics.jsonl` (one record per round) and a final checkpoint into `runDirectory`;
+    /// 0 rounds only saves the model.
     @discardableResult
     public func run(model: Transformer, task: any ReasoningTask, difficulty: Int, runDirectory: String,
                     log: (String) -> Void) throws -> [Round] {
@@ -64,7 +65,7 @@ public struct ExpertIteration: Sendable {
         distillation.temperature = temperature
         distillation.seed = seed
         var done: [Round] = []
-        for round in 1...max(rounds, 1) {
+        for round in stride(from: 1, through: rounds, by: 1) {
             let directory = runDirectory + "/round-\(round)"
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let harvest = try distillation.collect(teacher: model, progress: log)
