@@ -25,6 +25,11 @@ public enum WorkedExamples {
         }
     }
 
+    /// The examples as SFT JSONL, one `jsonLine()` each.
+    public static func jsonLines(_ examples: [Example]) throws -> Data {
+        try examples.reduce(into: Data()) { $0 += try $1.jsonLine() }
+    }
+
     /// The first `count` problems of `split` whose trace fits `maxThinkingTokens`, and how many
     /// were skipped for being longer. Stops early (returning fewer) when almost nothing fits.
     public static func make(task: any ReasoningTask, difficulty: Int, split: Split, count: Int, style: TraceStyle,

@@ -69,9 +69,7 @@ public struct ExpertIteration: Sendable {
             let directory = runDirectory + "/round-\(round)"
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let harvest = try distillation.collect(teacher: model, progress: log)
-            var lines = Data()
-            for e in harvest.examples { lines += try e.jsonLine() }
-            try AtomicFile.write(lines, to: directory + "/distill.jsonl")
+            try AtomicFile.write(try WorkedExamples.jsonLines(harvest.examples), to: directory + "/distill.jsonl")
             log(String(format: "    round %d: solved %d of %d problems (%.1f%% of samples correct, %d kept answers cut by the budget), %.0f s",
                        round, harvest.examples.count, harvest.attempted,
                        100 * Double(harvest.correctSamples) / Double(max(harvest.samplesDrawn, 1)),
@@ -80,10 +78,8 @@ public struct ExpertIteration: Sendable {
             if harvest.examples.isEmpty {
                 log("    round \(round): nothing solved, so the model is left as it was")
             } else {
-                let dataset = SFTDataset(examples: harvest.examples.map {
-                    SFTDataset.example(prompt: $0.problem.prompt, completion: $0.completion, thinkingCut: $0.thinkingCut,
-                                       maxTokens: model.config.contextLength + 1, vocabulary: model.vocabulary).0
-                })
+                let dataset = SFTDataset(worked: harvest.examples, maxTokens: model.config.contextLength + 1,
+                                         vocabulary: model.vocabulary)
                 let trainer = SFTTrainer(model: model, dataset: dataset,
                                          options: SFTOptions(steps: steps, learningRate: learningRate, seed: seed &+ UInt64(round - 1)),
                                          runDirectory: directory + "/sft")

@@ -1,6 +1,7 @@
 import Foundation
 import Kernels
 import Model
+import Tasks
 
 /// Supervised fine-tuning examples read from JSONL lines `{"prompt": …, "completion": …}`,
 /// tokenized with the chat template. The loss falls on the completion (and its end token) only,
@@ -36,6 +37,16 @@ public struct SFTDataset: Sendable {
     public init(examples: [Example], truncated: Int = 0) {
         self.examples = examples
         self.truncated = truncated
+    }
+
+    /// Worked examples tokenized in `vocabulary` and cut to `maxTokens` (and counted); a budget-cut
+    /// one's forced `</think>` is not learned.
+    public init(worked: [WorkedExamples.Example], maxTokens: Int, vocabulary: Vocabulary) {
+        let tokenized = worked.map {
+            Self.example(prompt: $0.problem.prompt, completion: $0.completion, thinkingCut: $0.thinkingCut,
+                         maxTokens: maxTokens, vocabulary: vocabulary)
+        }
+        self.init(examples: tokenized.map(\.0), truncated: tokenized.filter(\.1).count)
     }
 
     /// Tokenizes one prompt/completion pair in `vocabulary`, cutting it to `maxTokens`. With

@@ -55,16 +55,11 @@ public struct TrainingPipeline: Sendable {
         let (worked, skipped) = WorkedExamples.make(task: task, difficulty: difficulty, split: .train, count: examples,
                                                     style: style, maxThinkingTokens: maxThinking, seed: seed)
         guard !worked.isEmpty else { throw TrainingError.data("no \(task.name) problem fits \(maxThinking) thinking tokens") }
-        var lines = Data()
-        for e in worked { lines += try e.jsonLine() }
-        try AtomicFile.write(lines, to: out + "/sft.jsonl")
+        try AtomicFile.write(try WorkedExamples.jsonLines(worked), to: out + "/sft.jsonl")
         log("    \(worked.count) examples, \(skipped) longer problems left out")
 
         log("2/4 SFT: \(preset) model (\(config.parameterCount.formatted()) parameters, context \(config.contextLength)), \(sft.steps) steps of \(sft.batchSize)")
-        let dataset = SFTDataset(examples: worked.map {
-            SFTDataset.example(prompt: $0.problem.prompt, completion: $0.completion, maxTokens: config.contextLength + 1,
-                               vocabulary: .strawberry).0
-        })
+        let dataset = SFTDataset(worked: worked, maxTokens: config.contextLength + 1, vocabulary: .strawberry)
         let trainer = SFTTrainer(model: try Transformer(config: config, seed: seed), dataset: dataset, options: sft,
                                  runDirectory: out + "/sft")
         try trainer.run { p in

@@ -100,19 +100,14 @@ struct DistillCommand: ParsableCommand {
         distillation.seed = seed
         let harvest = try distillation.collect(teacher: teacherModel, progress: log)
         guard !harvest.examples.isEmpty else { throw ValidationError("the teacher solved none of the \(problems) problems; nothing to distil") }
-        var lines = Data()
-        for e in harvest.examples { lines += try e.jsonLine() }
-        try AtomicFile.write(lines, to: out + "/distill.jsonl")
+        try AtomicFile.write(try WorkedExamples.jsonLines(harvest.examples), to: out + "/distill.jsonl")
         let note = String(format: "The teacher solved %d of %d training problems (%d of %d samples correct, %.0f s); the shortest correct thinking of each became the student's data.",
                           harvest.examples.count, harvest.attempted, harvest.correctSamples, harvest.samplesDrawn, harvest.seconds)
         log("    " + note)
 
         func train(_ examples: [WorkedExamples.Example], into name: String, from model: Transformer?) throws -> Transformer {
-            let dataset = SFTDataset(examples: examples.map {
-                SFTDataset.example(prompt: $0.problem.prompt, completion: $0.completion, thinkingCut: $0.thinkingCut,
-                                   maxTokens: config.contextLength + 1,
-                                   vocabulary: model?.vocabulary ?? .strawberry).0
-            })
+            let dataset = SFTDataset(worked: examples, maxTokens: config.contextLength + 1,
+                                     vocabulary: model?.vocabulary ?? .strawberry)
             let trainer = SFTTrainer(model: try model ?? Transformer(config: config, seed: seed), dataset: dataset,
                                      options: SFTOptions(steps: steps, learningRate: lr, seed: seed),
                                      runDirectory: out + "/" + name)
