@@ -24,6 +24,8 @@ let package = Package(
         // The server only; no optional traits (swift-configuration, URL-encoded forms) are needed.
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1", traits: []),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         .target(name: "Kernels", swiftSettings: hotFlags),
@@ -36,7 +38,11 @@ let package = Package(
             dependencies: [
                 "Model", "Tasks", "Reasoning",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .executableTarget(
@@ -51,8 +57,8 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Model", "Kernels"], path: "Tests/TestSupport"),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Kernels", "TestSupport"], exclude: ["bpe_reference.py"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Model", "Tasks", "Reasoning"]),
-        .testTarget(name: "TasksTests", dependencies: ["Tasks"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Model", "Tasks", "Reasoning", "TestSupport"]),
+        .testTarget(name: "TasksTests", dependencies: ["Tasks", "TestSupport"]),
         .testTarget(name: "ReasoningTests", dependencies: ["Reasoning", "Model", "Tasks", "Training", "TestSupport"]),
         .testTarget(name: "ServingTests", dependencies: ["Serving", "Reasoning", "Model", "TestSupport"], exclude: ["openai_client_check.py"]),
     ]

@@ -1,4 +1,5 @@
 import Foundation
+import Hummingbird
 
 /// An error answered in OpenAI's shape, `{"error":{"message","type","param","code"}}`, with its
 /// HTTP status.
@@ -8,6 +9,8 @@ public struct APIError: Error, Equatable, Sendable {
     public let type: String
     public let param: String?
     public let code: String?
+    /// The methods a path takes, for a 405's `Allow` header.
+    public var allow: String?
 
     public init(status: Int, message: String, type: String, param: String? = nil, code: String? = nil) {
         self.status = status
@@ -35,10 +38,20 @@ public struct APIError: Error, Equatable, Sendable {
     static let unauthorized = APIError(status: 401, message: "Missing or wrong API key: send 'Authorization: Bearer <key>'.",
                                        type: "invalid_request_error", code: "invalid_api_key")
 
-    static func busy(queue: Int) -> APIError {
-        APIError(status: 429, message: "The server is busy: \(queue) requests are already waiting. Retry after a second.",
+    static func busy(waiting: Int) -> APIError {
+        APIError(status: 429, message: "The server is busy: \(waiting) request\(waiting == 1 ? " is" : "s are") already waiting. Retry after a second.",
                  type: "rate_limit_error", code: "rate_limit_exceeded")
     }
+
+    static func methodNotAllowed(_ method: String, path: String, allow: [String]) -> APIError {
+        var error = APIError(status: 405, message: "\(method) is not allowed on '\(path)'; it takes \(allow.joined(separator: ", ")).",
+                             type: "invalid_request_error", code: "method_not_allowed")
+        error.allow = allow.joined(separator: ", ")
+        return error
+    }
+
+    static let unsupportedMediaType = APIError(status: 415, message: "Send the body as JSON with 'Content-Type: application/json'.",
+                                               type: "invalid_request_error", code: "unsupported_media_type")
 
     static let loading = APIError(status: 503, message: "The model is still loading; retry shortly.",
                                   type: "server_error", code: "model_loading")
@@ -49,6 +62,14 @@ public struct APIError: Error, Equatable, Sendable {
 
     static func server(_ message: String) -> APIError {
         APIError(status: 500, message: message, type: "server_error")
+    }
+
+    /// The response that carries it (with `Retry-After` on a 429 and `Allow` on a 405).
+    var response: Response {
+        var r = json(body, status: status)
+        if status == 429 { r.headers[.retryAfter] = "1" }
+        if let allow { r.headers[.allow] = allow }
+        return r
     }
 
     /// The JSON body.

@@ -85,7 +85,7 @@ public struct ChatRequest: Sendable, Equatable {
 
     private static func number(_ o: [String: JSONValue], _ key: String, in range: ClosedRange<Double>) throws(APIError) -> Double? {
         guard let v = o[key], v != .null else { return nil }
-        guard case .number(let x) = v else { throw wrongType(key, v, "a number") }
+        guard let x = v.double else { throw wrongType(key, v, "a number") }
         guard range.contains(x) else {
             throw .invalid(key, "'\(key)' must be between \(range.lowerBound) and \(range.upperBound); got \(x).")
         }
@@ -94,11 +94,16 @@ public struct ChatRequest: Sendable, Equatable {
 
     private static func integer(_ o: [String: JSONValue], _ key: String, in range: ClosedRange<Int>) throws(APIError) -> Int? {
         guard let v = o[key], v != .null else { return nil }
-        guard case .number(let x) = v, x == x.rounded(), abs(x) < 9.2e18 else { throw wrongType(key, v, "an integer") }
-        guard range.contains(Int(x)) else {
-            throw .invalid(key, "'\(key)' must be between \(range.lowerBound) and \(range.upperBound); got \(Int(x)).")
+        let value: Int
+        switch v {
+        case .integer(let i): value = Int(i)
+        case .number(let x) where x == x.rounded() && abs(x) < 9.2e18: value = Int(x)
+        default: throw wrongType(key, v, "an integer")
         }
-        return Int(x)
+        guard range.contains(value) else {
+            throw .invalid(key, "'\(key)' must be between \(range.lowerBound) and \(range.upperBound); got \(value).")
+        }
+        return value
     }
 
     private static func messages(_ value: JSONValue?) throws(APIError) -> [Message] {

@@ -1,25 +1,6 @@
 import Foundation
 import Reasoning
 
-/// How the server turns requests into generations.
-public struct ServeOptions: Sendable {
-    /// The name clients use for the model (`GET /v1/models`).
-    public var modelName: String
-    public var efforts = EffortTable()
-    /// Return only the answer, as o1 does; reasoning tokens are still counted.
-    public var hideReasoning = false
-    /// Whether the model writes `<think>…</think>` before answering.
-    public var thinks = true
-    /// Most answer tokens after the thinking.
-    public var maxAnswer = 128
-    /// Seconds a request may take; when they run out during thinking the model is made to answer.
-    public var timeout: Double = 60
-
-    public init(modelName: String) {
-        self.modelName = modelName
-    }
-}
-
 /// One chat request on its way through the scheduler: submits `n` choices (times the effort's
 /// votes), turns their tokens into deltas, applies stop sequences and the vote, and counts usage.
 final class ChatSession: @unchecked Sendable {
@@ -74,7 +55,7 @@ final class ChatSession: @unchecked Sendable {
         }
         let (events, sink) = AsyncStream<(Int, InferenceScheduler.Event)>.makeStream()
         guard let submitted = scheduler.submit(samples, sink: { sink.yield(($0, $1)) }) else {
-            throw .busy(queue: scheduler.maxWaiting)
+            throw .busy(waiting: scheduler.load.waiting)
         }
         self.events = events
         lock.lock()

@@ -20,20 +20,30 @@ public final class InferenceScheduler: @unchecked Sendable {
         var request: GenerationRequest
         let submitted: Date
         let sink: Sink
+        /// The submitted request (all its samples) this job belongs to.
+        let group: Int
     }
 
+    /// Most requests that may wait for a slot (a request is all the samples submitted together).
     public let maxWaiting: Int
     private let batch: DecodeBatch
     private let condition = NSCondition()
     // Guarded by `condition`:
     private var waiting: [Job] = []
+    /// Requests that did not fit the free slots when submitted, by group, with their samples not
+    /// yet in a slot; a request counts as waiting until its last sample is admitted.
+    private var queuedGroups: [Int: Int] = [:]
     private var toCancel: Set<Int> = []
     private var nextID = 0
-    private var decodingCount = 0
+    private var nextGroup = 0
+    /// Slots taken: sequences decoding, and jobs that have left the queue for the batch.
+    private var occupiedSlots = 0
     private var stopping = false
     private var running = false
     // Owned by the decoding thread:
     private var sinks: [Int: Sink] = [:]
+    /// Called on the decoding thread when jobs have left the queue, before the batch admits them.
+    var onAdmitting: (() -> Void)?
 
     public init(model: Transformer, slots: Int, maxWaiting: Int) {
         batch = DecodeBatch(model: model, slots: slots)
@@ -51,32 +61,44 @@ public final class InferenceScheduler: @unchecked Sendable {
     public var load: (waiting: Int, decoding: Int) {
         condition.lock()
         defer { condition.unlock() }
-        return (waiting.count, decodingCount)
+        return (queuedGroups.count, occupiedSlots)
     }
 
-    /// Queues requests together (all or none) and returns their ids, or nil when the queue is full.
+    /// Queues the samples of one request together (all or none) and returns their ids, or nil when
+    /// they do not fit the free slots and `maxWaiting` requests are already waiting. A request
+    /// larger than all the slots is still taken when nothing else is in hand.
     /// A request's `budget.deadline` counts from submission: time spent waiting is taken off it.
     public func submit(_ requests: [GenerationRequest], sink: @escaping @Sendable (Int, Event) -> Void) -> [Int]? {
         condition.lock()
         defer { condition.unlock() }
-        // Room: free slots plus the queue; a request larger than both is still taken when idle.
-        let room = max(0, batch.slots - decodingCount) + maxWaiting - waiting.count
-        guard requests.count <= room || (waiting.isEmpty && decodingCount == 0) else { return nil }
+        let free = batch.slots - occupiedSlots - waiting.count
+        let fits = requests.count <= free
+        let idle = waiting.isEmpty && occupiedSlots == 0
+        guard fits || queuedGroups.count < maxWaiting || idle else { return nil }
         if !running {
             running = true
             let thread = Thread { [self] in loop() }
             thread.name = "strawberry-decode"
             thread.start()
         }
+        let group = nextGroup
+        nextGroup += 1
+        if !fits { queuedGroups[group] = requests.count }
         var ids: [Int] = []
         for (i, r) in requests.enumerated() {
             let id = nextID
             nextID += 1
             ids.append(id)
-            waiting.append(Job(id: id, request: r, submitted: Date(), sink: { sink(i, $0) }))
+            waiting.append(Job(id: id, request: r, submitted: Date(), sink: { sink(i, $0) }, group: group))
         }
         condition.signal()
         return ids
+    }
+
+    /// Counts a job of `group` out of the queue (admitted or cancelled). Call with the lock held.
+    private func leaveQueue(_ group: Int) {
+        guard let left = queuedGroups[group] else { return }
+        queuedGroups[group] = left > 1 ? left - 1 : nil
     }
 
     /// Stops requests (a client went away, or a stop sequence was met); each hears `.cancelled`
@@ -87,6 +109,7 @@ public final class InferenceScheduler: @unchecked Sendable {
         var rest = Set(ids)
         waiting.removeAll { job in
             guard rest.remove(job.id) != nil else { return false }
+            leaveQueue(job.group)
             job.sink(.cancelled)
             return true
         }
@@ -120,7 +143,12 @@ public final class InferenceScheduler: @unchecked Sendable {
             condition.lock()
             let admitted = Array(waiting.prefix(batch.freeSlots))
             waiting.removeFirst(admitted.count)
+            for job in admitted { leaveQueue(job.group) }
+            // Counted as occupied in the same moment they leave the queue, so that no submission
+            // sees them neither waiting nor decoding.
+            occupiedSlots = batch.slots - batch.freeSlots + admitted.count
             condition.unlock()
+            if !admitted.isEmpty { onAdmitting?() }
             for var job in admitted {
                 if let deadline = job.request.budget.deadline {
                     job.request.budget.deadline = max(0, deadline - Date().timeIntervalSince(job.submitted))
@@ -133,7 +161,7 @@ public final class InferenceScheduler: @unchecked Sendable {
                     job.sink(.failed("\(error)"))
                 }
             }
-            setDecodingCount(batch.slots - batch.freeSlots)
+            setOccupiedSlots(batch.slots - batch.freeSlots)
             do {
                 for (id, generation) in try batch.step() {
                     sinks.removeValue(forKey: id)?(.finished(generation))
@@ -145,13 +173,13 @@ public final class InferenceScheduler: @unchecked Sendable {
                 }
                 sinks = [:]
             }
-            setDecodingCount(batch.slots - batch.freeSlots)
+            setOccupiedSlots(batch.slots - batch.freeSlots)
         }
     }
 
-    private func setDecodingCount(_ n: Int) {
+    private func setOccupiedSlots(_ n: Int) {
         condition.lock()
-        decodingCount = n
+        occupiedSlots = n
         condition.unlock()
     }
 }

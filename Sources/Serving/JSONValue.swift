@@ -5,6 +5,8 @@ import Foundation
 enum JSONValue: Decodable, Equatable {
     case null
     case bool(Bool)
+    /// A number written without a fraction or exponent that fits 64 bits, kept exactly.
+    case integer(Int64)
     case number(Double)
     case string(String)
     case array([JSONValue])
@@ -14,6 +16,7 @@ enum JSONValue: Decodable, Equatable {
         let c = try decoder.singleValueContainer()
         if c.decodeNil() { self = .null }
         else if let b = try? c.decode(Bool.self) { self = .bool(b) }
+        else if let i = try? c.decode(Int64.self) { self = .integer(i) }
         else if let n = try? c.decode(Double.self) { self = .number(n) }
         else if let s = try? c.decode(String.self) { self = .string(s) }
         else if let a = try? c.decode([JSONValue].self) { self = .array(a) }
@@ -29,12 +32,21 @@ enum JSONValue: Decodable, Equatable {
         }
     }
 
+    /// The value as a floating-point number, when it is one.
+    var double: Double? {
+        switch self {
+        case .integer(let i): Double(i)
+        case .number(let x): x
+        default: nil
+        }
+    }
+
     /// The kind of value, for error messages.
     var kind: String {
         switch self {
         case .null: "null"
         case .bool: "a boolean"
-        case .number: "a number"
+        case .integer, .number: "a number"
         case .string: "a string"
         case .array: "an array"
         case .object: "an object"

@@ -12,7 +12,11 @@ struct ServeCommand: AsyncParsableCommand {
         Endpoints: POST /v1/chat/completions, GET /v1/models, GET /health, GET /metrics, GET / (chat page).
         reasoning_effort low/medium/high picks a thinking budget and a number of voting samples; the
         defaults are low=32, medium=128, high=200,vote:3 and --effort overrides any of them.
-        SIGTERM or Ctrl-C stops accepting connections and lets requests in flight finish.
+        SIGTERM or Ctrl-C stops accepting connections and lets requests in flight finish; a second
+        signal exits at once. A model that fails to load ends serve with a non-zero status.
+        With --api-key, /v1/ and /metrics need the key (/metrics not with --public-metrics).
+        Browsers: only the server's own page, or origins given with --cors-origin, may call the API;
+        a Host that is a name other than localhost needs --allowed-host (DNS-rebinding protection).
         Example: strawberry serve --model runs/quickstart/rl --port 8080
         """
     )
@@ -29,8 +33,26 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on (0 picks a free one).")
     var port = 8080
 
-    @Option(name: .customLong("api-key"), help: "Require 'Authorization: Bearer KEY' on /v1/ (or set STRAWBERRY_API_KEY).")
+    @Option(name: .customLong("api-key"), help: "Require 'Authorization: Bearer KEY' on /v1/ and /metrics (or set STRAWBERRY_API_KEY).")
     var apiKey: String?
+
+    @Flag(help: "With an API key, leave /metrics open (for a scraper that sends no key).")
+    var publicMetrics = false
+
+    @Option(name: .customLong("cors-origin"), help: "A web origin allowed to call the API from a browser (repeatable; * for any).")
+    var corsOrigins: [String] = []
+
+    @Option(name: .customLong("allowed-host"), help: "A host name accepted in the Host header besides IP addresses and localhost (repeatable; * for any).")
+    var allowedHosts: [String] = []
+
+    @Option(help: "Seconds a connection may sit with no request in progress before it is closed.")
+    var idleTimeout: Double = 60
+
+    @Option(help: "Seconds from a request's first byte to the end of its headers (slower ones get 408).")
+    var headerTimeout: Double = 10
+
+    @Option(help: "Connections served at once; more wait to be accepted.")
+    var maxConnections = 256
 
     @Flag(name: .customLong("hide-reasoning"), help: "Return only the answer, as o1 does (reasoning tokens are still counted).")
     var hideReasoning = false
@@ -56,12 +78,24 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Effort setting LEVEL=BUDGET[,vote:N], repeatable (e.g. --effort high=200,vote:5).")
     var effort: [String] = []
 
+    func validate() throws {
+        if apiKey?.isEmpty == true {
+            throw ValidationError("--api-key is empty, which would lock out every client; give a key, or leave the option out to serve without one")
+        }
+        guard (1...ServerConfiguration.maxSlots).contains(slots) else { throw ValidationError("--slots must be in 1...\(ServerConfiguration.maxSlots)") }
+        guard maxQueue >= 0, timeout > 0, maxAnswer > 0, maxBody > 0, (0...65535).contains(port) else {
+            throw ValidationError("--timeout, --max-answer and --max-body must be positive, --max-queue at least 0, --port 0...65535")
+        }
+        guard idleTimeout > 0, headerTimeout > 0, maxConnections > 0 else {
+            throw ValidationError("--idle-timeout, --header-timeout and --max-connections must be positive")
+        }
+    }
+
     func run() async throws {
         let directory = try Checkpoint.resolve(model)
-        _ = try Checkpoint.loadConfig(directory)
-        guard slots > 0, maxQueue >= 0, timeout > 0, maxAnswer > 0, maxBody > 0, (0...65535).contains(port) else {
-            throw ValidationError("--slots, --timeout, --max-answer and --max-body must be positive, --max-queue at least 0, --port 0...65535")
-        }
+        let config = try Checkpoint.loadConfig(directory)
+        try config.validate()
+        try config.checkFitsInMemory(slots: slots)
         var options = ServeOptions(modelName: name ?? Self.defaultName(model))
         for setting in effort {
             do { try options.efforts.apply(setting) } catch { throw ValidationError(error.description) }
@@ -77,13 +111,19 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.slots = slots
         configuration.maxWaiting = maxQueue
         configuration.maxBodyBytes = maxBody
+        configuration.publicMetrics = publicMetrics
+        configuration.corsOrigins = corsOrigins
+        configuration.allowedHosts = allowedHosts
+        configuration.idleTimeout = idleTimeout
+        configuration.headerTimeout = headerTimeout
+        configuration.maxConnections = maxConnections
         let efforts = options.efforts.summary, servedName = options.modelName
         let host = self.host
         let modelPath = model
         let app = StrawberryServer.application(configuration, load: { try Checkpoint.loadModel(modelPath) }) { port in
             log("serving '\(servedName)' from \(modelPath) on http://\(host):\(port) (efforts \(efforts)); Ctrl-C stops")
         }
-        try await app.runService()
+        try await StrawberryServer.run(app)
     }
 
     /// `runs/quickstart/rl` → `quickstart-rl`; a checkpoint folder names its run.

@@ -26,6 +26,15 @@ import Testing
             + Tokenizer.encode("d") + [special.assistant.rawValue])
     }
 
+    @Test func everyInt64SeedIsTakenExactly() throws {
+        for (seed, expected) in [("-9223372036854775808", UInt64(1) << 63), ("9223372036854775807", UInt64(Int64.max)),
+                                 ("9007199254740993", UInt64(9_007_199_254_740_993)), ("0", 0)] {
+            let r = try parse(#"{"model":"m","messages":[{"role":"user","content":"q"}],"seed":\#(seed)}"#)
+            #expect(r.seed == expected, "seed \(seed)")
+        }
+        #expect(error(#"{"model":"m","messages":[{"role":"user","content":"q"}],"seed":1.5}"#)?.param == "seed")
+    }
+
     @Test func defaultsAndTheNewerNameWin() throws {
         let r = try parse(#"{"model":"m","messages":[{"role":"user","content":"q"}],"max_tokens":5,"max_completion_tokens":9,"stop":"END"}"#)
         #expect(r.effort == .medium && r.n == 1 && !r.stream && r.temperature == 1 && r.seed == nil)

@@ -78,4 +78,50 @@ final class EventLog: @unchecked Sendable {
         guard case .finished? = log.end(2) else { Issue.record("the freed slot was not reused"); return }
         scheduler.shutdown()
     }
+
+    @Test func aRequestLeavingTheQueueStillHoldsItsSlot() throws {
+        // The moment between leaving the queue and entering the batch: a request there is neither
+        // waiting nor decoding, and must not leave room for one more than slots + queue.
+        let scheduler = InferenceScheduler(model: Self.model, slots: 1, maxWaiting: 0)
+        let log = EventLog()
+        let refused = Flag()
+        let checked = DispatchSemaphore(value: 0)
+        scheduler.onAdmitting = {
+            scheduler.onAdmitting = nil
+            if scheduler.submit(Self.requests(1), sink: { _, e in log.add(1, e) }) == nil { refused.raise() }
+            checked.signal()
+        }
+        #expect(scheduler.submit(Self.requests(1)) { _, e in log.add(0, e) } != nil)
+        checked.wait()
+        #expect(refused.isRaised, "a second request was taken while the only slot was being filled")
+        log.wait(for: refused.isRaised ? 1 : 2)
+        scheduler.shutdown()
+    }
+
+    @Test func theQueueCountsRequestsNotSamples() throws {
+        let model = try Transformer(config: ModelConfig(dim: 32, layers: 1, heads: 4, kvHeads: 2, ffnDim: 48, contextLength: 4096), seed: 5)
+        let scheduler = InferenceScheduler(model: model, slots: 1, maxWaiting: 2)
+        let log = EventLog()
+        let long = GenerationRequest(user: "long", sampling: SamplingOptions(temperature: 1, seed: 1),
+                                     budget: Budget(maxThinking: 4000, maxAnswer: 10, deadline: 60, minThinking: 4000))
+        let decoding = try #require(scheduler.submit([long]) { _, e in log.add(0, e) })
+        while log.streamed(0).isEmpty { usleep(1_000) }
+        // Two requests of three samples each wait; that is two requests, the queue's limit.
+        let first = try #require(scheduler.submit([long, long, long]) { i, e in log.add(10 + i, e) })
+        let second = try #require(scheduler.submit([long, long, long]) { i, e in log.add(20 + i, e) })
+        #expect(scheduler.load.waiting == 2, "waiting counts requests")
+        #expect(scheduler.submit([long]) { _, _ in } == nil, "a third request is refused by a queue of 2")
+        scheduler.cancel(decoding + first + second)
+        log.wait(for: 7)
+        scheduler.shutdown()
+    }
+}
+
+/// A flag one thread raises and another reads.
+final class Flag: @unchecked Sendable {
+    private let lock = NSLock()
+    private var raised = false
+
+    func raise() { lock.withLock { raised = true } }
+    var isRaised: Bool { lock.withLock { raised } }
 }

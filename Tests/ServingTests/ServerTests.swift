@@ -230,6 +230,7 @@ import TestSupport
         // A long streamed request, abandoned after a moment.
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(server.port)/v1/chat/completions")!)
         request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         request.httpBody = try JSONSerialization.data(withJSONObject: [
             "model": TestServer.modelName, "stream": true, "reasoning_effort": "high", "n": 8,
             "messages": [["role": "user", "content": "think"]]])

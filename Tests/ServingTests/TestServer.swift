@@ -34,8 +34,11 @@ final class TestServer: @unchecked Sendable {
         task = Task { try await app.run() }
         var iterator = ports.makeAsyncIterator()
         port = await iterator.next() ?? 0
+        // Readiness is asked with `Connection: close`, so that no pooled connection of this
+        // process's URLSession is left counting against the server's connection limit.
+        let health = "GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
         for _ in 0..<(waitUntilReady ? 500 : 0) {
-            if (try? await get("/health"))?.status == 200 { return }
+            if (try? await RawConnection.exchange(port: port, health))??.status == 200 { return }
             try await Task.sleep(nanoseconds: 10_000_000)
         }
     }
