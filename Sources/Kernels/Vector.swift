@@ -38,4 +38,22 @@ public enum Vector {
 
     @inlinable
     public static func sumOfSquares(_ x: UnsafePointer<Float>, _ n: Int) -> Float { dot(x, x, n) }
+
+    /// Index of the first NaN or infinity among `n` values, or nil when all are finite.
+    @inlinable
+    public static func firstNonFinite(_ x: UnsafePointer<Float>, _ n: Int) -> Int? {
+        let exponent = SIMD8<UInt32>(repeating: 0x7F80_0000)
+        let raw = UnsafeRawPointer(x)
+        var i = 0
+        while i &+ 8 <= n {
+            let bits = raw.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<UInt32>.self)
+            if any((bits & exponent) .== exponent) { break }
+            i &+= 8
+        }
+        while i < n {
+            if !x[i].isFinite { return i }
+            i &+= 1
+        }
+        return nil
+    }
 }

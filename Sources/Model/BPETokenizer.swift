@@ -28,6 +28,15 @@ public struct BPETokenizer: Sendable {
               let vocab = model["vocab"] as? [String: Int] else {
             throw .checkpoint("'\(path)' is not a BPE tokenizer")
         }
+        let missingBytes = Self.byteToChar.filter { vocab[String($0)] == nil }.count
+        guard missingBytes == 0 else {
+            throw .checkpoint("'\(path)' is not a byte-level BPE vocabulary: \(missingBytes) of the 256 byte tokens are missing (it has \(vocab.count) tokens)")
+        }
+        let addedTokens = json["added_tokens"] as? [[String: Any]] ?? []
+        let ids = vocab.values.lazy + addedTokens.lazy.compactMap { $0["id"] as? Int }
+        if let bad = ids.first(where: { !(0..<ModelConfig.maxVocabSize).contains($0) }) {
+            throw .checkpoint("'\(path)' has token id \(bad); ids must be in 0..<\(ModelConfig.maxVocabSize)")
+        }
         self.vocab = vocab
         var tokens: [Int: String] = [:]
         for (t, id) in vocab { tokens[id] = t }
@@ -37,7 +46,7 @@ public struct BPETokenizer: Sendable {
         }
         self.ranks = ranks
         var added: [(String, Int)] = []
-        for a in json["added_tokens"] as? [[String: Any]] ?? [] {
+        for a in addedTokens {
             if let text = a["content"] as? String, let id = a["id"] as? Int { added.append((text, id)); tokens[id] = text }
         }
         self.tokens = tokens

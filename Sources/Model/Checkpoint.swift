@@ -19,6 +19,7 @@ public enum Checkpoint {
     /// Writes a checkpoint directory atomically; an existing one at `directory` is replaced.
     public static func save(model: Transformer, optimizer: AdamW? = nil, state: (some Encodable)? = nil,
                             to directory: String) throws(ModelError) {
+        try requireFinite(model, in: directory)
         let fm = FileManager.default
         let temporary = directory + ".tmp"
         try? fm.removeItem(atPath: temporary)
@@ -82,28 +83,41 @@ public enum Checkpoint {
         try decode(ModelConfig.self, from: directory + "/" + configFile)
     }
 
-    /// Loads the model of a checkpoint or run folder, checking every tensor's name and shape.
+    /// Loads the model of a checkpoint or run folder. Every tensor's name and shape is checked
+    /// against the config before anything is allocated, the data against its checksum, and the
+    /// weights must be finite (a diverged run's are not).
     public static func loadModel(_ path: String) throws(ModelError) -> Transformer {
         let directory = try resolve(path)
         let config = try loadConfig(directory)
         try config.validate()
         let layout = ParameterLayout(config: config)
         let file = try Safetensors.load(directory + "/" + modelFile)
-        let values = FloatBuffer(count: layout.totalCount)
-        for t in layout.tensors { try file.read(t.name, shape: t.shape, into: values.pointer + t.offset) }
+        for t in layout.tensors { try file.check(t.name, shape: t.shape) }
         let expected = Set(layout.tensors.map(\.name))
         if let extra = file.tensors.keys.sorted().first(where: { !expected.contains($0) }) {
             throw .checkpoint("'\(file.path)' holds tensor '\(extra)', which this config does not have")
         }
-        return try Transformer(config: config, parameters: values, vocabulary: try loadVocabulary(directory))
+        try config.checkFitsInMemory()
+        let values = FloatBuffer(count: layout.totalCount)
+        for t in layout.tensors { try file.read(t.name, shape: t.shape, into: values.pointer + t.offset) }
+        let model = try Transformer(config: config, parameters: values, vocabulary: try loadVocabulary(directory))
+        try requireFinite(model, in: directory)
+        return model
+    }
+
+    /// Throws, naming the first tensor with a NaN or infinity, unless every weight is finite.
+    public static func requireFinite(_ model: Transformer, in directory: String) throws(ModelError) {
+        guard let index = Vector.firstNonFinite(model.parameters.pointer, model.parameters.count) else { return }
+        let tensor = model.layout.tensors.first { ($0.offset..<($0.offset + $0.count)).contains(index) }
+        throw .checkpoint("the weights for '\(directory)' are not finite (\(model.parameters[index]) in tensor '\(tensor?.name ?? "?")'): "
+                          + "the run that made them diverged; use an earlier checkpoint, or train again with a lower --lr")
     }
 
     /// The vocabulary saved in a checkpoint directory: its `tokenizer.json`, else Strawberry's bytes.
     public static func loadVocabulary(_ directory: String) throws(ModelError) -> Vocabulary {
         let path = directory + "/" + tokenizerFile
         guard FileManager.default.fileExists(atPath: path) else { return .strawberry }
-        guard let data = FileManager.default.contents(atPath: path) else { throw .checkpoint("cannot read '\(path)'") }
-        return try Vocabulary(tokenizerJSON: data, source: path)
+        return try Vocabulary(tokenizerJSON: try HuggingFaceImport.contents(path), source: path)
     }
 
     /// Restores the Adam moments and step saved beside a model.

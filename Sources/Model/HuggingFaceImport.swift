@@ -27,25 +27,31 @@ public enum HuggingFaceImport {
         let files = try weightFiles(directory)
         var owner: [String: Safetensors.File] = [:]
         for file in files { for name in file.tensors.keys { owner[name] = file } }
-        let values = FloatBuffer(count: layout.totalCount)
+        // Every tensor is checked against the config from the headers before the weights are allocated.
+        var sources: [(tensor: ParameterLayout.Tensor, file: Safetensors.File, fileShape: [Int])] = []
         for t in layout.tensors {
             guard let file = owner[t.name] else {
                 let kind = config.attentionBias ? "Qwen2" : "Llama"
                 throw .checkpoint("'\(directory)' has no tensor '\(t.name)', which a \(config.layers)-layer \(kind) with these sizes needs")
             }
             let isVocabulary = t.shape.count == 2 && t.shape[0] == config.vocabSize
-            if isVocabulary && fileVocab < config.vocabSize {
-                try file.read(t.name, shape: [fileVocab, config.dim], into: values.pointer + t.offset)
-                fillNewRows(values.pointer + t.offset, from: fileVocab, to: config.vocabSize, width: config.dim)
-            } else {
-                try file.read(t.name, shape: t.shape, into: values.pointer + t.offset)
-            }
+            let shape = isVocabulary && fileVocab < config.vocabSize ? [fileVocab, config.dim] : t.shape
+            try file.check(t.name, shape: shape)
+            sources.append((t, file, shape))
         }
         let expected = Set(layout.tensors.map(\.name))
         if let extra = owner.keys.sorted().first(where: { !expected.contains($0) && !$0.hasSuffix("rotary_emb.inv_freq") }) {
             throw .checkpoint("'\(directory)' holds tensor '\(extra)', which Strawberry's model does not have (another variant?)")
         }
-        return try Transformer(config: config, parameters: values, vocabulary: vocabulary)
+        try config.checkFitsInMemory()
+        let values = FloatBuffer(count: layout.totalCount)
+        for (t, file, shape) in sources {
+            try file.read(t.name, shape: shape, into: values.pointer + t.offset)
+            if shape != t.shape { fillNewRows(values.pointer + t.offset, from: fileVocab, to: config.vocabSize, width: config.dim) }
+        }
+        let model = try Transformer(config: config, parameters: values, vocabulary: vocabulary)
+        try Checkpoint.requireFinite(model, in: directory)
+        return model
     }
 
     /// Sets rows `from..<to` of a `[to × width]` matrix to the mean of the rows before them.
@@ -56,8 +62,21 @@ public enum HuggingFaceImport {
         for r in from..<to { (matrix + r * width).update(from: mean, count: width) }
     }
 
-    static func json(_ path: String) throws(ModelError) -> [String: Any] {
+    /// The largest JSON file read (real tokenizers are a few MB to a few tens of MB).
+    static let maxJSONBytes = 128 << 20
+
+    /// The bytes of a file of at most `limit` bytes; a larger one is refused before it is read.
+    static func contents(_ path: String, limit: Int = maxJSONBytes) throws(ModelError) -> Data {
+        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+        if let size, size > limit {
+            throw .checkpoint("'\(path)' is \(size) bytes, more than the \(limit) this file may have")
+        }
         guard let data = FileManager.default.contents(atPath: path) else { throw .checkpoint("cannot read '\(path)'") }
+        return data
+    }
+
+    static func json(_ path: String) throws(ModelError) -> [String: Any] {
+        let data = try contents(path)
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
             throw .checkpoint("'\(path)' is not a JSON object")
         }
@@ -145,7 +164,12 @@ public enum HuggingFaceImport {
         }
         let map = try json(index)["weight_map"] as? [String: String] ?? [:]
         var files: [Safetensors.File] = []
-        for shard in Set(map.values).sorted() { files.append(try Safetensors.load(directory + "/" + shard)) }
+        for shard in Set(map.values).sorted() {
+            guard !shard.isEmpty, !shard.contains("/"), !shard.contains("\\"), shard != ".", shard != ".." else {
+                throw .checkpoint("'\(index)' names the shard '\(shard)', which is not a file in the model's folder; shards must be plain file names")
+            }
+            files.append(try Safetensors.load(directory + "/" + shard))
+        }
         return files
     }
 }

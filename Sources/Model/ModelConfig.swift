@@ -1,3 +1,5 @@
+import Foundation
+
 /// The shape of a Llama-style decoder: widths, depths, heads and context.
 public struct ModelConfig: Codable, Equatable, Sendable {
     public var vocabSize: Int
@@ -49,11 +51,29 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// Width of the fused query/key/value projection output.
     public var qkvDim: Int { (heads + 2 * kvHeads) * headDim }
 
+    /// The most token ids a model may have (also the bound on ids in a tokenizer).
+    public static let maxVocabSize = 1 << 22
+
+    /// The largest value each size may take: far beyond any model this engine runs on a CPU,
+    /// and small enough that no product of them overflows.
+    public static let limits: KeyValuePairs<String, Int> = [
+        "vocabSize": maxVocabSize, "dim": 1 << 16, "layers": 1 << 10, "heads": 1 << 10, "kvHeads": 1 << 10,
+        "ffnDim": 1 << 18, "contextLength": 1 << 20,
+    ]
+
+    private var sizes: [String: Int] {
+        ["vocabSize": vocabSize, "dim": dim, "layers": layers, "heads": heads, "kvHeads": kvHeads, "ffnDim": ffnDim,
+         "contextLength": contextLength]
+    }
+
     /// Checks the shape is buildable; the message says which field to change.
     public func validate() throws(ModelError) {
         func fail(_ message: String) -> ModelError { .invalidConfig(message) }
         if vocabSize <= 0 || dim <= 0 || layers <= 0 || heads <= 0 || kvHeads <= 0 || ffnDim <= 0 || contextLength <= 0 {
             throw fail("vocabSize, dim, layers, heads, kvHeads, ffnDim and contextLength must all be positive")
+        }
+        for (name, limit) in Self.limits where sizes[name]! > limit {
+            throw fail("\(name) \(sizes[name]!) is larger than \(limit), the most this engine takes")
         }
         if dim % heads != 0 { throw fail("dim \(dim) is not divisible by heads \(heads)") }
         if heads % kvHeads != 0 { throw fail("heads \(heads) is not divisible by kvHeads \(kvHeads)") }
@@ -85,6 +105,22 @@ public struct ModelConfig: Codable, Equatable, Sendable {
 
     /// Parameters in the model (embedding counted once when tied).
     public var parameterCount: Int { ParameterLayout(config: self).totalCount }
+
+    /// Bytes of a KV cache holding `slots` sequences of the whole context (keys and values, float32).
+    public func kvCacheBytes(slots: Int) -> Int { 2 * layers * slots * contextLength * kvHeads * headDim * 4 }
+
+    /// Checks that the weights (twice: a loaded copy and gradients) and a KV cache of `slots`
+    /// sequences fit this machine's memory, before any of it is allocated. Call after `validate()`.
+    public func checkFitsInMemory(slots: Int = 0) throws(ModelError) {
+        let weights = Double(parameterCount) * 4 * 2, cache = Double(kvCacheBytes(slots: slots))
+        let available = Double(ProcessInfo.processInfo.physicalMemory)
+        guard weights + cache <= available else {
+            func gb(_ bytes: Double) -> String { String(format: "%.1f GB", bytes / 1e9) }
+            let detail = slots > 0 ? " and a KV cache of \(slots) slots × \(contextLength) tokens (\(gb(cache)))" : ""
+            throw .invalidConfig("the weights (\(gb(weights)) with gradients)\(detail) need more than this machine's \(gb(available)) of memory"
+                                 + (slots > 0 ? "; lower the slots or the context" : "; check the sizes in config.json"))
+        }
+    }
 
     /// Forward FLOPs per token at context position `position` (2 per multiply-add in the
     /// projections and the attention over `position + 1` keys); the backward pass costs twice this.

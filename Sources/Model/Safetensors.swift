@@ -3,7 +3,13 @@ import Kernels
 
 /// Reads and writes the safetensors format: an 8-byte little-endian header length, a JSON header
 /// naming each tensor's dtype, shape and byte range, then the raw little-endian data.
+///
+/// Files Strawberry writes carry the XXH64 of their data in the header's metadata
+/// (`strawberry_xxh64`), checked on load; files from other tools have none and load unchecked.
+/// `STRAWBERRY_SKIP_CHECKSUM=1` loads a file whose data no longer matches its checksum.
 public enum Safetensors {
+    /// The metadata key of the data checksum.
+    public static let checksumKey = "strawberry_xxh64"
     /// A float32 tensor to write: its name, shape and values.
     public struct Entry {
         public let name: String
@@ -32,16 +38,24 @@ public enum Safetensors {
         let bytes: Data
         let dataStart: Int
 
-        /// Copies a tensor's values into `destination` as float32 after checking its shape;
-        /// F16 and BF16 (what Hugging Face checkpoints usually hold) are widened.
-        public func read(_ name: String, shape: [Int], into destination: UnsafeMutablePointer<Float>) throws(ModelError) {
+        /// The header entry of a tensor that can be read as `shape`; checked from the header alone,
+        /// before anything is allocated for it.
+        @discardableResult
+        public func check(_ name: String, shape: [Int]) throws(ModelError) -> TensorInfo {
             guard let info = tensors[name] else { throw .checkpoint("'\(path)' has no tensor '\(name)'") }
             guard ["F32", "F16", "BF16"].contains(info.dtype) else {
                 throw .checkpoint("tensor '\(name)' in '\(path)' is \(info.dtype); only F32, F16 and BF16 can be read")
             }
             guard info.shape == shape else {
-                throw .checkpoint("tensor '\(name)' in '\(path)' has shape \(info.shape), expected \(shape)")
+                throw .checkpoint("tensor '\(name)' in '\(path)' has shape \(info.shape), but the config's sizes need \(shape): the config does not match the weights")
             }
+            return info
+        }
+
+        /// Copies a tensor's values into `destination` as float32 after checking its shape;
+        /// F16 and BF16 (what Hugging Face checkpoints usually hold) are widened.
+        public func read(_ name: String, shape: [Int], into destination: UnsafeMutablePointer<Float>) throws(ModelError) {
+            let info = try check(name, shape: shape)
             let count = shape.reduce(1, *)
             bytes.withUnsafeBytes { raw in
                 let src = raw.baseAddress! + dataStart + info.begin
@@ -100,55 +114,39 @@ public enum Safetensors {
             }
             tensors[name] = TensorInfo(dtype: dtype, shape: shape, begin: begin, end: end)
         }
+        if let expected = metadata[checksumKey], ProcessInfo.processInfo.environment["STRAWBERRY_SKIP_CHECKSUM"] != "1" {
+            let actual = bytes.withUnsafeBytes { XXHash64.hex(UnsafeRawBufferPointer(rebasing: $0[dataStart...])) }
+            guard actual == expected else {
+                throw .checkpoint("'\(path)' is corrupt: its tensor data hashes to \(actual) but the file was written with \(expected) "
+                                  + "(flipped bytes, or a copy that went wrong); restore it, or set STRAWBERRY_SKIP_CHECKSUM=1 to load it anyway")
+            }
+        }
         return File(path: path, tensors: tensors, metadata: metadata, bytes: bytes, dataStart: dataStart)
     }
 
-    /// Writes float32 tensors to `path` atomically (temporary file, fsync, rename).
+    /// Writes float32 tensors to `path` atomically (temporary file, fsync, rename), with the
+    /// checksum of their data in the metadata.
     public static func write(_ entries: [Entry], metadata: [String: String] = ["format": "pt"], to path: String) throws(ModelError) {
-        var header: [String: Any] = ["__metadata__": metadata]
+        var header: [String: Any] = [:]
         var offset = 0
         for e in entries {
             let bytes = e.data.count * 4
             header[e.name] = ["dtype": "F32", "shape": e.shape, "data_offsets": [offset, offset + bytes]] as [String: Any]
             offset += bytes
         }
+        var payload = Data(capacity: offset)
+        for e in entries { payload.append(UnsafeBufferPointer(start: UnsafeRawPointer(e.data.baseAddress!).assumingMemoryBound(to: UInt8.self), count: e.data.count * 4)) }
+        var metadata = metadata
+        metadata[checksumKey] = payload.withUnsafeBytes { XXHash64.hex($0) }
+        header["__metadata__"] = metadata
         guard var json = try? JSONSerialization.data(withJSONObject: header, options: [.sortedKeys]) else {
             throw .checkpoint("cannot encode the safetensors header for '\(path)'")
         }
         while json.count % 8 != 0 { json.append(UInt8(ascii: " ")) }
-        var file = Data(capacity: 8 + json.count + offset)
+        var head = Data(capacity: 8 + json.count)
         var length = UInt64(json.count).littleEndian
-        withUnsafeBytes(of: &length) { file.append(contentsOf: $0) }
-        file.append(json)
-        for e in entries { file.append(UnsafeBufferPointer(start: UnsafeRawPointer(e.data.baseAddress!).assumingMemoryBound(to: UInt8.self), count: e.data.count * 4)) }
-        try AtomicFile.write(file, to: path)
-    }
-}
-
-/// Writes files so that a crash leaves either the old file or the complete new one.
-public enum AtomicFile {
-    public static func write(_ data: Data, to path: String) throws(ModelError) {
-        let temporary = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
-        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw .checkpoint("cannot create '\(temporary)': \(String(cString: strerror(errno)))") }
-        var ok = true
-        data.withUnsafeBytes { raw in
-            var written = 0
-            while written < raw.count {
-                let n = Foundation.write(fd, raw.baseAddress! + written, raw.count - written)
-                if n <= 0 { ok = false; break }
-                written += n
-            }
-        }
-        ok = ok && fsync(fd) == 0
-        close(fd)
-        guard ok else {
-            unlink(temporary)
-            throw .checkpoint("cannot write '\(path)': \(String(cString: strerror(errno)))")
-        }
-        guard rename(temporary, path) == 0 else {
-            unlink(temporary)
-            throw .checkpoint("cannot rename '\(temporary)' to '\(path)': \(String(cString: strerror(errno)))")
-        }
+        withUnsafeBytes(of: &length) { head.append(contentsOf: $0) }
+        head.append(json)
+        try AtomicFile.write([head, payload], to: path)
     }
 }

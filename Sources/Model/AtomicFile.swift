@@ -1,0 +1,36 @@
+import Foundation
+
+/// Writes files so that a crash leaves either the old file or the complete new one.
+public enum AtomicFile {
+    public static func write(_ data: Data, to path: String) throws(ModelError) {
+        try write([data], to: path)
+    }
+
+    /// Writes the parts one after another as one file.
+    public static func write(_ parts: [Data], to path: String) throws(ModelError) {
+        let temporary = path + ".tmp-\(ProcessInfo.processInfo.processIdentifier)"
+        let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw .checkpoint("cannot create '\(temporary)': \(String(cString: strerror(errno)))") }
+        var ok = true
+        for data in parts where ok {
+            data.withUnsafeBytes { raw in
+                var written = 0
+                while written < raw.count {
+                    let n = Foundation.write(fd, raw.baseAddress! + written, raw.count - written)
+                    if n <= 0 { ok = false; break }
+                    written += n
+                }
+            }
+        }
+        ok = ok && fsync(fd) == 0
+        close(fd)
+        guard ok else {
+            unlink(temporary)
+            throw .checkpoint("cannot write '\(path)': \(String(cString: strerror(errno)))")
+        }
+        guard rename(temporary, path) == 0 else {
+            unlink(temporary)
+            throw .checkpoint("cannot rename '\(temporary)' to '\(path)': \(String(cString: strerror(errno)))")
+        }
+    }
+}
