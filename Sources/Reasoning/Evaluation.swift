@@ -39,6 +39,19 @@ public struct EvalCell: Codable, Sendable, Equatable {
     /// Indices of the test problems answered correctly, to compare two models problem by problem
     /// (absent in reports written before it existed).
     public let solved: [Int]?
+    /// Problems the cell covers: fewer than `settings.problems` in a partial report written while
+    /// the evaluation runs (absent in reports written before it existed).
+    public var problems: Int? = nil
+    /// Answers the verifier could not judge (it timed out, crashed, printed no verdict), counted
+    /// as wrong; the first ones are in `verifierFailures`.
+    public var verifierFailureCount: Int? = nil
+    public var verifierFailures: [VerifierFailure]? = nil
+}
+
+/// A test problem whose answer the verifier failed to judge, and why.
+public struct VerifierFailure: Codable, Sendable, Equatable {
+    public let problem: Int
+    public let cause: String
 }
 
 /// A transcript kept for people to read.
@@ -74,44 +87,119 @@ extension EvalReport {
 
 /// Runs the evaluation grid.
 public enum Evaluator {
+    /// Verifier failures listed per cell (all are counted).
+    public static let listedFailures = 100
+
+    /// Runs every (strategy, budget) cell over the test problems, `chunk` problems at a time;
+    /// after each chunk `progress` hears how far the cell is and `partial` gets the report so far,
+    /// so a long evaluation shows its way and loses nothing. Chunking does not change the results.
     public static func run(model: Transformer, modelName: String, task: any ReasoningTask, settings: EvalSettings,
-                           slots: Int = 32, progress: (String) -> Void = { _ in }) throws(ModelError) -> EvalReport {
+                           slots: Int = 32, chunk: Int = 1000, progress: (String) -> Void = { _ in },
+                           partial: (EvalReport) -> Void = { _ in }) throws(ModelError) -> EvalReport {
         let start = Date()
         let engine = Engine(model: model, slots: slots)
         let problems = task.problems(count: settings.problems, difficulty: settings.difficulty, split: .test,
                                      baseSeed: settings.seed)
         var cells: [EvalCell] = []
         var examples: [EvalExample] = []
+        func report(_ cells: [EvalCell]) -> EvalReport {
+            EvalReport(task: task.name, model: modelName, parameters: model.config.parameterCount, settings: settings,
+                       cells: cells, examples: examples, wallSeconds: Date().timeIntervalSince(start))
+        }
         for name in settings.strategies {
             let strategy = try StrategyParser.parse(name)
             for budget in settings.budgets {
-                let context = StrategyContext(task: task, engine: engine,
-                                              budget: Budget(maxThinking: budget, maxAnswer: settings.maxAnswer),
-                                              thinks: settings.thinks, useTool: settings.useTool, seed: settings.seed)
-                let results = try strategy.solve(problems, context: context)
-                let correct = zip(problems, results).map { p, r in r.chosen.map { task.score(p, completion: $0).correct } ?? false }
-                let all = results.flatMap(\.generations)
-                let n = Double(max(problems.count, 1))
-                let cell = EvalCell(
-                    strategy: strategy.name, budget: budget, samples: strategy.samples,
-                    accuracy: Double(correct.filter { $0 }.count) / n,
-                    answered: Double(results.filter { $0.chosen != nil }.count) / n,
-                    meanThinkingTokens: Double(results.reduce(0) { $0 + $1.bill.thinkingTokens }) / n,
-                    meanAnswerTokens: Double(results.reduce(0) { $0 + $1.bill.answerTokens }) / n,
-                    meanFlops: results.reduce(0) { $0 + $1.bill.flops } / n,
-                    cutFraction: Double(all.filter(\.thinkingCut).count) / Double(max(all.count, 1)),
-                    solved: correct.indices.filter { correct[$0] })
-                cells.append(cell)
-                for (i, r) in results.prefix(2).enumerated() {
-                    examples.append(EvalExample(strategy: strategy.name, budget: budget, prompt: problems[i].prompt,
-                                                completion: r.chosen ?? r.generations.first?.text ?? "",
-                                                correct: correct[i], note: r.note))
+                let cellStart = Date()
+                var tally = CellTally(strategy: strategy, budget: budget)
+                for first in stride(from: 0, to: problems.count, by: chunk) {
+                    let part = Array(problems[first..<min(first + chunk, problems.count)])
+                    let context = StrategyContext(task: task, engine: engine,
+                                                  budget: Budget(maxThinking: budget, maxAnswer: settings.maxAnswer),
+                                                  thinks: settings.thinks, useTool: settings.useTool, seed: settings.seed,
+                                                  firstIndex: first)
+                    let results = try strategy.solve(part, context: context)
+                    let correct = tally.add(results, problems: part, firstIndex: first, task: task)
+                    if first == 0 {
+                        for (i, r) in results.prefix(2).enumerated() {
+                            examples.append(EvalExample(strategy: strategy.name, budget: budget, prompt: part[i].prompt,
+                                                        completion: r.chosen ?? r.generations.first?.text ?? "",
+                                                        correct: correct[i], note: r.note))
+                        }
+                    }
+                    if tally.problems < problems.count {
+                        let seconds = Date().timeIntervalSince(cellStart)
+                        let eta = seconds / Double(tally.problems) * Double(problems.count - tally.problems)
+                        progress(String(format: "%@ budget %d: %d/%d problems, accuracy so far %.3f%@, about %.0fs to go",
+                                        strategy.name, budget, tally.problems, problems.count, tally.cell().accuracy,
+                                        tally.failureNote, eta))
+                        partial(report(cells + [tally.cell()]))
+                    }
                 }
-                progress(String(format: "%@ budget %d: accuracy %.3f, thinking %.0f tokens/problem",
-                                strategy.name, budget, cell.accuracy, cell.meanThinkingTokens))
+                let cell = tally.cell()
+                cells.append(cell)
+                progress(String(format: "%@ budget %d: accuracy %.3f, thinking %.0f tokens/problem%@",
+                                strategy.name, budget, cell.accuracy, cell.meanThinkingTokens, tally.failureNote))
             }
         }
-        return EvalReport(task: task.name, model: modelName, parameters: model.config.parameterCount, settings: settings,
-                          cells: cells, examples: examples, wallSeconds: Date().timeIntervalSince(start))
+        return report(cells)
+    }
+}
+
+/// One (strategy, budget) cell summed over the chunks of problems it has seen so far.
+struct CellTally {
+    let strategy: any Strategy
+    let budget: Int
+    var problems = 0, answered = 0, thinkingTokens = 0, answerTokens = 0, samples = 0, cutSamples = 0
+    var flops = 0.0
+    var solved: [Int] = []
+    var failureCount = 0
+    var failures: [VerifierFailure] = []
+
+    init(strategy: any Strategy, budget: Int) {
+        self.strategy = strategy
+        self.budget = budget
+    }
+
+    /// Scores a chunk whose first problem has index `firstIndex`; returns which were correct.
+    mutating func add(_ results: [StrategyResult], problems part: [Problem], firstIndex: Int, task: any ReasoningTask) -> [Bool] {
+        var correct: [Bool] = []
+        for (i, (p, r)) in zip(part, results).enumerated() {
+            let score = r.chosen.map { task.score(p, completion: $0) }
+            let isCorrect = score?.correct ?? false
+            correct.append(isCorrect)
+            if isCorrect { solved.append(firstIndex + i) }
+            if let cause = score?.verifierFailure {
+                failureCount += 1
+                if failures.count < Evaluator.listedFailures { failures.append(VerifierFailure(problem: firstIndex + i, cause: cause)) }
+            }
+            if r.chosen != nil { answered += 1 }
+            thinkingTokens += r.bill.thinkingTokens
+            answerTokens += r.bill.answerTokens
+            flops += r.bill.flops
+            samples += r.generations.count
+            cutSamples += r.generations.filter(\.thinkingCut).count
+        }
+        problems += part.count
+        return correct
+    }
+
+    /// ", 3 verifier failures (first: …)" when the verifier failed on any answer.
+    var failureNote: String {
+        guard let first = failures.first else { return "" }
+        return ", \(failureCount) verifier failure\(failureCount == 1 ? "" : "s") (first: \(first.cause))"
+    }
+
+    func cell() -> EvalCell {
+        let n = Double(max(problems, 1))
+        var cell = EvalCell(strategy: strategy.name, budget: budget, samples: strategy.samples,
+                            accuracy: Double(solved.count) / n, answered: Double(answered) / n,
+                            meanThinkingTokens: Double(thinkingTokens) / n, meanAnswerTokens: Double(answerTokens) / n,
+                            meanFlops: flops / n, cutFraction: Double(cutSamples) / Double(max(samples, 1)), solved: solved)
+        cell.problems = problems
+        if failureCount > 0 {
+            cell.verifierFailureCount = failureCount
+            cell.verifierFailures = failures
+        }
+        return cell
     }
 }

@@ -39,15 +39,19 @@ public struct StrategyContext: Sendable {
     public let thinks: Bool
     public let useTool: Bool
     public let seed: UInt64
+    /// Index of the first problem among all those being solved (a chunk of a long evaluation
+    /// starts later): samples are seeded by a problem's overall index, so chunking changes nothing.
+    public let firstIndex: Int
 
     public init(task: any ReasoningTask, engine: Engine, budget: Budget, thinks: Bool = true, useTool: Bool = false,
-                seed: UInt64 = 0) {
+                seed: UInt64 = 0, firstIndex: Int = 0) {
         self.task = task
         self.engine = engine
         self.budget = budget
         self.thinks = thinks
         self.useTool = useTool
         self.seed = seed
+        self.firstIndex = firstIndex
     }
 
     /// `samples` completions for each problem (greedy when one, temperature 1 when more), in one
@@ -57,7 +61,7 @@ public struct StrategyContext: Sendable {
         for (i, p) in problems.enumerated() {
             for k in 0..<samples {
                 let sampling = samples == 1 ? SamplingOptions.greedy
-                    : SamplingOptions(temperature: 1, seed: seed &+ UInt64(i) &* 7919 &+ UInt64(k) &* 104_729 &+ UInt64(round))
+                    : SamplingOptions(temperature: 1, seed: seed &+ UInt64(firstIndex + i) &* 7919 &+ UInt64(k) &* 104_729 &+ UInt64(round))
                 requests.append(GenerationRequest(user: prompts?[i] ?? p.prompt, sampling: sampling, budget: budget,
                                                   thinks: thinks, tool: useTool ? (task, p) : nil))
             }

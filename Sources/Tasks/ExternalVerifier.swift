@@ -24,16 +24,18 @@ public struct ExternalVerifier: Sendable {
         request["tests"] = problem.tests.map { ["input": $0.input, "output": $0.output, "visible": $0.visible] }
         let input = (try? JSONSerialization.data(withJSONObject: request, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
         let outcome = Sandbox.run(command, input: input, directory: directory, limits: limits)
-        if outcome.timedOut { return .malformed("verifier killed after \(limits.wallSeconds)s deadline") }
-        if outcome.outputTooLarge { return .malformed("verifier killed: output over \(limits.outputBytes) bytes") }
-        if let signal = outcome.signal { return .malformed("verifier killed by signal \(signal)") }
+        if outcome.timedOut { return .verifierFailed("verifier killed after \(limits.wallSeconds)s deadline") }
+        if outcome.outputTooLarge { return .verifierFailed("verifier killed: output over \(limits.outputBytes) bytes") }
+        if let signal = outcome.signal { return .verifierFailed("verifier killed by signal \(signal)") }
         guard outcome.exitCode == 0 else {
-            let message = String(decoding: outcome.stderr.prefix(300), as: UTF8.self)
-            return .malformed("verifier exited with status \(outcome.exitCode ?? -1): \(message)")
+            let message = String(decoding: outcome.stderr.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            return .verifierFailed("verifier exited with status \(outcome.exitCode ?? -1)" + (message.isEmpty ? "" : ": \(message)"))
         }
         guard let object = try? JSONSerialization.jsonObject(with: outcome.stdout) as? [String: Any],
               let reward = (object["reward"] as? NSNumber)?.doubleValue, reward.isFinite, (0...1).contains(reward) else {
-            return .malformed("verifier printed no JSON object with a reward between 0 and 1")
+            let printed = String(decoding: outcome.stdout.prefix(80), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            return .verifierFailed("verifier printed no JSON object with a reward between 0 and 1"
+                                   + (printed.isEmpty ? " (it printed nothing)" : " (it printed '\(printed)')"))
         }
         let correct = (object["correct"] as? Bool) ?? (reward == 1)
         let detail = (object["detail"] as? String).map { String($0.prefix(500)) } ?? "reward \(reward)"

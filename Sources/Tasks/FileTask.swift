@@ -12,30 +12,26 @@ public struct FileTask: ReasoningTask {
     public init(path: String, verifier: ExternalVerifier? = nil) throws(TaskError) {
         guard let data = FileManager.default.contents(atPath: path) else { throw .data("cannot read task file '\(path)'") }
         var problems: [Problem] = []
-        for (i, line) in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated() {
-            if line.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 13 }) { continue }
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else {
-                throw .data("\(path):\(i + 1): not a JSON object")
-            }
+        for (line, object) in try JSONLines.objects(data, path: path) {
             guard let prompt = object["prompt"] as? String, !prompt.isEmpty else {
-                throw .data("\(path):\(i + 1): missing string field \"prompt\"")
+                throw .data("\(path):\(line): missing string field \"prompt\"")
             }
             let answer = object["answer"].map { $0 as? String ?? "\($0)" } ?? ""
             var tests: [ProgramTest] = []
             if let list = object["tests"] {
                 guard let items = list as? [[String: Any]] else {
-                    throw .data("\(path):\(i + 1): \"tests\" must be a list of {\"input\", \"output\"} objects")
+                    throw .data("\(path):\(line): \"tests\" must be a list of {\"input\", \"output\"} objects")
                 }
                 for item in items {
                     guard let input = item["input"].map({ "\($0)" }), let output = item["output"].map({ "\($0)" }),
                           ProgramValue.parse(input) != nil, ProgramValue.parse(output) != nil else {
-                        throw .data("\(path):\(i + 1): each test needs an \"input\" and \"output\" that are integers or integer lists")
+                        throw .data("\(path):\(line): each test needs an \"input\" and \"output\" that are integers or integer lists")
                     }
                     tests.append(ProgramTest(input: input, output: output, visible: item["visible"] as? Bool ?? false))
                 }
             }
             guard !answer.isEmpty || !tests.isEmpty || verifier != nil else {
-                throw .data("\(path):\(i + 1): needs an \"answer\" or \"tests\" (or run with an external verifier)")
+                throw .data("\(path):\(line): needs an \"answer\" or \"tests\" (or run with an external verifier)")
             }
             problems.append(Problem(task: "file", seed: UInt64(problems.count), difficulty: 0, prompt: prompt,
                                     key: answer, tests: tests))
@@ -80,9 +76,3 @@ public struct FileTask: ReasoningTask {
 }
 
 /// Errors from loading task files.
-public enum TaskError: Error, CustomStringConvertible {
-    case data(String)
-    public var description: String {
-        switch self { case .data(let m): return m }
-    }
-}

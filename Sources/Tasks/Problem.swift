@@ -54,7 +54,13 @@ public struct Score: Codable, Sendable, Equatable {
     /// Hidden tests passed and run, for program answers (partial credit, reported only).
     public var testsPassed: Int? = nil
     public var testsTotal: Int? = nil
+    /// Set when the verifier itself failed (timed out, crashed, flooded its output, printed no
+    /// verdict): the 0 reward then says nothing about the answer.
+    public var verifierFailure: String? = nil
 
+    public static func verifierFailed(_ why: String) -> Score {
+        Score(reward: 0, wellFormed: false, correct: false, detail: why, verifierFailure: why)
+    }
     public static func malformed(_ why: String) -> Score { Score(reward: 0, wellFormed: false, correct: false, detail: why) }
     public static func wrong(_ why: String) -> Score { Score(reward: 0.1, wellFormed: true, correct: false, detail: why) }
     public static func right(_ why: String) -> Score { Score(reward: 1, wellFormed: true, correct: true, detail: why) }

@@ -50,6 +50,43 @@ public struct GRPOOptions: Codable, Equatable, Sendable {
     public var probeProblems = 16
     public var probeSamples = 8
     public init() {}
+
+    /// Throws unless every setting is usable (a `state.json` edited by hand may hold any value).
+    public func validate() throws(TrainingError) {
+        guard steps >= 0, problemsPerStep > 0, groupSize > 1, innerEpochs > 0, checkpointEvery > 0, probeEvery >= 0,
+              probeProblems >= 0, probeSamples >= 0, temperature > 0, learningRate > 0, learningRate.isFinite,
+              clipLow.isFinite, clipHigh.isFinite, klCoefficient.isFinite, klCoefficient >= 0, budget.maxThinking >= 0,
+              budget.maxAnswer > 0 else {
+            throw .run("RL options out of range: steps \(steps), problems \(problemsPerStep), group \(groupSize), "
+                       + "epochs \(innerEpochs), checkpoint every \(checkpointEvery), lr \(learningRate), budget \(budget.maxThinking)")
+        }
+    }
+}
+
+/// The samples of one RL step, scored: every generation (for the step's statistics) and the
+/// sequences of the groups that carry signal, with what the update needs for each.
+public struct RolloutBatch: Sendable {
+    public var generations: [Generation]
+    /// Seconds the sampling took.
+    public var seconds: Double
+    /// Prompt and completion tokens of each kept sample.
+    public var sequences: [[Int32]] = []
+    /// Whether each token is learned (sampled, not forced, not the prompt).
+    public var learned: [[Bool]] = []
+    /// The log-probability each token had when sampled (0 for the rest).
+    public var oldLogProbs: [[Float]] = []
+    /// Each kept sample's group-relative advantage.
+    public var advantages: [Double] = []
+    public var rewardSum = 0.0
+    public var correct = 0, reflecting = 0, groupsUsed = 0
+    /// Samples the verifier failed to judge (scored 0), and the first cause.
+    public var verifierFailures = 0
+    public var firstVerifierFailure: String?
+
+    public init(generations: [Generation], seconds: Double) {
+        self.generations = generations
+        self.seconds = seconds
+    }
 }
 
 /// Pass@k and greedy accuracy on the fixed probe set.
@@ -82,6 +119,9 @@ public struct GRPOStep: Sendable {
     public let groupsUsed: Int
     public let rolloutTokensPerSecond: Double
     public let updateTokensPerSecond: Double
+    /// Samples the verifier failed to judge, and the first cause.
+    public var verifierFailures = 0
+    public var firstVerifierFailure: String?
 
     var record: [String: MetricsLog.Value] {
         ["step": .int(step), "reward": .double(reward), "accuracy": .double(accuracy),
@@ -89,7 +129,7 @@ public struct GRPOStep: Sendable {
          "cut_fraction": .double(cutFraction), "reflection_rate": .double(reflectionRate),
          "clip_fraction": .double(clipFraction), "kl": .double(kl), "grad_norm": .double(Double(gradientNorm)),
          "groups_used": .int(groupsUsed), "rollout_tokens_per_s": .double(rolloutTokensPerSecond),
-         "update_tokens_per_s": .double(updateTokensPerSecond)]
+         "update_tokens_per_s": .double(updateTokensPerSecond), "verifier_failures": .int(verifierFailures)]
     }
 }
 
@@ -139,6 +179,8 @@ public final class GRPOTrainer {
         try TrainingError.wrapping {
             let directory = try Checkpoint.resolve(runDirectory)
             let state = try Checkpoint.loadState(GRPOState.self, from: directory)
+            try state.options.validate()
+            try TrainingError.requireResumable(step: state.step, totalSteps: state.options.steps, checkpoint: directory)
             guard state.task == task.name else {
                 throw TrainingError.run("cannot resume '\(runDirectory)': it trained on \(state.task), not \(task.name)")
             }
@@ -200,8 +242,33 @@ public final class GRPOTrainer {
         return rewards.map { positiveOnly ? max(0, ($0 - mean) * scale) : ($0 - mean) * scale }
     }
 
+    /// One RL step: a rollout, then an update from the groups that carry signal.
     @discardableResult
-    public func trainStep() throws(ModelError) -> GRPOStep {
+    public func trainStep() throws(TrainingError) -> GRPOStep {
+        let batch: RolloutBatch
+        do { batch = try rollout() } catch { throw .model(error) }
+        let update = try self.update(batch)
+        step += 1
+        let n = Double(batch.generations.count)
+        let gens = batch.generations
+        var result = GRPOStep(
+            step: step, reward: batch.rewardSum / n, accuracy: Double(batch.correct) / n,
+            thinkingTokens: Double(gens.reduce(0) { $0 + $1.thinkingTokens }) / n,
+            answerTokens: Double(gens.reduce(0) { $0 + $1.answerTokens }) / n,
+            cutFraction: Double(gens.filter(\.thinkingCut).count) / n, reflectionRate: Double(batch.reflecting) / n,
+            clipFraction: update.active > 0 ? Double(update.clipped) / Double(update.active) : 0,
+            kl: update.active > 0 ? update.klSum / Double(update.active) : 0,
+            gradientNorm: update.gradientNorm, groupsUsed: batch.groupsUsed,
+            rolloutTokensPerSecond: Double(gens.reduce(0) { $0 + $1.tokens.count }) / max(batch.seconds, 1e-9),
+            updateTokensPerSecond: Double(update.tokens) / max(update.seconds, 1e-9))
+        result.verifierFailures = batch.verifierFailures
+        result.firstVerifierFailure = batch.firstVerifierFailure
+        return result
+    }
+
+    /// Samples a group per training problem of this step, scores each sample and keeps the groups
+    /// whose rewards differ (all of them without dynamic sampling), with their advantages.
+    public func rollout() throws(ModelError) -> RolloutBatch {
         let o = options
         let problems = (0..<o.problemsPerStep).map {
             task.problem(index: step * o.problemsPerStep + $0, difficulty: o.difficulty, split: .train, baseSeed: o.seed)
@@ -215,13 +282,9 @@ public final class GRPOTrainer {
             }
         }
         latestSamples = []
-        let rolloutStart = Date()
+        let start = Date()
         let gens = try Engine(model: model, slots: min(64, requests.count)).generate(requests)
-        let rolloutSeconds = Date().timeIntervalSince(rolloutStart)
-
-        // Rewards, advantages, and the sequences that carry signal.
-        var sequences: [[Int32]] = [], learned: [[Bool]] = [], oldLogProbs: [[Float]] = [], advantage: [Double] = []
-        var rewardSum = 0.0, correct = 0, reflecting = 0, groupsUsed = 0
+        var batch = RolloutBatch(generations: gens, seconds: Date().timeIntervalSince(start))
         for (i, p) in problems.enumerated() {
             let group = Array(gens[(i * o.groupSize)..<((i + 1) * o.groupSize)])
             var rewards: [Double] = []
@@ -229,77 +292,114 @@ public final class GRPOTrainer {
                 let score = task.score(p, completion: g.text)
                 let reward = Self.reward(score, thinkingCut: g.thinkingCut,
                                          claimsFalsely: o.falseClaimPenalty != nil && task.claimsFalsely(p, completion: g.text), options: o)
-                rewardSum += reward
-                if score.correct { correct += 1 }
-                if task.reflects(g.text) { reflecting += 1 }
+                batch.rewardSum += reward
+                if score.correct { batch.correct += 1 }
+                if let cause = score.verifierFailure {
+                    batch.verifierFailures += 1
+                    batch.firstVerifierFailure = batch.firstVerifierFailure ?? cause
+                }
+                if task.reflects(g.text) { batch.reflecting += 1 }
                 rewards.append(reward)
                 if latestSamples.count < 8 { latestSamples.append((p.prompt, g.text, reward)) }
             }
             guard let adv = Self.advantages(rewards, normalizeByStd: o.normalizeByStd, positiveOnly: o.positiveOnly ?? false) ?? (o.dynamicSampling ? nil : rewards.map { _ in 0 })
             else { continue }
-            groupsUsed += 1
+            batch.groupsUsed += 1
             let prompt = model.vocabulary.prompt(p.prompt)
             for (g, a) in zip(group, adv) {
-                sequences.append(prompt + g.tokens)
-                learned.append(Array(repeating: false, count: prompt.count) + g.forced.map { !$0 })
-                oldLogProbs.append(Array(repeating: 0, count: prompt.count) + g.logProbs)
-                advantage.append(a)
+                batch.sequences.append(prompt + g.tokens)
+                batch.learned.append(Array(repeating: false, count: prompt.count) + g.forced.map { !$0 })
+                batch.oldLogProbs.append(Array(repeating: 0, count: prompt.count) + g.logProbs)
+                batch.advantages.append(a)
             }
         }
-        let n = Double(gens.count)
-        var clipped = 0, active = 0, klSum = 0.0
-        var norm: Float = 0
-        let updateStart = Date()
-        var updateTokens = 0
-        if !sequences.isEmpty {
-            let normaliser: [Float] = sequences.indices.map { s in
-                switch o.aggregation {
-                case .token: return Float(max(learned.reduce(0) { $0 + $1.filter { $0 }.count }, 1))
-                case .sequence: return Float(max(learned[s].filter { $0 }.count, 1) * sequences.count)
-                case .constant: return Float(sequences.count * (o.budget.maxThinking + o.budget.maxAnswer + 2))
-                }
-            }
-            let probe = TokenBatch(sequences: sequences, tokenWeights: learned.map { $0.map { _ in 1 } })
-            let referenceLogProbs = try reference?.forwardBackward(probe, computeGradients: false).targetLogProbs
-            for _ in 0..<o.innerEpochs {
+        return batch
+    }
+
+    /// What an update did.
+    public struct UpdateStats: Sendable {
+        public var clipped = 0, active = 0
+        public var klSum = 0.0
+        public var gradientNorm: Float = 0
+        public var tokens = 0
+        public var seconds = 0.0
+    }
+
+    /// The clipped policy-gradient update (with the KL term) on a rollout, `innerEpochs` times.
+    /// A non-finite loss or gradient norm stops the run before the step is applied.
+    public func update(_ batch: RolloutBatch) throws(TrainingError) -> UpdateStats {
+        let o = options
+        var stats = UpdateStats()
+        let start = Date()
+        defer { stats.seconds = Date().timeIntervalSince(start) }
+        guard !batch.sequences.isEmpty else { return stats }
+        let normalisers = Self.normalisers(learned: batch.learned, aggregation: o.aggregation, budget: o.budget)
+        let probe = TokenBatch(sequences: batch.sequences, tokenWeights: batch.learned.map { $0.map { _ in 1 } })
+        let referenceLogProbs: [Float]?
+        do { referenceLogProbs = try reference?.forwardBackward(probe, computeGradients: false).targetLogProbs } catch { throw .model(error) }
+        for _ in 0..<o.innerEpochs {
+            let loss: Double
+            do {
                 let current = try model.forwardBackward(probe, computeGradients: false).targetLogProbs
-                var weights: [[Float]] = []
-                for s in sequences.indices {
-                    var w = [Float](repeating: 0, count: sequences[s].count)
-                    for j in 1..<sequences[s].count where learned[s][j] {
-                        // Position j−1 of the batch predicts token j.
-                        let cur = current[s * probe.length + j - 1]
-                        let ratio = Foundation.exp(Double(cur - oldLogProbs[s][j]))
-                        let a = advantage[s]
-                        active += 1
-                        let isClipped = (a > 0 && ratio > 1 + Double(o.clipHigh)) || (a < 0 && ratio < 1 - Double(o.clipLow))
-                        if isClipped { clipped += 1 } else { w[j] = Float(ratio * a) / normaliser[s] }
-                        if let ref = referenceLogProbs {
-                            let d = Double(ref[s * probe.length + j - 1] - cur)
-                            klSum += Foundation.exp(d) - d - 1
-                            w[j] -= o.klCoefficient * Float(1 - Foundation.exp(d)) / normaliser[s]
-                        }
-                    }
-                    weights.append(w)
-                }
+                let w = Self.tokenWeights(batch, current: current, reference: referenceLogProbs, length: probe.length,
+                                          normalisers: normalisers, options: o)
+                stats.clipped += w.clipped
+                stats.active += w.active
+                stats.klSum += w.klSum
                 model.gradients.zero()
-                try model.forwardBackward(TokenBatch(sequences: sequences, tokenWeights: weights))
-                norm = GradientClipping.clip(model.gradients, maxNorm: o.gradientClip)
-                optimizer.update(parameters: model.parameters, gradients: model.gradients, lr: o.learningRate)
-                updateTokens += probe.batchSize * probe.length * 2
+                loss = try model.forwardBackward(TokenBatch(sequences: batch.sequences, tokenWeights: w.weights)).loss
+            } catch { throw .model(error) }
+            stats.gradientNorm = GradientClipping.clip(model.gradients, maxNorm: o.gradientClip)
+            try TrainingError.requireFinite(loss: loss, gradientNorm: stats.gradientNorm, step: step + 1,
+                                            runDirectory: runDirectory, learningRate: o.learningRate)
+            optimizer.update(parameters: model.parameters, gradients: model.gradients, lr: o.learningRate)
+            stats.tokens += probe.batchSize * probe.length * 2
+        }
+        return stats
+    }
+
+    /// What each sequence's per-token losses are divided by: all learned tokens of the batch
+    /// (token), the sequence's own learned tokens times the sequence count (sequence), or the
+    /// sequence count times the generation budget (constant).
+    public static func normalisers(learned: [[Bool]], aggregation: GRPOOptions.Aggregation, budget: Budget) -> [Float] {
+        let total = Float(max(learned.reduce(0) { $0 + $1.filter { $0 }.count }, 1))
+        return learned.map { l in
+            switch aggregation {
+            case .token: return total
+            case .sequence: return Float(max(l.filter { $0 }.count, 1) * learned.count)
+            case .constant: return Float(learned.count * (budget.maxThinking + budget.maxAnswer + 2))
             }
         }
-        step += 1
-        let updateSeconds = Date().timeIntervalSince(updateStart)
-        return GRPOStep(
-            step: step, reward: rewardSum / n, accuracy: Double(correct) / n,
-            thinkingTokens: Double(gens.reduce(0) { $0 + $1.thinkingTokens }) / n,
-            answerTokens: Double(gens.reduce(0) { $0 + $1.answerTokens }) / n,
-            cutFraction: Double(gens.filter(\.thinkingCut).count) / n, reflectionRate: Double(reflecting) / n,
-            clipFraction: active > 0 ? Double(clipped) / Double(active) : 0, kl: active > 0 ? klSum / Double(active) : 0,
-            gradientNorm: norm, groupsUsed: groupsUsed,
-            rolloutTokensPerSecond: Double(gens.reduce(0) { $0 + $1.tokens.count }) / max(rolloutSeconds, 1e-9),
-            updateTokensPerSecond: Double(updateTokens) / max(updateSeconds, 1e-9))
+    }
+
+    /// The loss weight of every token of a rollout given the current (and reference) log-probs of
+    /// each target, laid out `[sequence × length]` with position j−1 predicting token j: for a
+    /// learned token `ratio · advantage / normaliser` where the clipped objective is active and 0
+    /// where it is clipped, minus `β (1 − p_ref/p) / normaliser` for the KL term. Pure: the
+    /// gradient of `Σ weight · −log p` is then the policy gradient.
+    public static func tokenWeights(_ batch: RolloutBatch, current: [Float], reference: [Float]?, length: Int,
+                                    normalisers: [Float], options o: GRPOOptions)
+        -> (weights: [[Float]], clipped: Int, active: Int, klSum: Double) {
+        var clipped = 0, active = 0, klSum = 0.0
+        var weights: [[Float]] = []
+        for s in batch.sequences.indices {
+            var w = [Float](repeating: 0, count: batch.sequences[s].count)
+            for j in 1..<batch.sequences[s].count where batch.learned[s][j] {
+                let cur = current[s * length + j - 1]
+                let ratio = Foundation.exp(Double(cur - batch.oldLogProbs[s][j]))
+                let a = batch.advantages[s]
+                active += 1
+                let isClipped = (a > 0 && ratio > 1 + Double(o.clipHigh)) || (a < 0 && ratio < 1 - Double(o.clipLow))
+                if isClipped { clipped += 1 } else { w[j] = Float(ratio * a) / normalisers[s] }
+                if let reference {
+                    let d = Double(reference[s * length + j - 1] - cur)
+                    klSum += Foundation.exp(d) - d - 1
+                    w[j] -= o.klCoefficient * Float(1 - Foundation.exp(d)) / normalisers[s]
+                }
+            }
+            weights.append(w)
+        }
+        return (weights, clipped, active, klSum)
     }
 
     /// Pass@k and greedy accuracy on the first `probeProblems` test problems, watched for collapse
@@ -334,8 +434,7 @@ public final class GRPOTrainer {
         }
         let metrics = try MetricsLog(path: runDirectory + "/metrics.jsonl")
         while step < options.steps {
-            let s: GRPOStep
-            do { s = try trainStep() } catch { throw .model(error) }
+            let s = try trainStep()
             var record = s.record
             if options.probeEvery > 0 && (step % options.probeEvery == 0 || step == 1) {
                 do {

@@ -83,13 +83,9 @@ public struct SFTDataset: Sendable {
         }
         var examples: [Example] = []
         var truncated = 0
-        var lineNumber = 0
-        for line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
-            lineNumber += 1
-            if line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\r") || $0 == UInt8(ascii: "\t") }) { continue }
-            guard let object = try? JSONSerialization.jsonObject(with: Data(line)) as? [String: Any] else {
-                throw .data("\(path):\(lineNumber): not a JSON object")
-            }
+        let lines: [(line: Int, object: [String: Any])]
+        do { lines = try JSONLines.objects(data, path: path) } catch { throw .data(error.description) }
+        for (lineNumber, object) in lines {
             guard let prompt = object["prompt"] as? String else {
                 throw .data("\(path):\(lineNumber): missing string field \"prompt\"")
             }

@@ -29,6 +29,16 @@ public struct SFTOptions: Codable, Equatable, Sendable {
         warmupSteps = min(50, steps)
         checkpointEvery = max(100, steps / 4)
     }
+
+    /// Throws unless every setting is usable (a `state.json` edited by hand may hold any value).
+    public func validate() throws(TrainingError) {
+        guard steps >= 0, batchSize > 0, warmupSteps >= 0, checkpointEvery > 0, keepCheckpoints > 0,
+              learningRate.isFinite, learningRate > 0, minLearningRateRatio.isFinite, weightDecay.isFinite, gradientClip.isFinite,
+              (cutThinking ?? 0) >= 0 && (cutThinking ?? 0) <= 1 else {
+            throw .run("SFT options out of range: steps \(steps), batch \(batchSize), warmup \(warmupSteps), checkpoint every \(checkpointEvery), "
+                       + "keep \(keepCheckpoints), lr \(learningRate), cut thinking \(cutThinking ?? 0)")
+        }
+    }
 }
 
 /// What a training checkpoint records beside the weights so that a resumed run continues exactly.
@@ -87,6 +97,8 @@ public final class SFTTrainer {
             let directory = try Checkpoint.resolve(runDirectory)
             let model = try Checkpoint.loadModel(directory)
             let state = try Checkpoint.loadState(SFTState.self, from: directory)
+            try state.options.validate()
+            try TrainingError.requireResumable(step: state.step, totalSteps: state.options.steps, checkpoint: directory)
             guard state.dataExamples == dataset.examples.count else {
                 throw TrainingError.run("cannot resume '\(runDirectory)': it was trained on \(state.dataExamples) examples, this data has \(dataset.examples.count)")
             }
@@ -109,6 +121,7 @@ public final class SFTTrainer {
         do { result = try model.forwardBackward(batch) } catch { throw .model(error) }
         let norm = GradientClipping.clip(model.gradients, maxNorm: options.gradientClip)
         let lr = schedule.rate(at: step)
+        try TrainingError.requireFinite(loss: result.loss, gradientNorm: norm, step: step + 1, runDirectory: runDirectory, learningRate: lr)
         optimizer.update(parameters: model.parameters, gradients: model.gradients, lr: lr)
         step += 1
         sessionSteps += 1

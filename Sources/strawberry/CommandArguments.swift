@@ -5,6 +5,9 @@ import Tasks
 /// difficulty 0, whatever was asked).
 func resolveTask(_ name: String, difficulty: Int, verifier: String? = nil) throws -> (task: any ReasoningTask, difficulty: Int) {
     let task = try TaskRegistry.resolve(name, verifier: verifier)
+    if verifier != nil, case .reduced(let why) = Sandbox.isolation {
+        log("warning: the verifier runs with reduced isolation: \(why)")
+    }
     let difficulty = task is FileTask ? 0 : difficulty
     guard task.difficulties.contains(difficulty) else {
         throw ValidationError("--difficulty for \(name) must be in \(task.difficulties.lowerBound)...\(task.difficulties.upperBound)")

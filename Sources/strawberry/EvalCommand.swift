@@ -60,8 +60,11 @@ struct EvalCommand: ParsableCommand {
         settings.seed = seed
         settings.thinks = !noThinking
         settings.useTool = tool
-        let report = try Evaluator.run(model: loaded, modelName: model, task: t, settings: settings, progress: log)
         let folder = out ?? (FileManager.default.fileExists(atPath: model + "/latest") ? model : ".")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        // A long evaluation rewrites eval.json after every chunk of problems, so nothing done is lost.
+        let report = try Evaluator.run(model: loaded, modelName: model, task: t, settings: settings, progress: log,
+                                       partial: { try? $0.write(to: folder + "/eval.json") })
         try writeEval(report, to: folder)
         print("wrote \(folder)/eval.json and \(folder)/report.html")
     }

@@ -120,7 +120,8 @@ struct RLCommand: ParsableCommand {
         try trainer.run { s in
             log(String(format: "step %d/%d  reward %.3f  acc %.3f  think %.0f  cut %.2f  reflect %.2f  clip %.3f  kl %.4f  grad %.2f  groups %d  %.0f rollout tok/s",
                        s.step, total, s.reward, s.accuracy, s.thinkingTokens, s.cutFraction, s.reflectionRate,
-                       s.clipFraction, s.kl, s.gradientNorm, s.groupsUsed, s.rolloutTokensPerSecond))
+                       s.clipFraction, s.kl, s.gradientNorm, s.groupsUsed, s.rolloutTokensPerSecond)
+                + (s.verifierFailures > 0 ? "  verifier failures \(s.verifierFailures) (first: \(s.firstVerifierFailure ?? ""))" : ""))
         }
         log("done: \(try Checkpoint.resolve(out))")
     }

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import Model
 import Reasoning
@@ -74,5 +75,38 @@ import Tasks
         }
         let page = EvalReportPage.html(a)
         #expect(page.contains("<svg") && page.contains("Accuracy against thinking budget"))
+    }
+
+    @Test func aLongEvaluationInChunksGivesTheSameCellsAndShowsItsWay() throws {
+        let model = try Transformer(config: ModelConfig(dim: 32, layers: 2, heads: 4, kvHeads: 2, ffnDim: 48,
+                                                        contextLength: 256), seed: 2)
+        var settings = EvalSettings(difficulty: 3, problems: 7, budgets: [8], strategies: ["single", "vote:3"])
+        settings.maxAnswer = 12
+        let whole = try Evaluator.run(model: model, modelName: "m", task: Countdown(), settings: settings)
+        var lines: [String] = []
+        var partials: [EvalReport] = []
+        let chunked = try Evaluator.run(model: model, modelName: "m", task: Countdown(), settings: settings, chunk: 3,
+                                        progress: { lines.append($0) }, partial: { partials.append($0) })
+        #expect(chunked.cells == whole.cells && chunked.examples == whole.examples)
+        #expect(lines.contains { $0.contains("3/7 problems") } && lines.contains { $0.contains("6/7 problems") }, "\(lines)")
+        #expect(partials.count == 4 && partials[0].cells.last?.problems == 3 && partials[3].cells.count == 2)
+    }
+
+    @Test func verifierFailuresAreReportedPerProblem() throws {
+        let dir = NSTemporaryDirectory() + "strawberry-verifier-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Data("{\"prompt\": \"What is 6*7?\", \"answer\": \"42\"}\n{\"prompt\": \"What is 2+2?\", \"answer\": \"4\"}\n".utf8)
+            .write(to: URL(fileURLWithPath: dir + "/task.jsonl"))
+        let task = try FileTask(path: dir + "/task.jsonl", verifier: ExternalVerifier(command: "verifyy --strict", directory: dir))
+        let model = try Transformer(config: ModelConfig(dim: 32, layers: 1, heads: 4, kvHeads: 2, ffnDim: 48, contextLength: 128), seed: 2)
+        var settings = EvalSettings(difficulty: 0, problems: 2, budgets: [4], strategies: ["single"])
+        settings.maxAnswer = 4
+        var lines: [String] = []
+        let report = try Evaluator.run(model: model, modelName: "m", task: task, settings: settings, progress: { lines.append($0) })
+        let cell = try #require(report.cells.first)
+        #expect(cell.verifierFailureCount == 2 && cell.verifierFailures?.map(\.problem) == [0, 1])
+        #expect(cell.verifierFailures?.first?.cause.contains("status 127") == true, "a typo in the command: \(cell.verifierFailures ?? [])")
+        #expect(lines.last?.contains("2 verifier failures") == true, "\(lines)")
     }
 }

@@ -142,7 +142,8 @@ import Tasks
     }
 
     @Test func badFilesNameTheLine() {
-        let cases = [("{\"prompt\": \"a\", \"answer\": \"b\"}\nnope\n", "2: not a JSON object"),
+        let cases = [("{\"prompt\": \"a\", \"answer\": \"b\"}\nnope\n", "2: not valid JSON"),
+                     ("{\"prompt\": \"a\", \"answer\": \"b\"}\n[1, 2]\n", "2: not a JSON object"),
                      ("{\"answer\": \"b\"}\n", "1: missing string field \"prompt\""),
                      ("{\"prompt\": \"a\"}\n", "1: needs an \"answer\" or \"tests\""),
                      ("{\"prompt\": \"a\", \"tests\": [{\"input\": \"x\", \"output\": 1}]}\n", "1: each test needs")]

@@ -94,7 +94,8 @@ import Training
         let path = NSTemporaryDirectory() + "bad-\(UUID().uuidString).jsonl"
         defer { try? FileManager.default.removeItem(atPath: path) }
         let cases = [
-            ("{\"prompt\":\"a\",\"completion\":\"b\"}\n\n{oops\n", "3: not a JSON object"),
+            ("{\"prompt\":\"a\",\"completion\":\"b\"}\n\n{oops\n", "3: not valid JSON"),
+            ("{\"prompt\":\"a\",\"completion\":\"b\"}\n\"text\"\n", "2: not a JSON object"),
             ("{\"prompt\":\"a\",\"completion\":\"b\"}\n{\"prompt\":\"a\"}\n", "2: missing string field \"completion\""),
             ("{\"completion\":5}\n", "1: missing string field \"prompt\""),
             ("{\"prompt\":\"a\",\"completion\":\"b\",\"thinking_cut\":\"yes\"}\n", "1: \"thinking_cut\" must be true or false"),
