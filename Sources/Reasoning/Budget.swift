@@ -15,6 +15,10 @@ public struct Budget: Codable, Sendable, Equatable {
     /// ends the generation with finish reason `length`.
     public var maxCompletion: Int?
 
+    /// The answer cap of training rollouts (RL, distillation, expert iteration): a Countdown
+    /// answer takes at most about 20 tokens, and a longer one is not an answer.
+    public static let trainingAnswerTokens = 24
+
     public init(maxThinking: Int = 256, maxAnswer: Int = 32, deadline: Double? = nil, minThinking: Int = 0,
                 continuation: String = "\nWait,", maxCompletion: Int? = nil) {
         self.maxThinking = maxThinking

@@ -29,4 +29,13 @@ public final class Engine: @unchecked Sendable {
         }
         return results.map { $0! }
     }
+
+    /// `samples` requests for each of `count` items (problems), made by `request(item, sample)`,
+    /// run in one batched call; the generations come back grouped per item, in order.
+    public func generate(items count: Int, samples: Int,
+                         _ request: (_ item: Int, _ sample: Int) -> GenerationRequest) throws(ModelError) -> [[Generation]] {
+        let requests = (0..<count).flatMap { i in (0..<samples).map { k in request(i, k) } }
+        let generations = try generate(requests)
+        return (0..<count).map { i in Array(generations[(i * samples)..<((i + 1) * samples)]) }
+    }
 }

@@ -57,17 +57,12 @@ public struct StrategyContext: Sendable {
     /// `samples` completions for each problem (greedy when one, temperature 1 when more), in one
     /// batched engine call.
     func sample(_ problems: [Problem], prompts: [String]? = nil, samples: Int, round: Int = 0) throws(ModelError) -> [[Generation]] {
-        var requests: [GenerationRequest] = []
-        for (i, p) in problems.enumerated() {
-            for k in 0..<samples {
-                let sampling = samples == 1 ? SamplingOptions.greedy
-                    : SamplingOptions(temperature: 1, seed: seed &+ UInt64(firstIndex + i) &* 7919 &+ UInt64(k) &* 104_729 &+ UInt64(round))
-                requests.append(GenerationRequest(user: prompts?[i] ?? p.prompt, sampling: sampling, budget: budget,
-                                                  thinks: thinks, tool: useTool ? (task, p) : nil))
-            }
+        try engine.generate(items: problems.count, samples: samples) { i, k in
+            let sampling = samples == 1 ? SamplingOptions.greedy
+                : SamplingOptions(temperature: 1, seed: SampleSeed.strategy(seed, problem: firstIndex + i, sample: k, round: round))
+            return GenerationRequest(user: prompts?[i] ?? problems[i].prompt, sampling: sampling, budget: budget,
+                                     thinks: thinks, tool: useTool ? (task, problems[i]) : nil)
         }
-        let gens = try engine.generate(requests)
-        return problems.indices.map { i in Array(gens[(i * samples)..<((i + 1) * samples)]) }
     }
 }
 

@@ -14,7 +14,7 @@ public struct Distillation: Sendable {
     public var problems = 4000
     /// Samples per problem (the teacher's best-of-n).
     public var samples = 4
-    public var budget = Budget(maxThinking: 200, maxAnswer: 24)
+    public var budget = Budget(maxThinking: 200, maxAnswer: Budget.trainingAnswerTokens)
     public var temperature: Float = 0.7
     public var seed: UInt64 = 1
 
@@ -47,17 +47,13 @@ public struct Distillation: Sendable {
         let chunk = 256
         for first in stride(from: 0, to: all.count, by: chunk) {
             let batch = Array(all[first..<min(all.count, first + chunk)])
-            let requests = batch.enumerated().flatMap { i, p in
-                (0..<samples).map { s in
-                    GenerationRequest(user: p.prompt,
-                                      sampling: SamplingOptions(temperature: temperature,
-                                                                seed: seed &+ UInt64((first + i) * samples + s)),
-                                      budget: budget)
-                }
+            let groups = try engine.generate(items: batch.count, samples: samples) { i, k in
+                GenerationRequest(user: batch[i].prompt,
+                                  sampling: SamplingOptions(temperature: temperature,
+                                                            seed: SampleSeed.harvest(seed, problem: first + i, sample: k, samples: samples)),
+                                  budget: budget)
             }
-            let generations = try engine.generate(requests)
-            for (i, p) in batch.enumerated() {
-                let group = generations[(i * samples)..<((i + 1) * samples)]
+            for (p, group) in zip(batch, groups) {
                 harvest.samplesDrawn += group.count
                 harvest.teacherTokens += group.reduce(0) { $0 + $1.tokens.count }
                 harvest.thinkingTokens += group.reduce(0) { $0 + $1.thinkingTokens }
