@@ -10,9 +10,6 @@ public enum GGUFExport {
         case f32, f16
     }
 
-    /// Greedy continuation length recorded beside the file for checking.
-    public static let probeTokens = 24
-
     public static func write(_ model: Transformer, to path: String, precision: Precision, name: String) throws(ModelError) {
         let c = model.config
         guard model.vocabulary.format == .strawberry, model.vocabulary.tokenizerJSON == nil, !c.attentionBias else {

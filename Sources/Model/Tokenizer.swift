@@ -83,10 +83,4 @@ public enum ChatTemplate {
     public enum Role: String, Sendable {
         case system, user, assistant
     }
-
-    /// A completion text from its thinking and answer parts.
-    public static func completionText(thinking: String?, answer: String) -> String {
-        guard let thinking else { return answer }
-        return "<think>\(thinking)</think>\(answer)"
-    }
 }

@@ -111,5 +111,4 @@ public struct Generation: Sendable {
     public func generatedToken(at i: Int) -> GeneratedToken {
         GeneratedToken(token: tokens[i], part: parts[i], forced: forced[i], logProb: logProbs[i])
     }
-    public var sampledTokens: Int { forced.filter { !$0 }.count }
 }

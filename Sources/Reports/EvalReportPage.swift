@@ -1,4 +1,5 @@
 import Foundation
+import Reasoning
 
 /// Writes an evaluation as a standalone HTML page: the test-time scaling curve (accuracy against
 /// thinking budget), accuracy against samples, accuracy against compute, the table and examples.
