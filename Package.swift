@@ -18,6 +18,7 @@ let package = Package(
         .library(name: "Tasks", targets: ["Tasks"]),
         .library(name: "Reasoning", targets: ["Reasoning"]),
         .library(name: "Serving", targets: ["Serving"]),
+        .library(name: "Reports", targets: ["Reports"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -32,7 +33,8 @@ let package = Package(
         .target(name: "Model", dependencies: ["Kernels"], swiftSettings: hotFlags),
         .target(name: "Tasks", dependencies: ["Kernels"]),
         .target(name: "Reasoning", dependencies: ["Model", "Tasks", "Kernels"], swiftSettings: hotFlags),
-        .target(name: "Training", dependencies: ["Model", "Kernels", "Tasks", "Reasoning"], swiftSettings: hotFlags),
+        .target(name: "Reports", dependencies: ["Reasoning"]),
+        .target(name: "Training", dependencies: ["Model", "Kernels", "Tasks", "Reasoning", "Reports"], swiftSettings: hotFlags),
         .target(
             name: "Serving",
             dependencies: [
@@ -48,7 +50,7 @@ let package = Package(
         .executableTarget(
             name: "strawberry",
             dependencies: [
-                "Kernels", "Model", "Tasks", "Reasoning", "Training", "Serving",
+                "Kernels", "Model", "Tasks", "Reasoning", "Reports", "Training", "Serving",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: hotFlags
@@ -59,7 +61,7 @@ let package = Package(
         .testTarget(name: "ModelTests", dependencies: ["Model", "Kernels", "TestSupport"], exclude: ["bpe_reference.py"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Model", "Tasks", "Reasoning", "TestSupport"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks", "TestSupport"]),
-        .testTarget(name: "ReasoningTests", dependencies: ["Reasoning", "Model", "Tasks", "Training", "TestSupport"]),
+        .testTarget(name: "ReasoningTests", dependencies: ["Reasoning", "Reports", "Model", "Tasks", "Training", "TestSupport"]),
         .testTarget(name: "ServingTests", dependencies: ["Serving", "Reasoning", "Model", "TestSupport"], exclude: ["openai_client_check.py"]),
     ]
 )

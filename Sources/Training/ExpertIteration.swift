@@ -16,7 +16,7 @@ public struct ExpertIteration: Sendable {
     public var samples = 8
     public var temperature: Float = 1
     /// The thinking budget of the samples: the budget the model should get better at.
-    public var budget = Budget(maxThinking: 128, maxAnswer: 24)
+    public var budget = Budget(maxThinking: 128, maxAnswer: Budget.trainingAnswerTokens)
     /// SFT steps and peak learning rate of each round's fine-tuning.
     public var steps = 300
     public var learningRate: Float = 3e-4
@@ -85,9 +85,7 @@ public struct ExpertIteration: Sendable {
                                          runDirectory: directory + "/sft")
                 try trainer.run { p in
                     loss = p.loss
-                    if p.step % 100 == 0 || p.step == p.totalSteps {
-                        log(String(format: "    round %d step %d/%d  loss %.4f  %.0f tok/s", round, p.step, p.totalSteps, p.loss, p.tokensPerSecond))
-                    }
+                    if p.isDue(every: 100) { log("    round \(round) " + p.line()) }
                 }
             }
             let result = Round(round: round, harvest: harvest, loss: loss)

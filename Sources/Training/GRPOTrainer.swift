@@ -30,15 +30,15 @@ public struct GRPOOptions: Codable, Equatable, Sendable {
     /// (Countdown's 0.1 for a well-formed wrong answer). Under a tight budget that credit pays the
     /// model to claim a wrong answer early rather than be cut off; 0 makes the reward outcome-only.
     public var wrongReward: Double?
-    /// When set, subtracted from a completion whose thinking claims a wrong candidate reaches the
-    /// goal (`ReasoningTask.claimsFalsely`): a failed search then pushes down the false claim more
-    /// than the correct rejections before it.
-    public var falseClaimPenalty: Double?
+    /// Subtracted from a completion whose thinking claims a wrong candidate reaches the goal
+    /// (`ReasoningTask.claimsFalsely`; 0: no penalty): a failed search then pushes down the false
+    /// claim more than the correct rejections before it.
+    public var falseClaimPenalty: Double = 0
     /// When true, completions worse than their group's mean get advantage 0 instead of a negative
     /// one: RL then only reinforces what worked, and a search cut by the budget is not blamed for
-    /// the correct steps it wrote before the cut. (Optional so older runs still resume.)
-    public var positiveOnly: Bool?
-    public var budget = Budget(maxThinking: 200, maxAnswer: 24)
+    /// the correct steps it wrote before the cut.
+    public var positiveOnly = false
+    public var budget = Budget(maxThinking: 200, maxAnswer: Budget.trainingAnswerTokens)
     public var difficulty = 3
     public var useTool = false
     public var seed: UInt64 = 1
@@ -50,6 +50,21 @@ public struct GRPOOptions: Codable, Equatable, Sendable {
     public var probeProblems = 16
     public var probeSamples = 8
     public init() {}
+
+    /// Reads saved options; a setting absent from a run saved before it existed takes its default.
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try c.update(&steps, forKey: .steps); try c.update(&problemsPerStep, forKey: .problemsPerStep); try c.update(&groupSize, forKey: .groupSize)
+        try c.update(&temperature, forKey: .temperature); try c.update(&learningRate, forKey: .learningRate); try c.update(&clipLow, forKey: .clipLow)
+        try c.update(&clipHigh, forKey: .clipHigh); try c.update(&klCoefficient, forKey: .klCoefficient); try c.update(&normalizeByStd, forKey: .normalizeByStd)
+        try c.update(&aggregation, forKey: .aggregation); try c.update(&innerEpochs, forKey: .innerEpochs); try c.update(&dynamicSampling, forKey: .dynamicSampling)
+        try c.update(&overlongPenalty, forKey: .overlongPenalty); try c.update(&wrongReward, forKey: .wrongReward)
+        try c.update(&falseClaimPenalty, forKey: .falseClaimPenalty); try c.update(&positiveOnly, forKey: .positiveOnly); try c.update(&budget, forKey: .budget)
+        try c.update(&difficulty, forKey: .difficulty); try c.update(&useTool, forKey: .useTool); try c.update(&seed, forKey: .seed)
+        try c.update(&gradientClip, forKey: .gradientClip); try c.update(&checkpointEvery, forKey: .checkpointEvery); try c.update(&probeEvery, forKey: .probeEvery)
+        try c.update(&probeProblems, forKey: .probeProblems); try c.update(&probeSamples, forKey: .probeSamples)
+    }
 
     /// Throws unless every setting is usable (a `state.json` edited by hand may hold any value).
     public func validate() throws(TrainingError) {
@@ -228,7 +243,7 @@ public final class GRPOTrainer {
     /// when the thinking claimed a wrong candidate.
     public static func reward(_ score: Score, thinkingCut: Bool, claimsFalsely: Bool = false, options: GRPOOptions) -> Double {
         let outcome = score.correct ? score.reward : (options.wrongReward ?? score.reward)
-        return outcome - (thinkingCut ? options.overlongPenalty : 0) - (claimsFalsely ? options.falseClaimPenalty ?? 0 : 0)
+        return outcome - (thinkingCut ? options.overlongPenalty : 0) - (claimsFalsely ? options.falseClaimPenalty : 0)
     }
 
     /// Group-relative advantages: reward minus the group mean, divided by the group's standard
@@ -273,25 +288,21 @@ public final class GRPOTrainer {
         let problems = (0..<o.problemsPerStep).map {
             task.problem(index: step * o.problemsPerStep + $0, difficulty: o.difficulty, split: .train, baseSeed: o.seed)
         }
-        var requests: [GenerationRequest] = []
-        for (i, p) in problems.enumerated() {
-            for g in 0..<o.groupSize {
-                let seed = o.seed &* 1_000_003 &+ UInt64(step) &* 7919 &+ UInt64(i * o.groupSize + g)
-                requests.append(GenerationRequest(user: p.prompt, sampling: SamplingOptions(temperature: o.temperature, seed: seed),
-                                                  budget: o.budget, tool: o.useTool ? (task, p) : nil))
-            }
-        }
         latestSamples = []
         let start = Date()
-        let gens = try Engine(model: model, slots: min(64, requests.count)).generate(requests)
-        var batch = RolloutBatch(generations: gens, seconds: Date().timeIntervalSince(start))
-        for (i, p) in problems.enumerated() {
-            let group = Array(gens[(i * o.groupSize)..<((i + 1) * o.groupSize)])
+        let groups = try Engine(model: model, slots: min(64, problems.count * o.groupSize)).generate(items: problems.count, samples: o.groupSize) { i, k in
+            GenerationRequest(user: problems[i].prompt,
+                              sampling: SamplingOptions(temperature: o.temperature,
+                                                        seed: SampleSeed.rollout(o.seed, step: step, problem: i, sample: k, group: o.groupSize)),
+                              budget: o.budget, tool: o.useTool ? (task, problems[i]) : nil)
+        }
+        var batch = RolloutBatch(generations: groups.flatMap { $0 }, seconds: Date().timeIntervalSince(start))
+        for (p, group) in zip(problems, groups) {
             var rewards: [Double] = []
             for g in group {
                 let score = task.score(p, completion: g.text)
                 let reward = Self.reward(score, thinkingCut: g.thinkingCut,
-                                         claimsFalsely: o.falseClaimPenalty != nil && task.claimsFalsely(p, completion: g.text), options: o)
+                                         claimsFalsely: o.falseClaimPenalty != 0 && task.claimsFalsely(p, completion: g.text), options: o)
                 batch.rewardSum += reward
                 if score.correct { batch.correct += 1 }
                 if let cause = score.verifierFailure {
@@ -302,7 +313,7 @@ public final class GRPOTrainer {
                 rewards.append(reward)
                 if latestSamples.count < 8 { latestSamples.append((p.prompt, g.text, reward)) }
             }
-            guard let adv = Self.advantages(rewards, normalizeByStd: o.normalizeByStd, positiveOnly: o.positiveOnly ?? false) ?? (o.dynamicSampling ? nil : rewards.map { _ in 0 })
+            guard let adv = Self.advantages(rewards, normalizeByStd: o.normalizeByStd, positiveOnly: o.positiveOnly) ?? (o.dynamicSampling ? nil : rewards.map { _ in 0 })
             else { continue }
             batch.groupsUsed += 1
             let prompt = model.vocabulary.prompt(p.prompt)
@@ -407,19 +418,15 @@ public final class GRPOTrainer {
     public func probe() throws(ModelError) -> GRPOProbe {
         let o = options
         let problems = task.problems(count: o.probeProblems, difficulty: o.difficulty, split: .test, baseSeed: o.seed)
-        let engine = Engine(model: model, slots: 64)
-        var requests: [GenerationRequest] = []
-        for (i, p) in problems.enumerated() {
-            requests.append(GenerationRequest(user: p.prompt, sampling: .greedy, budget: o.budget, tool: o.useTool ? (task, p) : nil))
-            for k in 0..<o.probeSamples {
-                requests.append(GenerationRequest(user: p.prompt, sampling: SamplingOptions(temperature: o.temperature, seed: UInt64(i * 1000 + k)),
-                                                  budget: o.budget, tool: o.useTool ? (task, p) : nil))
-            }
+        // Per problem: one greedy sample, then the probe's samples.
+        let groups = try Engine(model: model, slots: 64).generate(items: problems.count, samples: o.probeSamples + 1) { i, k in
+            let sampling = k == 0 ? SamplingOptions.greedy
+                : SamplingOptions(temperature: o.temperature, seed: SampleSeed.probe(problem: i, sample: k - 1))
+            return GenerationRequest(user: problems[i].prompt, sampling: sampling, budget: o.budget,
+                                     tool: o.useTool ? (task, problems[i]) : nil)
         }
-        let gens = try engine.generate(requests)
         var passed = 0, greedy = 0
-        for (i, p) in problems.enumerated() {
-            let group = gens[(i * (o.probeSamples + 1))..<((i + 1) * (o.probeSamples + 1))]
+        for (p, group) in zip(problems, groups) {
             if task.score(p, completion: group.first!.text).correct { greedy += 1 }
             if group.dropFirst().contains(where: { task.score(p, completion: $0.text).correct }) { passed += 1 }
         }

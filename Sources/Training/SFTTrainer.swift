@@ -14,10 +14,20 @@ public struct SFTOptions: Codable, Equatable, Sendable {
     public var seed: UInt64 = 1
     public var checkpointEvery = 200
     public var keepCheckpoints = 2
-    /// Share of examples whose thinking is cut at a random point and answered at once (nil: none;
-    /// optional so that runs saved before it existed still resume).
-    public var cutThinking: Float?
+    /// Share of examples whose thinking is cut at a random point and answered at once.
+    public var cutThinking: Float = 0
     public init() {}
+
+    /// Reads saved options; a setting absent from a run saved before it existed takes its default.
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        try c.update(&steps, forKey: .steps); try c.update(&batchSize, forKey: .batchSize); try c.update(&learningRate, forKey: .learningRate)
+        try c.update(&warmupSteps, forKey: .warmupSteps); try c.update(&minLearningRateRatio, forKey: .minLearningRateRatio)
+        try c.update(&weightDecay, forKey: .weightDecay); try c.update(&gradientClip, forKey: .gradientClip); try c.update(&seed, forKey: .seed)
+        try c.update(&checkpointEvery, forKey: .checkpointEvery); try c.update(&keepCheckpoints, forKey: .keepCheckpoints)
+        try c.update(&cutThinking, forKey: .cutThinking)
+    }
 
     /// A run of `steps` as `train` and `distill` make it: batches of 16, warmup over the first 50
     /// steps, a checkpoint every quarter of the run (at least every 100 steps).
@@ -34,9 +44,9 @@ public struct SFTOptions: Codable, Equatable, Sendable {
     public func validate() throws(TrainingError) {
         guard steps >= 0, batchSize > 0, warmupSteps >= 0, checkpointEvery > 0, keepCheckpoints > 0,
               learningRate.isFinite, learningRate > 0, minLearningRateRatio.isFinite, weightDecay.isFinite, gradientClip.isFinite,
-              (cutThinking ?? 0) >= 0 && (cutThinking ?? 0) <= 1 else {
+              (0...1).contains(cutThinking) else {
             throw .run("SFT options out of range: steps \(steps), batch \(batchSize), warmup \(warmupSteps), checkpoint every \(checkpointEvery), "
-                       + "keep \(keepCheckpoints), lr \(learningRate), cut thinking \(cutThinking ?? 0)")
+                       + "keep \(keepCheckpoints), lr \(learningRate), cut thinking \(cutThinking)")
         }
     }
 }
@@ -61,6 +71,17 @@ public struct SFTProgress: Sendable {
 
     public var etaSeconds: Double {
         step > 0 ? elapsedSeconds / Double(step) * Double(totalSteps - step) : 0
+    }
+
+    /// Whether a run that reports every `steps` steps reports this one (the last always).
+    public func isDue(every steps: Int) -> Bool { step % steps == 0 || step == totalSteps }
+
+    /// `step 100/1200  loss 0.0709  5411 tok/s`; `detailed` adds the learning rate, gradient norm and ETA.
+    public func line(detailed: Bool = false) -> String {
+        detailed
+            ? String(format: "step %d/%d  loss %.4f  lr %.2e  grad %.2f  %.0f tok/s  ETA %@", step, totalSteps, loss,
+                     learningRate, gradientNorm, tokensPerSecond, DurationText.of(etaSeconds))
+            : String(format: "step %d/%d  loss %.4f  %.0f tok/s", step, totalSteps, loss, tokensPerSecond)
     }
 }
 
@@ -115,7 +136,7 @@ public final class SFTTrainer {
     /// One optimisation step on the next batch; returns its progress record.
     @discardableResult
     public func trainStep() throws(TrainingError) -> SFTProgress {
-        let batch = dataset.batch(step: step, size: options.batchSize, seed: options.seed, cutThinking: options.cutThinking ?? 0)
+        let batch = dataset.batch(step: step, size: options.batchSize, seed: options.seed, cutThinking: options.cutThinking)
         model.gradients.zero()
         let result: BatchResult
         do { result = try model.forwardBackward(batch) } catch { throw .model(error) }

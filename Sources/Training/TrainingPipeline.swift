@@ -1,6 +1,7 @@
 import Foundation
 import Model
 import Reasoning
+import Reports
 import Tasks
 
 /// The o1 recipe end to end at a small size: worked solutions → SFT → evaluation → RL (GRPO or
@@ -62,11 +63,7 @@ public struct TrainingPipeline: Sendable {
         let dataset = SFTDataset(worked: worked, maxTokens: config.contextLength + 1, vocabulary: .strawberry)
         let trainer = SFTTrainer(model: try Transformer(config: config, seed: seed), dataset: dataset, options: sft,
                                  runDirectory: out + "/sft")
-        try trainer.run { p in
-            if p.step % 100 == 0 || p.step == p.totalSteps {
-                log(String(format: "    step %d/%d  loss %.4f  %.0f tok/s", p.step, p.totalSteps, p.loss, p.tokensPerSecond))
-            }
-        }
+        try trainer.run { p in if p.isDue(every: 100) { log("    " + p.line()) } }
 
         var settings = EvalSettings(difficulty: difficulty, problems: evalProblems, budgets: budgets, strategies: strategies)
         settings.maxAnswer = rl.budget.maxAnswer
