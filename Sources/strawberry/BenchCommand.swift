@@ -52,7 +52,7 @@ struct GemmBench: ParsableCommand {
     @Option(help: "Preset whose layer shapes are measured.")
     var preset = "small"
 
-    @Option(name: .customLong("batch-size"), help: "Sequences per batch (rows = batch × context).")
+    @Option(help: "Sequences per batch (rows = batch × context).")
     var batchSize = 8
 
     @Option(help: "Seconds per measurement.")
@@ -94,7 +94,7 @@ struct TrainBench: ParsableCommand {
     @Option(help: "Model size: tiny, micro, small or base.")
     var preset = "small"
 
-    @Option(name: .customLong("batch-size"), help: "Sequences per step.")
+    @Option(help: "Sequences per step.")
     var batchSize = 8
 
     @Option(help: "Sequence length (default: the preset's context; a longer one lengthens the context).")

@@ -12,19 +12,30 @@ struct ChatCommand: ParsableCommand {
     @Option(help: "Run folder or checkpoint directory.")
     var model: String
 
-    @Option(help: "Thinking effort: low (32 tokens), medium (128) or high (512).")
-    var effort = "medium"
+    /// How long the model may think.
+    enum Effort: String, ExpressibleByArgument, CaseIterable {
+        case low, medium, high
 
-    @Flag(name: .customLong("show-thinking"), help: "Print the thinking as it streams (otherwise only its length).")
+        var budget: Int {
+            switch self {
+            case .low: return 32
+            case .medium: return 128
+            case .high: return 512
+            }
+        }
+    }
+
+    @Option(help: "Thinking effort: low (32 tokens), medium (128) or high (512).")
+    var effort = Effort.medium
+
+    @Flag(help: "Print the thinking as it streams (otherwise only its length).")
     var showThinking = false
 
     @Option(help: "Sampling temperature (0 = greedy).")
     var temperature: Float = 0
 
-    static let budgets = ["low": 32, "medium": 128, "high": 512]
-
     func run() throws {
-        guard let budget = Self.budgets[effort] else { throw ValidationError("--effort must be low, medium or high") }
+        let budget = effort.budget
         let loaded = try Checkpoint.loadModel(model)
         let engine = Engine(model: loaded, slots: 1)
         let vocabulary = loaded.vocabulary, marker = vocabulary.markers

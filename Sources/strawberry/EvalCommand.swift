@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Model
 import Reasoning
+import Reports
 import Tasks
 
 /// `strawberry eval`: accuracy of a model on test problems across thinking budgets and strategies.
@@ -15,31 +16,24 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Run folder or checkpoint directory.")
     var model: String
 
-    @Option(help: "Task: \(TaskRegistry.names.joined(separator: ", ")), or file:PATH for your own JSONL.")
-    var task = "countdown"
-
-    @Option(help: "For file:PATH tasks: a shell command that reads {prompt, answer, tests, completion} JSON and prints {\"reward\": 0…1}; it runs sandboxed.")
-    var verifier: String?
-
-    @Option(help: "Difficulty of the test problems.")
-    var difficulty = 3
+    @OptionGroup var taskOptions: TaskOptions
 
     @Option(help: "Number of test problems.")
     var n = 100
 
     @Option(help: "Comma-separated thinking budgets in tokens.")
-    var budgets = "0,16,32,64,128,256"
+    var budgets = BudgetList([0, 16, 32, 64, 128, 256])
 
     @Option(help: "Comma-separated strategies: single, vote:N, best-of-n:N, revise:K.")
-    var strategies = "single"
+    var strategies = StrategyList(["single"])
 
-    @Option(name: .customLong("max-answer"), help: "Most answer tokens.")
+    @Option(help: "Most answer tokens.")
     var maxAnswer = 48
 
     @Option(help: "Seed for problems and sampling.")
     var seed: UInt64 = 0
 
-    @Flag(name: .customLong("no-thinking"), help: "The model answers directly (answer-only training).")
+    @Flag(help: "The model answers directly (answer-only training).")
     var noThinking = false
 
     @Flag(help: "Let the model call the task's tool inside its thinking.")
@@ -48,14 +42,14 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Where to write eval.json and report.html (default: the run folder).")
     var out: String?
 
+    func validate() throws {
+        guard n > 0, maxAnswer > 0 else { throw ValidationError("--n and --max-answer must be positive") }
+    }
+
     func run() throws {
-        let (t, difficulty) = try resolveTask(task, difficulty: difficulty, verifier: verifier)
-        let budgetList = try parseBudgets(budgets)
-        let strategyList = strategies.split(separator: ",").map(String.init)
-        for s in strategyList { _ = try StrategyParser.parse(s) }
-        guard n > 0 else { throw ValidationError("--n must be positive") }
+        let (t, difficulty) = try taskOptions.resolve()
         let loaded = try Checkpoint.loadModel(model)
-        var settings = EvalSettings(difficulty: difficulty, problems: n, budgets: budgetList, strategies: strategyList)
+        var settings = EvalSettings(difficulty: difficulty, problems: n, budgets: budgets.values, strategies: strategies.names)
         settings.maxAnswer = maxAnswer
         settings.seed = seed
         settings.thinks = !noThinking

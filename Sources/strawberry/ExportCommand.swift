@@ -9,8 +9,10 @@ struct ExportCommand: ParsableCommand {
         abstract: "Write a model for other tools: a Hugging Face LlamaForCausalLM folder, or GGUF files for llama.cpp.",
         discussion: """
         hf: config.json, model.safetensors, tokenizer.json, tokenizer_config.json (chat template).
+
         gguf: model-f32.gguf and/or model-f16.gguf (llama architecture, byte-level gpt2 vocabulary, chat template).
-        Both also write strawberry_probe.json; bench/check_hf_export.sh and bench/check_gguf_export.sh load the
+
+        Both also write strawberry_probe.json; bench/check_hf_export.sh and bench/check_gguf_export.sh load the \
         export with transformers or llama.cpp and compare tokens, logits and greedy continuations with Strawberry's.
         """
     )
@@ -18,11 +20,29 @@ struct ExportCommand: ParsableCommand {
     @Argument(help: "Run folder or checkpoint directory.")
     var model: String
 
+    /// What `export` writes.
+    enum Format: String, ExpressibleByArgument, CaseIterable {
+        case hf, gguf
+    }
+
+    /// GGUF precisions to write.
+    enum Precisions: String, ExpressibleByArgument, CaseIterable {
+        case f32, f16, both
+
+        var values: [GGUFExport.Precision] {
+            switch self {
+            case .f32: return [.f32]
+            case .f16: return [.f16]
+            case .both: return [.f32, .f16]
+            }
+        }
+    }
+
     @Option(help: "Format: hf or gguf.")
-    var format = "hf"
+    var format = Format.hf
 
     @Option(help: "GGUF precision: f32, f16 or both.")
-    var precision = "both"
+    var precision = Precisions.both
 
     @Option(help: "Output folder.")
     var out: String
@@ -30,17 +50,11 @@ struct ExportCommand: ParsableCommand {
     func run() throws {
         let loaded = try Checkpoint.loadModel(model)
         switch format {
-        case "hf":
+        case .hf:
             try HuggingFaceExport.write(loaded, to: out)
             print("wrote \(out) (config.json, model.safetensors, tokenizer.json, tokenizer_config.json, strawberry_probe.json)")
-        case "gguf":
-            let precisions: [GGUFExport.Precision]
-            switch precision {
-            case "both": precisions = [.f32, .f16]
-            default:
-                guard let p = GGUFExport.Precision(rawValue: precision) else { throw ValidationError("--precision must be f32, f16 or both") }
-                precisions = [p]
-            }
+        case .gguf:
+            let precisions = precision.values
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             let name = URL(fileURLWithPath: model).lastPathComponent
             for p in precisions {
@@ -48,8 +62,6 @@ struct ExportCommand: ParsableCommand {
             }
             try ExportProbe.write(loaded, to: out)
             print("wrote \(out) (\(precisions.map { "model-\($0.rawValue).gguf" }.joined(separator: ", ")), strawberry_probe.json)")
-        default:
-            throw ValidationError("--format must be hf or gguf")
         }
     }
 }

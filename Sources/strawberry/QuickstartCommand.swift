@@ -11,8 +11,8 @@ struct QuickstartCommand: ParsableCommand {
         commandName: "quickstart",
         abstract: "Countdown worked solutions → SFT of a 1M-parameter model → evaluation → RL → evaluation, with a report.",
         discussion: """
-        About 12 minutes on 2 cores. Writes sft.jsonl, sft/ and rl/ runs (checkpoints, metrics.jsonl),
-        eval-sft.json, eval-rl.json and report.html to --out, and prints accuracy against thinking budget
+        About 12 minutes on 2 cores. Writes sft.jsonl, sft/ and rl/ runs (checkpoints, metrics.jsonl), \
+        eval-sft.json, eval-rl.json and report.html to --out, and prints accuracy against thinking budget \
         before and after RL. `strawberry train` runs the same pipeline with every size exposed.
         """
     )
@@ -34,7 +34,7 @@ struct QuickstartCommand: ParsableCommand {
         pipeline.rl.steps = 30
         pipeline.rl.learningRate = 5e-5
         pipeline.rl.seed = seed
-        pipeline.rl.budget = Budget(maxThinking: 200, maxAnswer: 24)
+        pipeline.rl.budget = Budget(maxThinking: 200, maxAnswer: Budget.trainingAnswerTokens)
         try runPipeline(pipeline)
     }
 }
@@ -49,5 +49,5 @@ func runPipeline(_ pipeline: TrainingPipeline) throws {
         print(b.strategy.padding(toLength: 15, withPad: " ", startingAt: 0) + String(format: " %6d  %9.3f", b.budget, b.accuracy) + rl)
     }
     let report = after == nil ? "\(pipeline.out)/eval-sft.json" : "\(pipeline.out)/report.html"
-    print("report: \(report) (\(duration(Date().timeIntervalSince(start))) in all)")
+    print("report: \(report) (\(DurationText.of(Date().timeIntervalSince(start))) in all)")
 }

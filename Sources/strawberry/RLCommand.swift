@@ -11,9 +11,9 @@ struct RLCommand: ParsableCommand {
         commandName: "rl",
         abstract: "Improve a model's thinking with rewards from a task's verifier (GRPO family).",
         discussion: """
-        Each step samples --group completions for --problems training problems, scores them, and updates
-        the model with group-relative advantages and a clipped objective. metrics.jsonl records reward,
-        accuracy, thinking length, the share cut by the budget, reflection rate, clip fraction, KL and
+        Each step samples --group completions for --problems training problems, scores them, and updates \
+        the model with group-relative advantages and a clipped objective. metrics.jsonl records reward, \
+        accuracy, thinking length, the share cut by the budget, reflection rate, clip fraction, KL and \
         throughput. Example: strawberry rl --model runs/quickstart --out runs/rl --steps 30
         """
     )
@@ -24,71 +24,36 @@ struct RLCommand: ParsableCommand {
     @Option(help: "Run folder for the RL run.")
     var out: String
 
-    @Option(help: "Task: \(TaskRegistry.names.joined(separator: ", ")), or file:PATH for your own JSONL.")
-    var task = "countdown"
-
-    @Option(help: "For file:PATH tasks: a shell command that reads {prompt, answer, tests, completion} JSON and prints {\"reward\": 0…1}; it runs sandboxed.")
-    var verifier: String?
-
-    @Option(help: "Difficulty of the training problems.")
-    var difficulty = 3
+    @OptionGroup var taskOptions: TaskOptions
 
     @Option(help: "RL steps.")
     var steps = 30
 
-    @Option(help: "Problems per step.")
-    var problems = 8
-
-    @Option(help: "Samples per problem (the group).")
-    var group = 8
-
     @Option(help: "Learning rate.")
     var lr: Float = 5e-5
-
-    @Option(help: "Sampling temperature of the rollouts.")
-    var temperature: Float = 1
 
     @Option(help: "Thinking budget during rollouts.")
     var budget = 200
 
-    @Option(help: "KL coefficient to the starting model (0: none).")
-    var kl: Float = 0
-
-    @Option(name: .customLong("wrong-reward"), help: "Reward for every incorrect completion, replacing the task's partial credit (0: outcome only; under a tight budget Countdown's 0.1 for a well-formed wrong answer pays the model to claim a wrong answer early).")
-    var wrongReward: Double?
-
-    @Option(name: .customLong("false-claim-penalty"), help: "Subtracted from the reward when the thinking claims a wrong candidate reaches the goal (Countdown: a `… yes` line that is not the target).")
-    var falseClaimPenalty: Double?
-
-    @Flag(name: .customLong("positive-only"), help: "Learn only from completions better than their group's mean (negative advantages become 0), so a search the budget cut is not blamed for its correct steps.")
-    var positiveOnly = false
-
-    @Option(help: "Loss aggregation: token (DAPO), sequence (GRPO) or constant (Dr. GRPO).")
-    var aggregation = "token"
-
-    @Flag(name: .customLong("no-std"), help: "Do not divide advantages by the group's standard deviation (Dr. GRPO).")
-    var noStd = false
+    @OptionGroup var grpo: GRPOArguments
 
     @Option(help: "Seed.")
     var seed: UInt64 = 1
 
-    @Option(name: .customLong("checkpoint-every"), help: "Save a checkpoint every N steps.")
+    @Option(help: "Save a checkpoint every N steps.")
     var checkpointEvery = 10
 
     @Flag(help: "Continue the run in --out from its latest checkpoint (after a crash or kill), exactly as if it had not stopped.")
     var resume = false
 
+    func validate() throws {
+        guard steps > 0, budget >= 0, lr > 0, lr.isFinite, checkpointEvery > 0 else {
+            throw ValidationError("--steps, --lr and --checkpoint-every must be positive, --budget at least 0")
+        }
+    }
+
     func run() throws {
-        let (t, difficulty) = try resolveTask(task, difficulty: difficulty, verifier: verifier)
-        guard let agg = GRPOOptions.Aggregation(rawValue: aggregation) else {
-            throw ValidationError("--aggregation must be token, sequence or constant")
-        }
-        guard steps > 0, problems > 0, group > 1, budget >= 0, lr > 0, checkpointEvery > 0, temperature > 0 else {
-            throw ValidationError("--steps, --problems, --lr, --temperature and --checkpoint-every must be positive, --group at least 2")
-        }
-        guard wrongReward?.isFinite ?? true, falseClaimPenalty.map({ $0.isFinite && $0 >= 0 }) ?? true else {
-            throw ValidationError("--wrong-reward must be a number and --false-claim-penalty a number ≥ 0")
-        }
+        let (t, difficulty) = try taskOptions.resolve()
         let trainer: GRPOTrainer
         if resume {
             trainer = try GRPOTrainer.resuming(runDirectory: out, task: t)
@@ -99,18 +64,10 @@ struct RLCommand: ParsableCommand {
                 throw ValidationError("'\(out)' already holds a run; pass --resume to continue it or choose another --out")
             }
             var options = GRPOOptions()
+            grpo.apply(to: &options)
             options.steps = steps
-            options.problemsPerStep = problems
-            options.groupSize = group
             options.learningRate = lr
-            options.temperature = temperature
-            options.budget = Budget(maxThinking: budget, maxAnswer: 24)
-            options.klCoefficient = kl
-            options.wrongReward = wrongReward
-            options.falseClaimPenalty = falseClaimPenalty
-            options.positiveOnly = positiveOnly ? true : nil
-            options.aggregation = agg
-            options.normalizeByStd = !noStd
+            options.budget = Budget(maxThinking: budget, maxAnswer: Budget.trainingAnswerTokens)
             options.difficulty = difficulty
             options.seed = seed
             options.checkpointEvery = checkpointEvery

@@ -9,8 +9,8 @@ struct SFTCommand: ParsableCommand {
         commandName: "sft",
         abstract: "Train a model on {\"prompt\", \"completion\"} JSONL lines (loss on the completion only).",
         discussion: """
-        Writes checkpoints (safetensors weights, config, optimizer state) and metrics.jsonl to the run
-        folder. --resume continues a killed run from its latest checkpoint exactly as if it had never
+        Writes checkpoints (safetensors weights, config, optimizer state) and metrics.jsonl to the run \
+        folder. --resume continues a killed run from its latest checkpoint exactly as if it had never \
         stopped (same data order, same numbers).
         """
     )
@@ -33,7 +33,7 @@ struct SFTCommand: ParsableCommand {
     @Option(help: "Total optimisation steps.")
     var steps = 1000
 
-    @Option(name: .customLong("batch-size"), help: "Sequences per step.")
+    @Option(help: "Sequences per step.")
     var batchSize = 16
 
     @Option(help: "Peak learning rate (after warmup, before cosine decay).")
@@ -45,16 +45,16 @@ struct SFTCommand: ParsableCommand {
     @Option(help: "Seed for initialisation and data order.")
     var seed: UInt64 = 1
 
-    @Option(name: .customLong("checkpoint-every"), help: "Save a checkpoint every N steps.")
+    @Option(help: "Save a checkpoint every N steps.")
     var checkpointEvery = 200
 
-    @Option(name: .customLong("log-every"), help: "Print a progress line every N steps.")
+    @Option(help: "Print a progress line every N steps.")
     var logEvery = 10
 
     /// `--cut-thinking`'s help, shared with `train`.
     static let cutThinkingHelp = ArgumentHelp("Share of SFT examples (0-1) whose thinking is cut at a random point and answered at once, as a thinking budget cuts it; teaches the model to answer after a cut.")
 
-    @Option(name: .customLong("cut-thinking"), help: cutThinkingHelp)
+    @Option(help: cutThinkingHelp)
     var cutThinking: Float = 0
 
     @Flag(help: "Continue the run in --out from its latest checkpoint.")
@@ -101,32 +101,13 @@ struct SFTCommand: ParsableCommand {
             options.warmupSteps = min(warmup, steps)
             options.seed = seed
             options.checkpointEvery = checkpointEvery
-            options.cutThinking = cutThinking > 0 ? cutThinking : nil
+            options.cutThinking = cutThinking
             let model = try start ?? Transformer(config: config, seed: seed)
             trainer = SFTTrainer(model: model, dataset: dataset, options: options, runDirectory: out)
             log("training \(self.model ?? preset) (\(config.parameterCount.formatted()) parameters) on \(dataset.examples.count) examples"
                 + (dataset.truncated > 0 ? " (\(dataset.truncated) cut to the \(config.contextLength)-token context)" : ""))
         }
-        try trainer.run { p in
-            if p.step % logEvery == 0 || p.step == p.totalSteps {
-                log(String(format: "step %d/%d  loss %.4f  lr %.2e  grad %.2f  %.0f tok/s  ETA %@",
-                           p.step, p.totalSteps, p.loss, p.learningRate, p.gradientNorm, p.tokensPerSecond,
-                           duration(p.etaSeconds)))
-            }
-        }
+        try trainer.run { p in if p.isDue(every: logEvery) { log(p.line(detailed: true)) } }
         log("done: \(try Checkpoint.resolve(out))")
     }
-}
-
-/// Writes a progress line to standard error, leaving standard output for data.
-func log(_ line: String) {
-    FileHandle.standardError.write(Data((line + "\n").utf8))
-}
-
-/// `95` → `1m35s`.
-func duration(_ seconds: Double) -> String {
-    let s = Int(seconds.rounded())
-    if s >= 3600 { return "\(s / 3600)h\(s % 3600 / 60)m" }
-    if s >= 60 { return "\(s / 60)m\(s % 60)s" }
-    return "\(s)s"
 }

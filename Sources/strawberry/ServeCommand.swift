@@ -10,13 +10,18 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Serve a model with the OpenAI chat completions API (reasoning_effort, streaming) and a chat page at /.",
         discussion: """
         Endpoints: POST /v1/chat/completions, GET /v1/models, GET /health, GET /metrics, GET / (chat page).
-        reasoning_effort low/medium/high picks a thinking budget and a number of voting samples; the
+
+        reasoning_effort low/medium/high picks a thinking budget and a number of voting samples; the \
         defaults are low=32, medium=128, high=200,vote:3 and --effort overrides any of them.
-        SIGTERM or Ctrl-C stops accepting connections and lets requests in flight finish; a second
+
+        SIGTERM or Ctrl-C stops accepting connections and lets requests in flight finish; a second \
         signal exits at once. A model that fails to load ends serve with a non-zero status.
+
         With --api-key, /v1/ and /metrics need the key (/metrics not with --public-metrics).
-        Browsers: only the server's own page, or origins given with --cors-origin, may call the API;
+
+        Browsers: only the server's own page, or origins given with --cors-origin, may call the API; \
         a Host that is a name other than localhost needs --allowed-host (DNS-rebinding protection).
+
         Example: strawberry serve --model runs/quickstart/rl --port 8080
         """
     )
@@ -33,7 +38,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Port to listen on (0 picks a free one).")
     var port = 8080
 
-    @Option(name: .customLong("api-key"), help: "Require 'Authorization: Bearer KEY' on /v1/ and /metrics (or set STRAWBERRY_API_KEY).")
+    @Option(help: "Require 'Authorization: Bearer KEY' on /v1/ and /metrics (or set STRAWBERRY_API_KEY).")
     var apiKey: String?
 
     @Flag(help: "With an API key, leave /metrics open (for a scraper that sends no key).")
@@ -54,25 +59,25 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Connections served at once; more wait to be accepted.")
     var maxConnections = 256
 
-    @Flag(name: .customLong("hide-reasoning"), help: "Return only the answer, as o1 does (reasoning tokens are still counted).")
+    @Flag(help: "Return only the answer, as o1 does (reasoning tokens are still counted).")
     var hideReasoning = false
 
-    @Flag(name: .customLong("no-thinking"), help: "The model answers directly (trained with --traces none).")
+    @Flag(help: "The model answers directly (trained with --traces none).")
     var noThinking = false
 
     @Option(help: "Sequences decoded together.")
     var slots = 8
 
-    @Option(name: .customLong("max-queue"), help: "Requests that may wait for a slot; more get 429 with Retry-After.")
+    @Option(help: "Requests that may wait for a slot; more get 429 with Retry-After.")
     var maxQueue = 64
 
     @Option(help: "Seconds per request; when they run out during thinking the model is made to answer.")
     var timeout: Double = 60
 
-    @Option(name: .customLong("max-answer"), help: "Most answer tokens after the thinking.")
+    @Option(help: "Most answer tokens after the thinking.")
     var maxAnswer = 128
 
-    @Option(name: .customLong("max-body"), help: "Largest request body in bytes; larger ones get 413.")
+    @Option(help: "Largest request body in bytes; larger ones get 413.")
     var maxBody = 1 << 20
 
     @Option(help: "Effort setting LEVEL=BUDGET[,vote:N], repeatable (e.g. --effort high=200,vote:5).")
