@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import Model
 
 /// The BPE tokenizer against Hugging Face `tokenizers` (from PyPI; `.ci/run` installs it into the
@@ -25,7 +26,7 @@ import Model
     @Test(.enabled(if: python != nil || required, "needs Python's tokenizers package; .ci/run installs it"))
     func matchesHuggingFaceTokenizers() throws {
         let python = try #require(Self.python, "no Python with tokenizers was found")
-        let dir = NSTemporaryDirectory() + "bpe-\(UUID().uuidString)"
+        let dir = Scratch.path("bpe")
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("bpe_reference.py").path

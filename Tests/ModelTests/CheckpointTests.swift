@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import Kernels
 import Model
 
@@ -8,7 +9,7 @@ import Model
                                     tiedEmbeddings: false)
 
     static func temporaryDirectory() -> String {
-        let path = NSTemporaryDirectory() + "strawberry-test-\(UUID().uuidString)"
+        let path = Scratch.path("strawberry-test")
         try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         return path
     }

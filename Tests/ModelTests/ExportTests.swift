@@ -1,12 +1,13 @@
 import Foundation
 import Testing
+import TestSupport
 import Model
 
 @Suite struct ExportTests {
     @Test func huggingFaceFolderIsComplete() throws {
-        let dir = NSTemporaryDirectory() + "hf-\(UUID().uuidString)"
+        let dir = Scratch.path("hf")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let config = ModelConfig(dim: 32, layers: 2, heads: 4, kvHeads: 2, ffnDim: 48, contextLength: 96)
+        let config = ModelConfig.tiny(context: 96)
         let model = try Transformer(config: config, seed: 1)
         try HuggingFaceExport.write(model, to: dir)
         let json = { (name: String) in try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/" + name))) as! [String: Any] }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Model
 
 /// Reads back what GGUFExport wrote, with an independent little parser.
@@ -62,10 +63,10 @@ struct GGUFFile {
 }
 
 @Suite struct GGUFExportTests {
-    static let config = ModelConfig(dim: 32, layers: 2, heads: 4, kvHeads: 2, ffnDim: 48, contextLength: 64)
+    static let config = ModelConfig.tiny(context: 64)
 
     func export(_ model: Transformer, _ precision: GGUFExport.Precision) throws -> GGUFFile {
-        let path = NSTemporaryDirectory() + "gguf-\(UUID().uuidString).gguf"
+        let path = Scratch.path("gguf", suffix: ".gguf")
         defer { try? FileManager.default.removeItem(atPath: path) }
         try GGUFExport.write(model, to: path, precision: precision, name: "test")
         return try GGUFFile(try Data(contentsOf: URL(fileURLWithPath: path)))

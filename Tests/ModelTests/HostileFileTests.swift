@@ -7,7 +7,7 @@ import TestSupport
 /// Checkpoints and Hugging Face folders that are corrupt, hand-edited or hostile are refused with
 /// the reason, before anything large is allocated.
 @Suite struct HostileFileTests {
-    static let config = ModelConfig(dim: 32, layers: 2, heads: 4, kvHeads: 2, ffnDim: 48, contextLength: 32)
+    static let config = ModelConfig.tiny(context: 32)
 
     static func savedModel() throws -> String {
         let dir = Scratch.path("checkpoint")

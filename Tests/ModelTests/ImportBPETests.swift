@@ -8,7 +8,7 @@ import TestSupport
 /// Llama without chat tokens, whose embedding must grow for the tokens Strawberry adds.
 @Suite struct ImportBPETests {
     static func folder(_ kind: TinyHuggingFaceModel.Kind) throws -> (Transformer, String) {
-        let dir = NSTemporaryDirectory() + "hf-bpe-\(UUID().uuidString)"
+        let dir = Scratch.path("hf-bpe")
         return (try TinyHuggingFaceModel.write(kind, to: dir), dir)
     }
 

@@ -1,11 +1,12 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import Model
 
 @Suite struct ImportTests {
     static func exported(tied: Bool) throws -> (Transformer, String) {
-        let dir = NSTemporaryDirectory() + "hf-import-\(UUID().uuidString)"
-        let config = ModelConfig(dim: 32, layers: 2, heads: 4, kvHeads: 2, ffnDim: 48, contextLength: 96, tiedEmbeddings: tied)
+        let dir = Scratch.path("hf-import")
+        let config = ModelConfig.tiny(context: 96, tied: tied)
         let model = try Transformer(config: config, seed: 6)
         try HuggingFaceExport.write(model, to: dir)
         return (model, dir)
@@ -35,7 +36,7 @@ import Testing
             let header = Data(#"{"w":{"dtype":"\#(dtype)","shape":[4],"data_offsets":[0,8]}}"#.utf8)
             var data = withUnsafeBytes(of: UInt64(header.count).littleEndian) { Data($0) } + header
             for b in bits { withUnsafeBytes(of: b.littleEndian) { data.append(contentsOf: $0) } }
-            let path = NSTemporaryDirectory() + "half-\(UUID().uuidString).safetensors"
+            let path = Scratch.path("half", suffix: ".safetensors")
             defer { try? FileManager.default.removeItem(atPath: path) }
             try data.write(to: URL(fileURLWithPath: path))
             var out = [Float](repeating: 0, count: 4)

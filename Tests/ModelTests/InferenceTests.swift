@@ -1,11 +1,12 @@
 import Foundation
 import Testing
+import TestSupport
 import Kernels
 import Model
 
 /// The KV-cache forward pass gives the same logits as the full training forward pass.
 @Suite struct InferenceTests {
-    static let config = ModelConfig(dim: 32, layers: 2, heads: 4, kvHeads: 2, ffnDim: 48, contextLength: 64)
+    static let config = ModelConfig.tiny(context: 64)
 
     @Test(arguments: [false, true])
     func cachedLogitsEqualFullForward(attentionBias: Bool) throws {

@@ -1,12 +1,12 @@
 import Foundation
 import Testing
+import TestSupport
 import Model
 import Reasoning
 import Tasks
 
 @Suite struct EngineTests {
-    static let model = try! Transformer(config: ModelConfig(dim: 32, layers: 2, heads: 4, kvHeads: 2, ffnDim: 48,
-                                                            contextLength: 96), seed: 3)
+    static let model = try! Transformer(config: ModelConfig.tiny(context: 96), seed: 3)
 
     static func requests(_ budget: Budget) -> [GenerationRequest] {
         ["2+2", "What is 7*6?", "Use 3 5 7 to make 22", "hello"].enumerated().map { i, text in
@@ -71,8 +71,7 @@ import Tasks
         let request = GenerationRequest(user: "think long", sampling: SamplingOptions(seed: 1),
                                         budget: Budget(maxThinking: 10_000, maxAnswer: 3, deadline: 0.05, minThinking: 10_000))
         // A long context, so that the deadline and not the context ends the thinking.
-        let model = try Transformer(config: ModelConfig(dim: 32, layers: 2, heads: 4, kvHeads: 2, ffnDim: 48,
-                                                        contextLength: 4096), seed: 3)
+        let model = try Transformer(config: ModelConfig.tiny(context: 4096), seed: 3)
         let start = Date()
         let g = try Engine(model: model).generate([request]) { _, token in
             if token.token == Tokenizer.Special.thinkEnd.rawValue { stepTimes.append(Date()) }

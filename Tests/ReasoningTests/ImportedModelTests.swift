@@ -11,7 +11,7 @@ import Training
 /// the thinking rules on its marker tokens, and GRPO rolls it out and checkpoints it with its vocabulary.
 @Suite struct ImportedModelTests {
     @Test func importedQwen2LearnsToThinkAndTrainsWithRL() throws {
-        let dir = NSTemporaryDirectory() + "imported-\(UUID().uuidString)"
+        let dir = Scratch.path("imported")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try TinyHuggingFaceModel.write(.qwen2, to: dir + "/hf")
         let model = try HuggingFaceImport.load(dir + "/hf")

@@ -1,7 +1,9 @@
 import Foundation
 import Testing
+import TestSupport
 import Model
 import Reasoning
+import Reports
 import Tasks
 
 @Suite struct StrategyTests {
@@ -60,8 +62,7 @@ import Tasks
     }
 
     @Test func evaluationIsDeterministicForASeed() throws {
-        let model = try Transformer(config: ModelConfig(dim: 32, layers: 2, heads: 4, kvHeads: 2, ffnDim: 48,
-                                                        contextLength: 256), seed: 2)
+        let model = try Transformer(config: ModelConfig.tiny(context: 256), seed: 2)
         var settings = EvalSettings(difficulty: 3, problems: 4, budgets: [0, 8], strategies: ["single", "vote:3", "best-of-n:2", "revise:2"])
         settings.maxAnswer = 12
         let a = try Evaluator.run(model: model, modelName: "m", task: Countdown(), settings: settings)
@@ -78,8 +79,7 @@ import Tasks
     }
 
     @Test func aLongEvaluationInChunksGivesTheSameCellsAndShowsItsWay() throws {
-        let model = try Transformer(config: ModelConfig(dim: 32, layers: 2, heads: 4, kvHeads: 2, ffnDim: 48,
-                                                        contextLength: 256), seed: 2)
+        let model = try Transformer(config: ModelConfig.tiny(context: 256), seed: 2)
         var settings = EvalSettings(difficulty: 3, problems: 7, budgets: [8], strategies: ["single", "vote:3"])
         settings.maxAnswer = 12
         let whole = try Evaluator.run(model: model, modelName: "m", task: Countdown(), settings: settings)
@@ -93,13 +93,13 @@ import Tasks
     }
 
     @Test func verifierFailuresAreReportedPerProblem() throws {
-        let dir = NSTemporaryDirectory() + "strawberry-verifier-\(UUID().uuidString)"
+        let dir = Scratch.path("strawberry-verifier")
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try Data("{\"prompt\": \"What is 6*7?\", \"answer\": \"42\"}\n{\"prompt\": \"What is 2+2?\", \"answer\": \"4\"}\n".utf8)
             .write(to: URL(fileURLWithPath: dir + "/task.jsonl"))
         let task = try FileTask(path: dir + "/task.jsonl", verifier: ExternalVerifier(command: "verifyy --strict", directory: dir))
-        let model = try Transformer(config: ModelConfig(dim: 32, layers: 1, heads: 4, kvHeads: 2, ffnDim: 48, contextLength: 128), seed: 2)
+        let model = try Transformer(config: ModelConfig.tiny(layers: 1, context: 128), seed: 2)
         var settings = EvalSettings(difficulty: 0, problems: 2, budgets: [4], strategies: ["single"])
         settings.maxAnswer = 4
         var lines: [String] = []

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import Model
 import Reasoning
 import Tasks
@@ -19,8 +20,8 @@ import Training
         options.warmupSteps = 5
         options.weightDecay = 0
         options.checkpointEvery = 10_000
-        let model = try Transformer(config: ModelConfig(dim: 48, layers: 2, heads: 4, kvHeads: 2, ffnDim: 96, contextLength: 64), seed: 1)
-        let runDirectory = NSTemporaryDirectory() + "tool-\(UUID().uuidString)"
+        let model = try Transformer(config: ModelConfig.tiny(dim: 48, ffn: 96, context: 64), seed: 1)
+        let runDirectory = Scratch.path("tool")
         defer { try? FileManager.default.removeItem(atPath: runDirectory) }
         let trainer = SFTTrainer(model: model, dataset: SFTDataset(examples: [example]), options: options,
                                  runDirectory: runDirectory)

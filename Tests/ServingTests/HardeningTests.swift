@@ -4,6 +4,7 @@ import FoundationNetworking
 #endif
 import Model
 import Testing
+import TestSupport
 @testable import Serving
 
 /// What an attacker or a careless client sends: odd spellings of protected paths, abandoned and
@@ -54,7 +55,7 @@ import Testing
     }
 
     /// A model slow enough that a request with many samples is still decoding when its client leaves.
-    static let slowModel = try! Transformer(config: ModelConfig(dim: 256, layers: 4, heads: 4, kvHeads: 2, ffnDim: 512, contextLength: 1024), seed: 2)
+    static let slowModel = try! Transformer(config: ModelConfig.slow(context: 1024), seed: 2)
 
     static func metricValue(_ metrics: String, _ name: String) -> Int? {
         metrics.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Int($0.split(separator: " ").last!) }

@@ -2,6 +2,7 @@ import Foundation
 import Model
 import Reasoning
 import Testing
+import TestSupport
 @testable import Serving
 
 /// Collects a scheduler's events per request.
@@ -27,8 +28,7 @@ final class EventLog: @unchecked Sendable {
 }
 
 @Suite struct InferenceSchedulerTests {
-    static let model = try! Transformer(config: ModelConfig(dim: 32, layers: 2, heads: 4, kvHeads: 2, ffnDim: 48,
-                                                            contextLength: 96), seed: 5)
+    static let model = try! Transformer(config: ModelConfig.tiny(context: 96), seed: 5)
 
     static func requests(_ n: Int, thinking: Int = 12) -> [GenerationRequest] {
         (0..<n).map { i in
@@ -58,7 +58,7 @@ final class EventLog: @unchecked Sendable {
 
     @Test func aFullQueueRefusesAndCancellingFreesTheSlot() throws {
         // A long context, so the long request is still decoding when it is cancelled.
-        let model = try Transformer(config: ModelConfig(dim: 32, layers: 1, heads: 4, kvHeads: 2, ffnDim: 48, contextLength: 4096), seed: 5)
+        let model = try Transformer(config: ModelConfig.tiny(layers: 1, context: 4096), seed: 5)
         let scheduler = InferenceScheduler(model: model, slots: 1, maxWaiting: 1)
         let log = EventLog()
         let long = GenerationRequest(user: "long", sampling: SamplingOptions(temperature: 1, seed: 1),
@@ -99,7 +99,7 @@ final class EventLog: @unchecked Sendable {
     }
 
     @Test func theQueueCountsRequestsNotSamples() throws {
-        let model = try Transformer(config: ModelConfig(dim: 32, layers: 1, heads: 4, kvHeads: 2, ffnDim: 48, contextLength: 4096), seed: 5)
+        let model = try Transformer(config: ModelConfig.tiny(layers: 1, context: 4096), seed: 5)
         let scheduler = InferenceScheduler(model: model, slots: 1, maxWaiting: 2)
         let log = EventLog()
         let long = GenerationRequest(user: "long", sampling: SamplingOptions(temperature: 1, seed: 1),

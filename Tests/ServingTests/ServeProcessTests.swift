@@ -13,9 +13,9 @@ import TestSupport
 
     @Test func sigtermFinishesTheRequestInFlight() async throws {
         let executable = try #require(Self.executable, "the strawberry executable is built beside the tests")
-        let dir = NSTemporaryDirectory() + "strawberry-serve-\(UUID().uuidString)"
+        let dir = Scratch.path("strawberry-serve")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let model = try Transformer(config: ModelConfig(dim: 256, layers: 4, heads: 4, kvHeads: 2, ffnDim: 512, contextLength: 512), seed: 4)
+        let model = try Transformer(config: ModelConfig.slow(context: 512), seed: 4)
         try Checkpoint.save(model: model, state: Optional<Int>.none, to: dir)
 
         let server = Process()
@@ -89,9 +89,9 @@ extension ServeProcessTests {
     }
 
     @Test func aSecondSignalEndsTheServerAtOnce() async throws {
-        let dir = NSTemporaryDirectory() + "strawberry-serve-\(UUID().uuidString)"
+        let dir = Scratch.path("strawberry-serve")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let model = try Transformer(config: ModelConfig(dim: 256, layers: 4, heads: 4, kvHeads: 2, ffnDim: 512, contextLength: 4096), seed: 4)
+        let model = try Transformer(config: ModelConfig.slow(context: 4096), seed: 4)
         try Checkpoint.save(model: model, state: Optional<Int>.none, to: dir)
         let (server, _, port) = try Self.serve(["--model", dir, "--name", "m", "--timeout", "3600", "--effort", "high=4000,vote:4"])
         defer { if server.isRunning { kill(server.processIdentifier, SIGKILL) } }
@@ -137,9 +137,9 @@ extension ServeProcessTests {
     }
 
     @Test func aModelThatFailsToLoadEndsServeWithItsReason() throws {
-        let dir = NSTemporaryDirectory() + "strawberry-serve-\(UUID().uuidString)"
+        let dir = Scratch.path("strawberry-serve")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let model = try Transformer(config: ModelConfig(dim: 32, layers: 1, heads: 4, kvHeads: 2, ffnDim: 48, contextLength: 64), seed: 4)
+        let model = try Transformer(config: ModelConfig.tiny(layers: 1, context: 64), seed: 4)
         try Checkpoint.save(model: model, state: Optional<Int>.none, to: dir)
         let weights = dir + "/" + Checkpoint.modelFile
         let bytes = try Data(contentsOf: URL(fileURLWithPath: weights))

@@ -103,7 +103,7 @@ import TestSupport
     }
 
     @Test func anImportedModelIsServedInItsOwnChatFormat() async throws {
-        let dir = NSTemporaryDirectory() + "served-\(UUID().uuidString)"
+        let dir = Scratch.path("served")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try TinyHuggingFaceModel.write(.qwen2, to: dir)
         let model = try HuggingFaceImport.load(dir)
@@ -224,7 +224,7 @@ import TestSupport
 
     @Test func aClientThatGoesAwayFreesItsSlot() async throws {
         // A model slow enough that the request cannot finish before the client leaves.
-        let slow = try Transformer(config: ModelConfig(dim: 256, layers: 4, heads: 4, kvHeads: 2, ffnDim: 512, contextLength: 1024), seed: 2)
+        let slow = try Transformer(config: ModelConfig.slow(context: 1024), seed: 2)
         let server = try await TestServer(model: slow) { $0.options.timeout = 600 }
         defer { server.stop() }
         // A long streamed request, abandoned after a moment.

@@ -4,6 +4,7 @@ import FoundationNetworking
 #endif
 import Model
 import Serving
+import TestSupport
 
 /// A server on a free loopback port in this process, serving a small random model.
 final class TestServer: @unchecked Sendable {
@@ -20,7 +21,7 @@ final class TestServer: @unchecked Sendable {
         return options
     }
 
-    static let model = try! Transformer(config: ModelConfig(dim: 32, layers: 2, heads: 4, kvHeads: 2, ffnDim: 48, contextLength: 128), seed: 11)
+    static let model = try! Transformer(config: ModelConfig.tiny(context: 128), seed: 11)
 
     /// Loading waits for `loadGate` when given (a slow checkpoint read); `waitUntilReady` false
     /// returns as soon as the server listens, while the model may still be loading.

@@ -1,11 +1,12 @@
 import Foundation
 import Testing
+import TestSupport
 import Tasks
 
 /// Hostile external verifiers are contained and reported; honest ones work, on right and wrong answers.
 @Suite(.serialized) struct SandboxTests {
     static func directory() -> String {
-        let path = ScratchDirectory.path("sandbox")
+        let path = Scratch.path("sandbox")
         try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
                                                  attributes: [.posixPermissions: 0o755])
         return path
@@ -133,7 +134,7 @@ import Tasks
 
 @Suite struct FileTaskTests {
     static func write(_ text: String) -> String {
-        let path = ScratchDirectory.path("task", suffix: ".jsonl")
+        let path = Scratch.path("task", suffix: ".jsonl")
         try! text.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }

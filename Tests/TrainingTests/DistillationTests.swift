@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import Model
 import Reasoning
 import Tasks
@@ -19,7 +20,7 @@ import Training
         options.warmupSteps = 10
         options.weightDecay = 0
         options.checkpointEvery = 1000
-        let dir = NSTemporaryDirectory() + "distill-teacher-\(UUID().uuidString)"
+        let dir = Scratch.path("distill-teacher")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let trainer = SFTTrainer(model: try Transformer(config: try ModelConfig.preset("tiny"), seed: 2), dataset: dataset,
                                  options: options, runDirectory: dir)

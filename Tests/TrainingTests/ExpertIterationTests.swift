@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import Model
 import Reasoning
 import Tasks
@@ -23,7 +24,7 @@ import Training
         ei.budget = Budget(maxThinking: 60, maxAnswer: 8)
         ei.steps = 3
         ei.learningRate = 1e-3
-        let dir = NSTemporaryDirectory() + "ei-\(UUID().uuidString)"
+        let dir = Scratch.path("ei")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         var lines: [String] = []
         let rounds = try ei.run(model: model, task: task, difficulty: 1, runDirectory: dir) { lines.append($0) }
@@ -61,7 +62,7 @@ import Training
         ei.samples = 2
         ei.budget = Budget(maxThinking: 8, maxAnswer: 6)
         ei.steps = 2
-        let dir = NSTemporaryDirectory() + "ei-none-\(UUID().uuidString)"
+        let dir = Scratch.path("ei-none")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let rounds = try ei.run(model: model, task: Countdown(), difficulty: 3, runDirectory: dir) { _ in }
         #expect(rounds.count == 1 && rounds[0].harvest.examples.isEmpty && rounds[0].loss == nil)

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import Kernels
 import Model
 import Reasoning
@@ -8,7 +9,7 @@ import Training
 
 /// RL runs survive a crash: resuming from a checkpoint continues exactly as if never stopped.
 @Suite(.serialized) struct GRPOResumeTests {
-    static let config = ModelConfig(dim: 32, layers: 2, heads: 4, kvHeads: 2, ffnDim: 48, contextLength: 160)
+    static let config = ModelConfig.tiny(context: 160)
 
     static func options(steps: Int) -> GRPOOptions {
         var o = GRPOOptions()
@@ -23,7 +24,7 @@ import Training
         return o
     }
 
-    static func directory() -> String { NSTemporaryDirectory() + "grpo-resume-\(UUID().uuidString)" }
+    static func directory() -> String { Scratch.path("grpo-resume") }
 
     @Test func resumingIsBitIdentical() throws {
         let straightDirectory = Self.directory()
@@ -46,41 +47,24 @@ import Training
         #expect(throws: TrainingError.self) { try GRPOTrainer.resuming(runDirectory: dir, task: Arithmetic()) }
     }
 
-    /// The `strawberry` executable next to the test bundle (built by `swift test`).
-    static var executable: String? {
-        let folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let candidates = [folder, folder.deletingLastPathComponent()].map { $0.appendingPathComponent("strawberry").path }
-        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) }
-    }
-
-    static func runCLI(_ arguments: [String]) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable!)
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        return process
-    }
-
     @Test func aKilledRunResumesAsIfNeverStopped() throws {
-        try #require(Self.executable != nil, "the strawberry executable is built beside the tests")
+        try #require(StrawberryProcess.executable != nil, "the strawberry executable is built beside the tests")
         let root = Self.directory()
         defer { try? FileManager.default.removeItem(atPath: root) }
         try Checkpoint.save(model: try Transformer(config: Self.config, seed: 8), state: Optional<Int>.none, to: root + "/start")
         let common = ["rl", "--model", root + "/start", "--steps", "30", "--problems", "8", "--group", "4", "--budget", "24",
                       "--kl", "0.05", "--lr", "3e-3", "--checkpoint-every", "2"]
-        let straight = try Self.runCLI(common + ["--out", root + "/straight"])
+        let straight = try StrawberryProcess.start(common + ["--out", root + "/straight"])
         straight.waitUntilExit()
         #expect(straight.terminationStatus == 0)
 
-        let killed = try Self.runCLI(common + ["--out", root + "/killed"])
+        let killed = try StrawberryProcess.start(common + ["--out", root + "/killed"])
         // Kill it with SIGKILL as soon as it has written a checkpoint.
         while !FileManager.default.fileExists(atPath: root + "/killed/latest") && killed.isRunning { usleep(5_000) }
         kill(killed.processIdentifier, SIGKILL)
         killed.waitUntilExit()
         #expect(killed.terminationReason == .uncaughtSignal, "the run was killed before it finished")
-        let resumed = try Self.runCLI(["rl", "--out", root + "/killed", "--resume"])
+        let resumed = try StrawberryProcess.start(["rl", "--out", root + "/killed", "--resume"])
         resumed.waitUntilExit()
         #expect(resumed.terminationStatus == 0)
 

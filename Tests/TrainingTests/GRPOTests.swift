@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import Kernels
 import Model
 import Reasoning
@@ -39,8 +40,60 @@ import Training
         #expect(GRPOTrainer.reward(wellFormedWrong, thinkingCut: false, options: options) == 0)
     }
 
+    /// Two hand-made sequences of a group: [prompt, a, b] with advantage +1 and [prompt, c, d]
+    /// with advantage −1; tokens 1 and 2 are learned.
+    static func handMadeBatch() -> RolloutBatch {
+        var batch = RolloutBatch(generations: [], seconds: 0)
+        batch.sequences = [[7, 1, 2], [7, 3, 4]]
+        batch.learned = [[false, true, true], [false, true, true]]
+        batch.oldLogProbs = [[0, -1, -2], [0, -1, -2]]
+        batch.advantages = [1, -1]
+        return batch
+    }
+
+    @Test func tokenWeightsFollowTheClippedObjectiveAndTheKLTerm() {
+        let batch = Self.handMadeBatch()
+        var options = GRPOOptions()
+        options.clipLow = 0.2
+        options.clipHigh = 0.28
+        let normalisers = GRPOTrainer.normalisers(learned: batch.learned, aggregation: .token, budget: options.budget)
+        #expect(normalisers == [4, 4], "token aggregation divides by all learned tokens")
+        #expect(GRPOTrainer.normalisers(learned: batch.learned, aggregation: .sequence, budget: options.budget) == [4, 4])
+        // Position j−1 of row s predicts token j; the current log-probs equal the old ones except
+        // where they make a ratio of e^0.5 ≈ 1.65 (above 1 + 0.28) or e^−0.5 ≈ 0.61 (below 1 − 0.2).
+        let current: [Float] = [-1, -1.5, 0, /* row 1 */ -1.5, -2, 0]
+        let w = GRPOTrainer.tokenWeights(batch, current: current, reference: nil, length: 3, normalisers: normalisers, options: options)
+        // Row 0, advantage +1: token 1 has ratio 1 (weight 1/4); token 2 ratio e^0.5 is clipped (0).
+        #expect(abs(w.weights[0][1] - 0.25) < 1e-6 && w.weights[0][2] == 0 && w.weights[0][0] == 0)
+        // Row 1, advantage −1: token 1 ratio e^−0.5 is clipped; token 2 ratio 1 gives −1/4.
+        #expect(w.weights[1][1] == 0 && abs(w.weights[1][2] + 0.25) < 1e-6)
+        #expect(w.clipped == 2 && w.active == 4 && w.klSum == 0)
+        // With a reference that agrees with the current policy, the KL term adds nothing.
+        options.klCoefficient = 0.5
+        let same = GRPOTrainer.tokenWeights(batch, current: current, reference: current, length: 3, normalisers: normalisers, options: options)
+        #expect(same.weights == w.weights && same.klSum == 0)
+        // A reference half as likely on row 0's first token: weight −β(1 − p_ref/p)/n added, and
+        // the k3 estimate e^d − d − 1 with d = log(p_ref/p) = −log 2.
+        var reference = current
+        reference[0] -= log(2)
+        let kl = GRPOTrainer.tokenWeights(batch, current: current, reference: reference, length: 3, normalisers: normalisers, options: options)
+        #expect(abs(kl.weights[0][1] - (0.25 - 0.5 * 0.5 / 4)) < 1e-6)
+        #expect(abs(kl.klSum - (0.5 + log(2) - 1)) < 1e-6)
+    }
+
+    @Test func optionsSavedBeforeASettingExistedReadItsDefault() throws {
+        let old = #"{"steps": 7, "problemsPerStep": 3, "learningRate": 0.001}"#
+        let options = try JSONDecoder().decode(GRPOOptions.self, from: Data(old.utf8))
+        #expect(options.steps == 7 && options.problemsPerStep == 3 && options.learningRate == 0.001)
+        #expect(options.positiveOnly == false && options.falseClaimPenalty == 0 && options.groupSize == GRPOOptions().groupSize)
+        let sft = try JSONDecoder().decode(SFTOptions.self, from: Data(#"{"steps": 5, "batchSize": 2}"#.utf8))
+        #expect(sft.steps == 5 && sft.batchSize == 2 && sft.cutThinking == 0 && sft.warmupSteps == SFTOptions().warmupSteps)
+        let roundTrip = try JSONDecoder().decode(GRPOOptions.self, from: JSONEncoder().encode(options))
+        #expect(roundTrip == options)
+    }
+
     @Test func aStepRecordsItsMetricsAndOnlyLearnsFromSignal() throws {
-        let config = ModelConfig(dim: 32, layers: 2, heads: 4, kvHeads: 2, ffnDim: 48, contextLength: 160)
+        let config = ModelConfig.tiny(context: 160)
         var options = GRPOOptions()
         options.problemsPerStep = 2
         options.groupSize = 4
@@ -50,7 +103,7 @@ import Training
         // An untrained model never solves Countdown; rewards are all 0 or 0.1 with no pattern.
         let model = try Transformer(config: config, seed: 4)
         let before = model.parameters.array
-        let runDirectory = NSTemporaryDirectory() + "grpo-\(UUID().uuidString)"
+        let runDirectory = Scratch.path("grpo")
         defer { try? FileManager.default.removeItem(atPath: runDirectory) }
         let trainer = try GRPOTrainer(model: model, task: Countdown(), options: options, runDirectory: runDirectory)
         #expect(trainer.reference != nil)
@@ -84,9 +137,9 @@ import Training
         options.probeEvery = 2
         options.probeProblems = 3
         options.probeSamples = 2
-        let dir = NSTemporaryDirectory() + "grpo-run-\(UUID().uuidString)"
+        let dir = Scratch.path("grpo-run")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let model = try Transformer(config: ModelConfig(dim: 32, layers: 1, heads: 4, kvHeads: 2, ffnDim: 32, contextLength: 128), seed: 2)
+        let model = try Transformer(config: ModelConfig.tiny(layers: 1, ffn: 32, context: 128), seed: 2)
         let trainer = try GRPOTrainer(model: model, task: Countdown(), options: options, runDirectory: dir)
         try trainer.run()
         let lines = try String(contentsOfFile: dir + "/metrics.jsonl", encoding: .utf8).split(separator: "\n")

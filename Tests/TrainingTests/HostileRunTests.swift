@@ -9,7 +9,7 @@ import Training
 /// Runs that diverge, and run folders whose files were corrupted, end with a clear error and lose
 /// nothing that was good.
 @Suite struct HostileRunTests {
-    static let config = ModelConfig(dim: 48, layers: 2, heads: 4, kvHeads: 2, ffnDim: 96, contextLength: 48)
+    static let config = ModelConfig.tiny(dim: 48, ffn: 96, context: 48)
 
     static func dataset() -> SFTDataset {
         let pairs = [("2+3", "<think>2 plus 3</think>5"), ("7+1", "<think>7 plus 1</think>8"), ("4+4", "<think>4 plus 4</think>8")]

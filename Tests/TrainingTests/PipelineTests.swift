@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import Model
 import Reasoning
 import Tasks
@@ -19,7 +20,7 @@ import Training
     }
 
     @Test func pipelineWritesEveryStageAndTheReport() throws {
-        let out = NSTemporaryDirectory() + "pipeline-\(UUID().uuidString)"
+        let out = Scratch.path("pipeline")
         defer { try? FileManager.default.removeItem(atPath: out) }
         var pipeline = Self.tinyPipeline(out: out)
         pipeline.rl.steps = 2
@@ -42,7 +43,7 @@ import Training
     }
 
     @Test func expertIterationRunsAsThePipelinesRLStage() throws {
-        let out = NSTemporaryDirectory() + "pipeline-ei-\(UUID().uuidString)"
+        let out = Scratch.path("pipeline-ei")
         defer { try? FileManager.default.removeItem(atPath: out) }
         var pipeline = Self.tinyPipeline(out: out)
         pipeline.rlMethod = .expertIteration

@@ -1,11 +1,12 @@
 import Foundation
 import Testing
+import TestSupport
 import Kernels
 import Model
 import Training
 
 @Suite struct SFTTrainerTests {
-    static let config = ModelConfig(dim: 48, layers: 2, heads: 4, kvHeads: 2, ffnDim: 96, contextLength: 48)
+    static let config = ModelConfig.tiny(dim: 48, ffn: 96, context: 48)
 
     static func dataset() -> SFTDataset {
         let pairs = [("2+3", "<think>2 plus 3</think>5"), ("7+1", "<think>7 plus 1</think>8"),
@@ -14,7 +15,7 @@ import Training
     }
 
     static func temporaryDirectory() -> String {
-        NSTemporaryDirectory() + "strawberry-sft-\(UUID().uuidString)"
+        Scratch.path("strawberry-sft")
     }
 
     static func trainer(_ dir: String, steps: Int, seed: UInt64 = 3) throws -> SFTTrainer {
@@ -91,7 +92,7 @@ import Training
     }
 
     @Test func badLinesAreReportedWithTheirNumber() throws {
-        let path = NSTemporaryDirectory() + "bad-\(UUID().uuidString).jsonl"
+        let path = Scratch.path("bad", suffix: ".jsonl")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let cases = [
             ("{\"prompt\":\"a\",\"completion\":\"b\"}\n\n{oops\n", "3: not valid JSON"),

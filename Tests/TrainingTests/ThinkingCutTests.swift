@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 import Model
 import Tasks
 import Training
@@ -65,7 +66,7 @@ import Training
         let problem = Problem(task: "test", seed: 0, difficulty: 1, prompt: "q", key: "42")
         let cut = WorkedExamples.Example(problem: problem, completion: "<think>abcdefgh</think>42", thinkingCut: true)
         let written = WorkedExamples.Example(problem: problem, completion: "<think>abcdefgh</think>42")
-        let path = NSTemporaryDirectory() + "cut-\(UUID().uuidString).jsonl"
+        let path = Scratch.path("cut", suffix: ".jsonl")
         defer { try? FileManager.default.removeItem(atPath: path) }
         try (try cut.jsonLine() + written.jsonLine()).write(to: URL(fileURLWithPath: path))
         let loaded = try SFTDataset.load(path: path, maxTokens: 64, vocabulary: Self.vocabulary).examples
