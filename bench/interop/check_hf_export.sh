@@ -1,13 +1,10 @@
 #!/usr/bin/env bash
 # Exports a model (a fresh random `small` one, or the run given) in Hugging Face format and checks
-# it with transformers from PyPI (installed into bench/.venv with PyTorch; large the first time).
-#   bench/check_hf_export.sh [run-folder]
+# it with transformers from PyPI (pinned in bench/requirements/torch.txt; large the first time).
+#   bench/interop/check_hf_export.sh [run-folder]
 set -euo pipefail
-cd "$(dirname "$0")/.."
-if [ ! -x bench/.venv/bin/python ] || ! bench/.venv/bin/python -c "import torch, transformers" 2>/dev/null; then
-  python3 -m venv bench/.venv 2>/dev/null || true
-  bench/.venv/bin/pip install -q torch transformers numpy
-fi
+cd "$(dirname "$0")/../.."
+source bench/lib/venv.sh && python=$(python_env torch)
 swift build -c release --product strawberry >/dev/null
 work=$(mktemp -d)
 model=${1:-}
@@ -18,4 +15,4 @@ if [ -z "$model" ]; then
   model="$work/run"
 fi
 .build/release/strawberry export "$model" --format hf --out "$work/hf"
-bench/.venv/bin/python bench/check_hf_export.py "$work/hf"
+"$python" bench/interop/check_hf_export.py "$work/hf"

@@ -1,20 +1,17 @@
 #!/usr/bin/env bash
 # Training throughput, Strawberry vs PyTorch eager (float32 and bf16 autocast), side by side on
 # this machine: same model (preset), batch, sequence length and thread count.
-#   bench/compare_train.sh [preset] [batch] [rounds]
-# PyTorch comes from PyPI into bench/.venv (a large download the first time).
+#   bench/speed/compare_train.sh [preset] [batch] [rounds]
+# PyTorch comes from PyPI into bench/.venv-torch, pinned in bench/requirements/torch.txt (a large download the first time).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 preset=${1:-small}; batch=${2:-8}; rounds=${3:-2}
-if [ ! -x bench/.venv/bin/python ] || ! bench/.venv/bin/python -c "import torch" 2>/dev/null; then
-  python3 -m venv bench/.venv
-  bench/.venv/bin/pip install -q torch numpy
-fi
+source bench/lib/venv.sh && python=$(python_env torch)
 swift build -c release --product strawberry >/dev/null
 for round in $(seq "$rounds"); do
   ours=$(STRAWBERRY_THREADS=2 .build/release/strawberry bench train --preset "$preset" --batch-size "$batch" --steps 10 \
          | awk '/^tokens\/s/ {print $2}')
-  theirs=$(bench/.venv/bin/python bench/pytorch_train.py --preset "$preset" --batch-size "$batch" --steps 10 --threads 2)
+  theirs=$("$python" bench/speed/pytorch_train.py --preset "$preset" --batch-size "$batch" --steps 10 --threads 2)
   python3 - "$ours" "$theirs" "$round" <<'PY'
 import json, sys
 ours, theirs, rnd = float(sys.argv[1]), json.loads(sys.argv[2]), sys.argv[3]

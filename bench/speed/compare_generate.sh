@@ -1,18 +1,15 @@
 #!/usr/bin/env bash
 # Decode throughput with a KV cache, Strawberry vs PyTorch eager (float32 and bf16 autocast),
 # side by side: same model, batch sizes, prompt and decoded length, 2 threads.
-#   bench/compare_generate.sh [preset] [batches]
-# PyTorch comes from PyPI into bench/.venv (a large download the first time).
+#   bench/speed/compare_generate.sh [preset] [batches]
+# PyTorch comes from PyPI into bench/.venv-torch, pinned in bench/requirements/torch.txt (a large download the first time).
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 preset=${1:-small}; batches=${2:-1,16,64}
-if [ ! -x bench/.venv/bin/python ] || ! bench/.venv/bin/python -c "import torch" 2>/dev/null; then
-  python3 -m venv bench/.venv
-  bench/.venv/bin/pip install -q torch numpy
-fi
+source bench/lib/venv.sh && python=$(python_env torch)
 swift build -c release --product strawberry >/dev/null
 ours=$(STRAWBERRY_THREADS=2 .build/release/strawberry bench generate --preset "$preset" --batch "$batches")
-theirs=$(cd bench && .venv/bin/python pytorch_generate.py --preset "$preset" --batch "$batches" --threads 2)
+theirs=$("$python" bench/speed/pytorch_generate.py --preset "$preset" --batch "$batches" --threads 2)
 echo "$ours"
 python3 - "$ours" "$theirs" <<'PY'
 import json, sys

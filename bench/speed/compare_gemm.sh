@@ -1,17 +1,14 @@
 #!/usr/bin/env bash
 # Matrix-multiply GFLOP/s, Strawberry's Swift kernel vs OpenBLAS (numpy's bundled build, from
 # PyPI), both on 2 threads, measured one after the other in one run.
-#   bench/compare_gemm.sh
+#   bench/speed/compare_gemm.sh
 set -euo pipefail
-cd "$(dirname "$0")/.."
-if [ ! -x bench/.venv-blas/bin/python ]; then
-  python3 -m venv bench/.venv-blas
-  bench/.venv-blas/bin/pip install -q numpy threadpoolctl
-fi
+cd "$(dirname "$0")/../.."
+source bench/lib/venv.sh && python=$(python_env blas)
 swift build -c release --product strawberry >/dev/null
 ours=$(STRAWBERRY_THREADS=2 .build/release/strawberry bench gemm --seconds 1 | awk '/^square/ {print $2, $3, $4, $5}')
 # OpenBLAS picks its AVX2/AVX-512 kernels itself when no core type is forced.
-theirs=$(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=2 bench/.venv-blas/bin/python bench/numpy_gemm.py)
+theirs=$(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=2 "$python" bench/speed/numpy_gemm.py)
 python3 - "$ours" "$theirs" <<'PY'
 import json, sys
 ours = {int(l.split()[0]): [float(x) for x in l.split()[1:]] for l in sys.argv[1].splitlines()}

@@ -1,13 +1,11 @@
 #!/usr/bin/env bash
 # Exports RUN as GGUF (F32 and F16) and loads both with llama.cpp through llama-cpp-python (from
-# PyPI, built from source into bench/.venv-llama on first use, several minutes): same token ids,
+# PyPI, pinned in bench/requirements/llama.txt, built from source on first use, several minutes): same token ids,
 # logits, and greedy continuation as Strawberry. Outside CI (heavy).
-# Usage: bench/check_gguf_export.sh [RUN]   (default: a random `small` model)
+# Usage: bench/interop/check_gguf_export.sh [RUN]   (default: a random `small` model)
 set -euo pipefail
-cd "$(dirname "$0")/.."
-if [ ! -x bench/.venv-llama/bin/python ]; then
-  python3 -m venv bench/.venv-llama && bench/.venv-llama/bin/pip install -q --disable-pip-version-check llama-cpp-python numpy
-fi
+cd "$(dirname "$0")/../.."
+source bench/lib/venv.sh && python=$(python_env llama)
 swift build -c release --product strawberry >/dev/null 2>&1
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
@@ -19,4 +17,4 @@ if [ -z "$run" ]; then
   run="$dir/random"
 fi
 .build/release/strawberry export "$run" --format gguf --out "$dir/gguf"
-bench/.venv-llama/bin/python bench/check_gguf_export.py "$dir/gguf"
+"$python" bench/interop/check_gguf_export.py "$dir/gguf"

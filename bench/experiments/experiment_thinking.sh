@@ -3,16 +3,16 @@
 # thinking, each over several seeds, at the quickstart's size (micro, Countdown-3, 1200 SFT steps,
 # 30 RL steps). Every run is `strawberry train`; the table (mean and spread over seeds) comes from
 # summarize_experiment.py reading each run's eval-sft.json / eval-rl.json.
-# Usage: bench/experiment_thinking.sh [OUT=runs/experiment] [SEEDS="1 2 3"] [STYLES="none human tool"]
+# Usage: bench/experiments/experiment_thinking.sh [OUT=runs/experiment] [SEEDS="1 2 3"] [STYLES="none human tool"]
 #        [EXTRA="more strawberry train options", e.g. "--context 512 --max-thinking 400 --rl-steps 0"]
 # About 10–12 minutes per run on 2 cores; runs already finished are skipped, so it can be resumed.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 out=${1:-runs/experiment}
 seeds=${SEEDS:-1 2 3}
 styles=${STYLES:-none human tool}
 extra=${EXTRA:-}
-source bench/private_binary.sh && private_binary "$out"
+source bench/lib/private_binary.sh && private_binary "$out"
 for seed in $seeds; do
   for style in $styles; do
     run="$out/$style-s$seed"
@@ -24,4 +24,4 @@ for seed in $seeds; do
     touch "$run/done"
   done
 done
-python3 bench/summarize_experiment.py "$out"
+python3 bench/experiments/summarize_experiment.py "$out"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Issue 5: RL-family improvements of each seed's human-trace SFT model (from
-# bench/experiment_thinking.sh), evaluated greedily with the SFT model on the same 200 test
+# bench/experiments/experiment_thinking.sh), evaluated greedily with the SFT model on the same 200 test
 # problems at budgets 64/96/128/200; summarize_rl_vs_sft.py prints the table over seeds.
 #   grpo-tight        GRPO whose rollouts get a 96-token thinking budget (the human-style traces
 #                     run ~115–125): `strawberry rl`, 40 steps of 16 problems × 8, lr 2e-5, KL 0.02.
@@ -14,7 +14,7 @@
 #                     (`strawberry sft --model M --cut-thinking 0.5`), evaluated on expert-iteration's
 #                     test problems (seed S, 200 problems, EVAL_BUDGETS). Writes OUT/control-s<seed>
 #                     and OUT/eval-control-s<seed>, beside expert-iteration's OUT/s<seed>. ~6 min per seed.
-# Usage: bench/experiment_rl_vs_sft.sh METHOD [EXPERIMENT=runs/experiment] [OUT=runs/METHOD] [SEEDS="1 2 3"]
+# Usage: bench/experiments/experiment_rl_vs_sft.sh METHOD [EXPERIMENT=runs/experiment] [OUT=runs/METHOD] [SEEDS="1 2 3"]
 #        [RL_BUDGET=96] [RL_LR=2e-5] [RL_STEPS=40] [RL_EXTRA="--wrong-reward 0"] [EVAL_BUDGETS=64,96,128,200]
 #        [EI_BUDGET=200] [EI_SAMPLES=4] [EI_TEMPERATURE=0.7] [EI_PROBLEMS=3000] [CONTROL_SEED_OFFSET=300]
 #        (grpo-tight's rollout budget, learning rate, steps and further `strawberry rl` options; the
@@ -26,8 +26,8 @@
 # human-s<seed>/sft.jsonl linking to the human traces).
 # Finished seeds are skipped, so it can be resumed.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-method=${1:?usage: bench/experiment_rl_vs_sft.sh grpo-tight|expert-iteration|sft-control [EXPERIMENT] [OUT]}
+cd "$(dirname "$0")/../.."
+method=${1:?usage: bench/experiments/experiment_rl_vs_sft.sh grpo-tight|expert-iteration|sft-control [EXPERIMENT] [OUT]}
 experiment=${2:-runs/experiment}
 out=${3:-runs/$method}
 seeds=${SEEDS:-1 2 3}
@@ -41,10 +41,10 @@ ei_samples=${EI_SAMPLES:-4}
 ei_temperature=${EI_TEMPERATURE:-0.7}
 ei_problems=${EI_PROBLEMS:-3000}
 control_seed_offset=${CONTROL_SEED_OFFSET:-300}
-source bench/private_binary.sh && private_binary "$out"
+source bench/lib/private_binary.sh && private_binary "$out"
 for seed in $seeds; do
   sft="$experiment/human-s$seed/sft"
-  [ -d "$sft" ] || { echo "missing $sft: run bench/experiment_thinking.sh first" >&2; exit 1; }
+  [ -d "$sft" ] || { echo "missing $sft: run bench/experiments/experiment_thinking.sh first" >&2; exit 1; }
   case "$method" in
     grpo-tight)
       rl="$out/rl-s$seed"
@@ -80,4 +80,4 @@ for seed in $seeds; do
     *) echo "unknown method '$method': grpo-tight, expert-iteration or sft-control" >&2; exit 2 ;;
   esac
 done
-python3 bench/summarize_rl_vs_sft.py "$out"
+python3 bench/experiments/summarize_rl_vs_sft.py "$out"

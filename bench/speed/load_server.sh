@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Serves MODEL and loads it through the official openai client (pinned in bench/requirements/ci.txt, as CI
+# uses) at several concurrency levels: continuous batching shows as throughput that grows with
+# concurrency while latency grows less.
+# Usage: bench/speed/load_server.sh MODEL [REQUESTS=64] [LEVELS=1,4,16,32] [SLOTS=16]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+model=${1:?usage: bench/speed/load_server.sh MODEL [REQUESTS] [LEVELS] [SLOTS]}
+source bench/lib/venv.sh && python=$(python_env ci)
+swift build -c release --product strawberry >/dev/null 2>&1
+port=$((20000 + RANDOM % 20000))
+.build/release/strawberry serve --model "$model" --port "$port" --name load --slots "${4:-16}" 2>/tmp/load-serve.log &
+server=$!
+trap 'kill $server 2>/dev/null' EXIT
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/health" >/dev/null && break; sleep 0.1; done
+"$python" bench/speed/load_server.py "http://127.0.0.1:$port/v1" load "${2:-64}" "${3:-1,4,16,32}"
