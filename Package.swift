@@ -62,6 +62,7 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Model", "Tasks", "Reasoning", "TestSupport"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks", "TestSupport"]),
         .testTarget(name: "ReasoningTests", dependencies: ["Reasoning", "Reports", "Model", "Tasks", "Training", "TestSupport"]),
+        .testTarget(name: "ReportsTests", dependencies: ["Reports", "Reasoning"]),
         .testTarget(name: "ServingTests", dependencies: ["Serving", "Reasoning", "Model", "TestSupport"], exclude: ["openai_client_check.py"]),
     ]
 )

@@ -62,6 +62,8 @@ public struct EvalExample: Codable, Sendable, Equatable {
     public let completion: String
     public let correct: Bool
     public let note: String
+    /// Index of the test problem (absent in reports written before it existed).
+    public var problem: Int? = nil
 }
 
 /// The result of an evaluation (`eval.json`); wall time is kept apart so that the rest is
@@ -120,10 +122,14 @@ public enum Evaluator {
                     let results = try strategy.solve(part, context: context)
                     let correct = tally.add(results, problems: part, firstIndex: first, task: task)
                     if first == 0 {
-                        for (i, r) in results.prefix(2).enumerated() {
-                            examples.append(EvalExample(strategy: strategy.name, budget: budget, prompt: part[i].prompt,
-                                                        completion: r.chosen ?? r.generations.first?.text ?? "",
-                                                        correct: correct[i], note: r.note))
+                        // A success and a failure where the cell has both; else its first two problems.
+                        let shown = [correct.firstIndex(of: true), correct.firstIndex(of: false)].compactMap { $0 }
+                        for i in (shown.count == 2 ? shown.sorted() : Array(results.indices.prefix(2))) {
+                            var example = EvalExample(strategy: strategy.name, budget: budget, prompt: part[i].prompt,
+                                                      completion: results[i].chosen ?? results[i].generations.first?.text ?? "",
+                                                      correct: correct[i], note: results[i].note)
+                            example.problem = i
+                            examples.append(example)
                         }
                     }
                     if tally.problems < problems.count {

@@ -41,7 +41,8 @@ public enum PipelineReportPage {
             SVGChart.Series(name: name, points: r.cells.filter { $0.strategy == "single" }.map { (Double(max($0.budget, 1)), $0.accuracy) })
         }
         let budget = SVGChart(title: "Accuracy against thinking budget", xLabel: "thinking budget (tokens)", yLabel: "accuracy",
-                              series: [curve(before, "after SFT"), curve(after, "after SFT + RL")], logX: true)
+                              series: [curve(before, "after SFT"), curve(after, "after SFT + RL")], logX: true,
+                              xTicks: SVGChart.budgetTicks(before.settings.budgets))
         func esc(_ s: String) -> String {
             s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
         }
@@ -50,21 +51,38 @@ public enum PipelineReportPage {
             rows += "<tr><td>\(b.strategy)</td><td>\(b.budget)</td><td>\(String(format: "%.3f", b.accuracy))</td><td>\(String(format: "%.3f", a.accuracy))</td></tr>"
         }
         var examples = ""
-        for (b, a) in zip(before.examples, after.examples).prefix(4) {
-            examples += "<h3>\(esc(b.strategy)), budget \(b.budget): \(esc(b.prompt))</h3><div class=\"pair\">"
-                + "<div><b>after SFT</b> \(b.correct ? "✅" : "❌")<pre>\(esc(b.completion))</pre></div>"
-                + "<div><b>after RL</b> \(a.correct ? "✅" : "❌")<pre>\(esc(a.completion))</pre></div></div>"
+        for b in Self.budgetsThatMatter(before, after) {
+            examples += "<h3>Greedy, thinking budget \(b)</h3><div class=\"pair\">"
+            for (name, report) in [("after SFT", before), ("after SFT + RL", after)] {
+                examples += "<div><b>\(name)</b>"
+                for e in report.examples where e.strategy == "single" && e.budget == b {
+                    let verdict = e.correct ? "<span class=\"right\">correct</span>" : "<span class=\"wrong\">wrong</span>"
+                    examples += "<p>\(verdict): \(esc(e.prompt))</p><pre>\(esc(e.completion))</pre>"
+                }
+                examples += "</div>"
+            }
+            examples += "</div>"
         }
         return """
         <!doctype html><html><head><meta charset="utf-8"><title>\(esc(title))</title>
         <style>body{font-family:sans-serif;max-width:1180px;margin:24px auto;color:#222}
         table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:3px 8px;text-align:right}
-        pre{background:#f6f6f6;padding:8px;white-space:pre-wrap}.pair{display:flex;gap:12px}.pair div{flex:1}</style></head><body>
+        pre{background:#f6f6f6;padding:8px;white-space:pre-wrap}.pair{display:flex;gap:12px}.pair div{flex:1}
+        .right{color:#1a7f37;font-weight:bold}.wrong{color:#c62828;font-weight:bold}</style></head><body>
         <h1>\(esc(title))</h1>
         <p>\(after.parameters) parameters; \(after.settings.problems) test problems of \(esc(after.task)), difficulty \(after.settings.difficulty).</p>
         \(budget.render())\(reward.render())\(reflection.render())\(thinking.render())
         <h2>Accuracy before and after RL</h2><table><tr><th>strategy</th><th>budget</th><th>after SFT</th><th>after SFT + RL</th></tr>\(rows)</table>
         <h2>Example thinking</h2>\(examples)</body></html>
         """
+    }
+
+    /// The tightest budget at which either model solves anything (where RL has the most to change)
+    /// and the largest one.
+    static func budgetsThatMatter(_ before: EvalReport, _ after: EvalReport) -> [Int] {
+        let cells = (before.cells + after.cells).filter { $0.strategy == "single" }
+        let tightest = cells.filter { $0.accuracy > 0 }.map(\.budget).min()
+        let largest = before.settings.budgets.max()
+        return Array(Set([tightest, largest].compactMap { $0 })).sorted()
     }
 }

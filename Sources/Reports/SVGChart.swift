@@ -19,9 +19,11 @@ public struct SVGChart {
     public var logX = false
     public var yRange: ClosedRange<Double>? = 0...1
     public var connect = true
+    /// Ticks of the x axis as (value, label); nil: round values chosen from the data's range.
+    public var xTicks: [(Double, String)]?
 
     public init(title: String, xLabel: String, yLabel: String, series: [Series], logX: Bool = false,
-                yRange: ClosedRange<Double>? = 0...1, connect: Bool = true) {
+                yRange: ClosedRange<Double>? = 0...1, connect: Bool = true, xTicks: [(Double, String)]? = nil) {
         self.title = title
         self.xLabel = xLabel
         self.yLabel = yLabel
@@ -29,6 +31,45 @@ public struct SVGChart {
         self.logX = logX
         self.yRange = yRange
         self.connect = connect
+        self.xTicks = xTicks
+    }
+
+    /// Ticks for thinking budgets plotted on a log axis, where a budget of 0 is drawn at 1.
+    public static func budgetTicks(_ budgets: [Int]) -> [(Double, String)] {
+        Array(Set(budgets)).sorted().map { (Double(max($0, 1)), String($0)) }
+    }
+
+    /// About `count` round values (1, 2, 2.5 or 5 × a power of ten apart) covering lo...hi.
+    public static func roundTicks(_ lo: Double, _ hi: Double, count: Int = 5) -> [Double] {
+        guard hi > lo else { return [lo] }
+        let raw = (hi - lo) / Double(max(count - 1, 1))
+        let magnitude = pow(10, floor(log10(raw)))
+        let step = [1.0, 2, 2.5, 5, 10].map { $0 * magnitude }.first { $0 >= raw * 0.999 } ?? 10 * magnitude
+        var ticks: [Double] = []
+        var t = (lo / step).rounded(.up) * step
+        while t <= hi + step * 1e-9 {
+            ticks.append(abs(t) < step * 1e-9 ? 0 : t)
+            t += step
+        }
+        return ticks
+    }
+
+    /// Powers of ten within lo...hi (and their 2× and 5× when there are fewer than three).
+    public static func logTicks(_ lo: Double, _ hi: Double) -> [Double] {
+        guard lo > 0, hi >= lo else { return [] }
+        let decades = Array(Int(floor(log10(lo)))...Int(ceil(log10(hi))))
+        let powers = decades.map { pow(10, Double($0)) }.filter { $0 >= lo * 0.999 && $0 <= hi * 1.001 }
+        if powers.count >= 3 { return powers }
+        return decades.flatMap { d in [1.0, 2, 5].map { $0 * pow(10, Double(d)) } }.filter { $0 >= lo * 0.999 && $0 <= hi * 1.001 }
+    }
+
+    /// A tick label: `0.25`, `128`, `3k`, `40M`, `1.5G`.
+    public static func label(_ value: Double) -> String {
+        let a = abs(value)
+        for (scale, suffix) in [(1e9, "G"), (1e6, "M"), (1e3, "k")] where a >= scale {
+            return String(format: "%g", (value / scale * 100).rounded() / 100) + suffix
+        }
+        return String(format: "%g", (value * 1000).rounded() / 1000)
     }
 
     static let palette = ["#d62728", "#1f77b4", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf"]
@@ -50,14 +91,14 @@ public struct SVGChart {
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" font-family=\"sans-serif\" font-size=\"11\">"
         svg += "<text x=\"\(width / 2)\" y=\"18\" text-anchor=\"middle\" font-size=\"13\" font-weight=\"bold\">\(esc(title))</text>"
         svg += "<rect x=\"\(left)\" y=\"\(top)\" width=\"\(plotW)\" height=\"\(plotH)\" fill=\"none\" stroke=\"#999\"/>"
-        for i in 0...4 {
-            let y = y0 + (y1 - y0) * Double(i) / 4
+        for y in Self.roundTicks(y0, y1) {
             svg += "<line x1=\"\(left)\" x2=\"\(left + plotW)\" y1=\"\(py(y))\" y2=\"\(py(y))\" stroke=\"#eee\"/>"
-            svg += "<text x=\"\(left - 6)\" y=\"\(py(y) + 4)\" text-anchor=\"end\">\(String(format: "%.2f", y))</text>"
-            let xv = x0 + (x1 - x0) * Double(i) / 4
-            let label = logX ? String(format: "%.3g", pow(10, xv)) : String(format: "%.3g", xv)
-            let xp = left + plotW * Double(i) / 4
-            svg += "<text x=\"\(xp)\" y=\"\(top + plotH + 16)\" text-anchor=\"middle\">\(label)</text>"
+            svg += "<text x=\"\(left - 6)\" y=\"\(py(y) + 4)\" text-anchor=\"end\">\(Self.label(y))</text>"
+        }
+        let ticks = xTicks ?? (logX ? Self.logTicks(pow(10, x0), pow(10, x1)) : Self.roundTicks(x0, x1)).map { ($0, Self.label($0)) }
+        for (x, label) in ticks {
+            svg += "<line x1=\"\(px(x))\" x2=\"\(px(x))\" y1=\"\(top + plotH)\" y2=\"\(top + plotH + 4)\" stroke=\"#999\"/>"
+            svg += "<text x=\"\(px(x))\" y=\"\(top + plotH + 16)\" text-anchor=\"middle\">\(esc(label))</text>"
         }
         svg += "<text x=\"\(left + plotW / 2)\" y=\"\(height - 8)\" text-anchor=\"middle\">\(esc(xLabel))</text>"
         svg += "<text transform=\"translate(14,\(top + plotH / 2)) rotate(-90)\" text-anchor=\"middle\">\(esc(yLabel))</text>"
