@@ -6,8 +6,7 @@
 public enum FastMath {
     @inlinable @inline(__always)
     public static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
-        var clamped = x
-        for i in 0..<8 { clamped[i] = Swift.max(-87.3, Swift.min(88.3, clamped[i])) }
+        let clamped = pointwiseMax(SIMD8(repeating: -87.3), pointwiseMin(SIMD8(repeating: 88.3), x))
         let magic = SIMD8<Float>(repeating: 12_582_912)  // 1.5 · 2^23: adding it rounds to an integer
         let shifted = clamped * 1.442_695_04 + magic
         let n = shifted - magic

@@ -22,6 +22,16 @@ public enum Gemm {
         c: UnsafeMutablePointer<Float>, ldc: Int,
         alpha: Float = 1, accumulate: Bool = false, parallel: Bool = true
     ) {
+        Profile.measure(.gemm) {
+            packedProduct(m: m, n: n, k: k, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb, transposeB: transposeB,
+                          c: c, ldc: ldc, alpha: alpha, accumulate: accumulate, parallel: parallel)
+        }
+    }
+
+    static func packedProduct(
+        m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, transposeA: Bool, b: UnsafePointer<Float>, ldb: Int,
+        transposeB: Bool, c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, accumulate: Bool, parallel: Bool
+    ) {
         if m <= 0 || n <= 0 { return }
         if k <= 0 {
             if !accumulate { for i in 0..<m { (c + (i &* ldc)).update(repeating: 0, count: n) } }
@@ -49,10 +59,12 @@ public enum Gemm {
                   into: packedB + (kb &* panels &+ jp) &* panelStride)
         }
         // Packing a small B costs less than waking the other threads for it.
-        if useThreads && k &* n >= 1 << 18 {
-            Parallel.forEach(kBlocks &* panels, packJob)
-        } else {
-            for j in 0..<(kBlocks &* panels) { packJob(j) }
+        Profile.measure(.packing) {
+            if useThreads && k &* n >= 1 << 18 {
+                Parallel.forEach(kBlocks &* panels, packJob)
+            } else {
+                for j in 0..<(kBlocks &* panels) { packJob(j) }
+            }
         }
 
         let mBlocks = (m &+ blockM &- 1) / blockM

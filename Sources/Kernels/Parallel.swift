@@ -1,4 +1,3 @@
-import Dispatch
 import Foundation
 
 /// How many threads the kernels use, and a loop that spreads independent iterations over them.
@@ -15,25 +14,18 @@ public enum Parallel {
         return max(1, ProcessInfo.processInfo.activeProcessorCount)
     }()
 
-    /// Runs `body(i)` for `i` in `0..<iterations`, in parallel when there is more than one thread
-    /// and more than one iteration.
+    /// Runs `body(i)` for `i` in `0..<iterations`, on the `ThreadTeam` when there is more than one
+    /// thread and more than one iteration (in the calling thread when the team is busy).
     @inlinable
     public static func forEach(_ iterations: Int, _ body: (Int) -> Void) {
         if iterations <= 0 { return }
-        if threadCount == 1 || iterations == 1 {
+        if threadCount == 1 || iterations == 1 || !runOnTeam(iterations, body) {
             for i in 0..<iterations { body(i) }
-        } else {
-            withoutActuallyEscaping(body) { body in
-                let box = UncheckedSendable(body)
-                DispatchQueue.concurrentPerform(iterations: iterations) { box.value($0) }
-            }
         }
     }
-}
 
-/// Carries a value that the caller guarantees is used safely across threads (the kernels hand
-/// each thread disjoint output ranges of raw buffers).
-public struct UncheckedSendable<Value>: @unchecked Sendable {
-    public let value: Value
-    @inlinable public init(_ value: Value) { self.value = value }
+    @usableFromInline
+    static func runOnTeam(_ iterations: Int, _ body: (Int) -> Void) -> Bool {
+        ThreadTeam.shared.run(iterations, body)
+    }
 }

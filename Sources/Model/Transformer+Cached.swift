@@ -30,22 +30,27 @@ extension Transformer {
         let qkv = FloatBuffer(count: rows * c.qkvDim), attnOut = FloatBuffer(count: rows * c.heads * c.headDim)
         let gateUp = FloatBuffer(count: rows * 2 * c.ffnDim), act = FloatBuffer(count: rows * c.ffnDim)
         tokens.withUnsafeBufferPointer { embed($0.baseAddress!, count: rows, into: x.pointer) }
+        let packed = cache.packed(self)
 
         for (l, w) in layout.blocks.enumerated() {
-            RMSNorm.forward(x: x.pointer, weight: weights(w.attnNorm), out: normed.pointer, rstd: nil,
-                            rows: rows, dim: d, eps: c.normEps)
-            linear(normed.pointer, rows: rows, inDim: d, weight: w.qkv, outDim: c.qkvDim, out: qkv.pointer)
+            Profile.measure(.norms) { RMSNorm.forward(x: x.pointer, weight: weights(w.attnNorm), out: normed.pointer, rstd: nil,
+                            rows: rows, dim: d, eps: c.normEps) }
+            linearRows(normed.pointer, rows: rows, inDim: d, weight: w.qkv, packed: packed?.qkv[l], outDim: c.qkvDim, out: qkv.pointer)
             if let bias = w.qkvBias { addBias(bias, to: qkv.pointer, rows: rows, width: c.qkvDim) }
-            storeKeysValues(qkv: qkv.pointer, rows: rows, layer: l, rowSlot: rowSlot, rowPosition: rowPosition, cache: cache)
-            cachedAttention(qkv: qkv.pointer, out: attnOut.pointer, rows: rows, layer: l, rowSlot: rowSlot,
-                            rowPosition: rowPosition, cache: cache)
-            linear(attnOut.pointer, rows: rows, inDim: c.heads * c.headDim, weight: w.out, outDim: d, out: x.pointer,
-                   accumulate: true)
-            RMSNorm.forward(x: x.pointer, weight: weights(w.mlpNorm), out: normed.pointer, rstd: nil,
-                            rows: rows, dim: d, eps: c.normEps)
-            linear(normed.pointer, rows: rows, inDim: d, weight: w.gateUp, outDim: 2 * c.ffnDim, out: gateUp.pointer)
-            SwiGLU.forward(gateUp: gateUp.pointer, out: act.pointer, rows: rows, width: c.ffnDim)
-            linear(act.pointer, rows: rows, inDim: c.ffnDim, weight: w.down, outDim: d, out: x.pointer, accumulate: true)
+            Profile.measure(.elementwise) {
+                storeKeysValues(qkv: qkv.pointer, rows: rows, layer: l, rowSlot: rowSlot, rowPosition: rowPosition, cache: cache)
+            }
+            Profile.measure(.attention) {
+                cachedAttention(qkv: qkv.pointer, out: attnOut.pointer, rows: rows, layer: l, rowSlot: rowSlot,
+                                rowPosition: rowPosition, cache: cache)
+            }
+            linearRows(attnOut.pointer, rows: rows, inDim: c.heads * c.headDim, weight: w.out, packed: packed?.out[l], outDim: d, out: x.pointer,
+                       accumulate: true)
+            Profile.measure(.norms) { RMSNorm.forward(x: x.pointer, weight: weights(w.mlpNorm), out: normed.pointer, rstd: nil,
+                            rows: rows, dim: d, eps: c.normEps) }
+            linearRows(normed.pointer, rows: rows, inDim: d, weight: w.gateUp, packed: packed?.gateUp[l], outDim: 2 * c.ffnDim, out: gateUp.pointer)
+            Profile.measure(.elementwise) { SwiGLU.forward(gateUp: gateUp.pointer, out: act.pointer, rows: rows, width: c.ffnDim) }
+            linearRows(act.pointer, rows: rows, inDim: c.ffnDim, weight: w.down, packed: packed?.down[l], outDim: d, out: x.pointer, accumulate: true)
         }
         for s in segments { cache.advance(slot: s.slot, by: s.tokens.count) }
 
@@ -59,14 +64,28 @@ extension Transformer {
         }
         let picked = FloatBuffer(count: outputRows.count * d)
         for (i, r) in outputRows.enumerated() { (picked.pointer + i * d).update(from: x.pointer + r * d, count: d) }
-        RMSNorm.forward(x: picked.pointer, weight: weights(layout.finalNorm), out: normed.pointer, rstd: nil,
-                        rows: outputRows.count, dim: d, eps: c.normEps)
+        Profile.measure(.norms) { RMSNorm.forward(x: picked.pointer, weight: weights(layout.finalNorm), out: normed.pointer, rstd: nil,
+                        rows: outputRows.count, dim: d, eps: c.normEps) }
         var logits = [Float](repeating: 0, count: outputRows.count * c.vocabSize)
         logits.withUnsafeMutableBufferPointer {
-            linear(normed.pointer, rows: outputRows.count, inDim: d, weight: layout.lmHead, outDim: c.vocabSize,
-                   out: $0.baseAddress!)
+            linearRows(normed.pointer, rows: outputRows.count, inDim: d, weight: layout.lmHead, packed: packed?.lmHead, outDim: c.vocabSize,
+                       out: $0.baseAddress!)
         }
         return logits
+    }
+
+    /// `out[rows × n] (+)= x[rows × k] · W[n × k]ᵀ` with an inference product (the packed weights'
+    /// when the model was packed, else `DotGemm`), whose every row comes out the same whatever
+    /// else is in the batch.
+    @inline(__always)
+    func linearRows(_ x: UnsafePointer<Float>, rows: Int, inDim: Int, weight: Int, packed: PackedMatrix?, outDim: Int,
+                    out: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
+        if let packed {
+            Gemm.multiply(m: rows, a: x, lda: inDim, packed: packed, c: out, ldc: outDim, accumulate: accumulate)
+        } else {
+            DotGemm.multiply(m: rows, n: outDim, k: inDim, a: x, lda: inDim, b: weights(weight), ldb: inDim, c: out, ldc: outDim,
+                             accumulate: accumulate)
+        }
     }
 
     /// Rotates queries and keys to their positions and writes keys and values into the cache.
@@ -76,39 +95,36 @@ extension Transformer {
         for r in 0..<rows {
             let row = qkv + r &* c.qkvDim
             rope.rotate(row, heads: c.heads + c.kvHeads, position: rowPosition[r])
-            cache.keyRow(layer: layer, slot: rowSlot[r], position: rowPosition[r]).update(from: row + qWidth, count: kvWidth)
-            cache.valueRow(layer: layer, slot: rowSlot[r], position: rowPosition[r])
-                .update(from: row + (qWidth &+ kvWidth), count: kvWidth)
+            cache.store(layer: layer, slot: rowSlot[r], position: rowPosition[r], keys: row + qWidth, values: row + (qWidth &+ kvWidth))
         }
     }
 
     private func positions(_ rowPosition: [Int]) -> Int { rowPosition.reduce(0) { $0 + $1 + 1 } }
 
-    /// Each row's queries attend to its slot's cached positions `0...position`.
+    /// Each row's queries attend to its slot's cached positions `0...position`, one job per row
+    /// and KV head (the query heads that share it together).
     private func cachedAttention(qkv: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>, rows: Int, layer: Int,
                                  rowSlot: [Int], rowPosition: [Int], cache: KVCache) {
-        let c = config, hd = c.headDim, group = c.heads / c.kvHeads, kvWidth = cache.kvWidth
+        let c = config, hd = c.headDim, group = c.heads / c.kvHeads
         let scale = 1 / Float(hd).squareRoot()
+        let jobs = rows * c.kvHeads
         // Waking other threads costs more than a few short dot products: split only real work.
         let work = positions(rowPosition) * c.heads * hd
-        let parts = work >= 1 << 17 ? min(rows * c.heads, Parallel.threadCount * 4) : 1
+        let parts = work >= 1 << 15 ? min(jobs, Parallel.threadCount * 4) : 1
         rowSlot.withUnsafeBufferPointer { slots in
             rowPosition.withUnsafeBufferPointer { positions in
                 Parallel.forEach(parts) { part in
-                    let scores = UnsafeMutablePointer<Float>.allocate(capacity: cache.capacity)
+                    let scores = UnsafeMutablePointer<Float>.allocate(capacity: group * cache.rowLength)
                     defer { scores.deallocate() }
-                    let (j0, j1) = Partition.range(part, of: parts, total: rows * c.heads)
+                    let (j0, j1) = Partition.range(part, of: parts, total: jobs)
                     for job in j0..<j1 {
-                        let r = job / c.heads, h = job % c.heads, g = h / group
-                        let q = qkv + (r &* c.qkvDim &+ h &* hd)
-                        let n = positions[r] &+ 1
-                        let k0 = cache.keyRow(layer: layer, slot: slots[r], position: 0) + g &* hd
-                        for j in 0..<n { scores[j] = scale * Vector.dot(q, k0 + j &* kvWidth, hd) }
-                        Softmax.inPlace(scores, valid: n, width: n)
-                        let o = out + (r &* c.heads &* hd &+ h &* hd)
-                        o.update(repeating: 0, count: hd)
-                        let v0 = cache.valueRow(layer: layer, slot: slots[r], position: 0) + g &* hd
-                        for j in 0..<n { Vector.axpy(scores[j], v0 + j &* kvWidth, o, hd) }
+                        let r = job / c.kvHeads, g = job % c.kvHeads
+                        CachedAttention.attend(queries: qkv + (r &* c.qkvDim &+ g &* group &* hd), group: group, headDim: hd,
+                                               scale: scale, keys: cache.keys(layer: layer, slot: slots[r], kvHead: g),
+                                               keyRowLength: cache.rowLength,
+                                               values: cache.values(layer: layer, slot: slots[r], kvHead: g),
+                                               count: positions[r] &+ 1, scores: scores,
+                                               out: out + (r &* c.heads &* hd &+ g &* group &* hd))
                     }
                 }
             }

@@ -29,10 +29,10 @@ extension Transformer {
             batch.targets.withUnsafeBufferPointer { targets in
                 batch.weights.withUnsafeBufferPointer { weights in
                     forward(inputs.baseAddress!, act)
-                    return CrossEntropy.forwardBackward(
+                    return Profile.measure(.elementwise) { CrossEntropy.forwardBackward(
                         logits: act.logits.pointer, targets: targets.baseAddress!, weights: weights.baseAddress!,
                         rows: batch.batchSize * batch.length, vocab: config.vocabSize,
-                        dlogits: computeGradients ? act.dLogits.pointer : nil, targetLogProbs: act.targetLogProbs.pointer)
+                        dlogits: computeGradients ? act.dLogits.pointer : nil, targetLogProbs: act.targetLogProbs.pointer) }
                 }
             }
         }
@@ -53,29 +53,31 @@ extension Transformer {
         embed(inputs, count: rows, into: act.residual[0].pointer)
         for (l, w) in layout.blocks.enumerated() {
             let a = act.blocks[l], x = act.residual[l].pointer
-            RMSNorm.forward(x: x, weight: weights(w.attnNorm), out: a.normedAttn.pointer, rstd: a.rstdAttn.pointer,
-                            rows: rows, dim: d, eps: c.normEps)
+            Profile.measure(.norms) { RMSNorm.forward(x: x, weight: weights(w.attnNorm), out: a.normedAttn.pointer, rstd: a.rstdAttn.pointer,
+                            rows: rows, dim: d, eps: c.normEps) }
             linear(a.normedAttn.pointer, rows: rows, inDim: d, weight: w.qkv, outDim: c.qkvDim, out: a.qkv.pointer)
             let qkv = a.qkv.pointer, stride = c.qkvDim, ropeHeads = c.heads + c.kvHeads
             if let bias = w.qkvBias { addBias(bias, to: qkv, rows: rows, width: stride) }
-            Parallel.forEach(Parallel.threadCount) { part in
-                let (r0, r1) = Partition.range(part, of: Parallel.threadCount, total: rows)
-                for r in r0..<r1 { rope.rotate(qkv + r &* stride, heads: ropeHeads, position: r % T) }
+            Profile.measure(.elementwise) {
+                Parallel.forEach(Parallel.threadCount) { part in
+                    let (r0, r1) = Partition.range(part, of: Parallel.threadCount, total: rows)
+                    for r in r0..<r1 { rope.rotate(qkv + r &* stride, heads: ropeHeads, position: r % T) }
+                }
             }
-            attention(act).forward(qkv: qkv, probs: a.probs.pointer, out: a.attnOut.pointer)
+            Profile.measure(.attention) { attention(act).forward(qkv: qkv, probs: a.probs.pointer, out: a.attnOut.pointer) }
             a.mid.pointer.update(from: x, count: rows * d)
             linear(a.attnOut.pointer, rows: rows, inDim: attnWidth, weight: w.out, outDim: d, out: a.mid.pointer,
                    accumulate: true)
-            RMSNorm.forward(x: a.mid.pointer, weight: weights(w.mlpNorm), out: a.normedMLP.pointer,
-                            rstd: a.rstdMLP.pointer, rows: rows, dim: d, eps: c.normEps)
+            Profile.measure(.norms) { RMSNorm.forward(x: a.mid.pointer, weight: weights(w.mlpNorm), out: a.normedMLP.pointer,
+                            rstd: a.rstdMLP.pointer, rows: rows, dim: d, eps: c.normEps) }
             linear(a.normedMLP.pointer, rows: rows, inDim: d, weight: w.gateUp, outDim: 2 * c.ffnDim, out: a.gateUp.pointer)
-            SwiGLU.forward(gateUp: a.gateUp.pointer, out: a.act.pointer, rows: rows, width: c.ffnDim)
+            Profile.measure(.elementwise) { SwiGLU.forward(gateUp: a.gateUp.pointer, out: a.act.pointer, rows: rows, width: c.ffnDim) }
             act.residual[l + 1].pointer.update(from: a.mid.pointer, count: rows * d)
             linear(a.act.pointer, rows: rows, inDim: c.ffnDim, weight: w.down, outDim: d,
                    out: act.residual[l + 1].pointer, accumulate: true)
         }
-        RMSNorm.forward(x: act.residual[c.layers].pointer, weight: weights(layout.finalNorm),
-                        out: act.normedFinal.pointer, rstd: act.rstdFinal.pointer, rows: rows, dim: d, eps: c.normEps)
+        Profile.measure(.norms) { RMSNorm.forward(x: act.residual[c.layers].pointer, weight: weights(layout.finalNorm),
+                        out: act.normedFinal.pointer, rstd: act.rstdFinal.pointer, rows: rows, dim: d, eps: c.normEps) }
         linear(act.normedFinal.pointer, rows: rows, inDim: d, weight: layout.lmHead, outDim: c.vocabSize,
                out: act.logits.pointer)
     }
@@ -96,28 +98,30 @@ extension Transformer {
         linearBackward(dOut: act.dLogits.pointer, input: act.normedFinal.pointer, rows: rows, inDim: d,
                        outDim: c.vocabSize, weight: layout.lmHead, dInput: dNormed)
         dRes.update(repeating: 0, count: rows * d)
-        RMSNorm.backward(dout: dNormed, x: act.residual[c.layers].pointer, weight: weights(layout.finalNorm),
-                         rstd: act.rstdFinal.pointer, dx: dRes, dweight: grads(layout.finalNorm), rows: rows, dim: d)
+        Profile.measure(.norms) { RMSNorm.backward(dout: dNormed, x: act.residual[c.layers].pointer, weight: weights(layout.finalNorm),
+                         rstd: act.rstdFinal.pointer, dx: dRes, dweight: grads(layout.finalNorm), rows: rows, dim: d) }
         for (l, w) in layout.blocks.enumerated().reversed() {
             let a = act.blocks[l]
             // MLP: out = mid + act · Wdownᵀ
             linearBackward(dOut: dRes, input: a.act.pointer, rows: rows, inDim: c.ffnDim, outDim: d, weight: w.down,
                            dInput: act.dAct.pointer)
-            SwiGLU.backward(dout: act.dAct.pointer, gateUp: a.gateUp.pointer, dGateUp: act.dGateUp.pointer,
-                            rows: rows, width: c.ffnDim)
+            Profile.measure(.elementwise) { SwiGLU.backward(dout: act.dAct.pointer, gateUp: a.gateUp.pointer, dGateUp: act.dGateUp.pointer,
+                            rows: rows, width: c.ffnDim) }
             linearBackward(dOut: act.dGateUp.pointer, input: a.normedMLP.pointer, rows: rows, inDim: d,
                            outDim: 2 * c.ffnDim, weight: w.gateUp, dInput: dNormed)
-            RMSNorm.backward(dout: dNormed, x: a.mid.pointer, weight: weights(w.mlpNorm), rstd: a.rstdMLP.pointer,
-                             dx: dRes, dweight: grads(w.mlpNorm), rows: rows, dim: d)
+            Profile.measure(.norms) { RMSNorm.backward(dout: dNormed, x: a.mid.pointer, weight: weights(w.mlpNorm), rstd: a.rstdMLP.pointer,
+                             dx: dRes, dweight: grads(w.mlpNorm), rows: rows, dim: d) }
             // Attention: mid = x + attnOut · Woᵀ
             linearBackward(dOut: dRes, input: a.attnOut.pointer, rows: rows, inDim: attnWidth, outDim: d,
                            weight: w.out, dInput: act.dAttnOut.pointer)
-            attention(act).backward(qkv: a.qkv.pointer, probs: a.probs.pointer, dOut: act.dAttnOut.pointer,
-                                    dqkv: act.dQKV.pointer)
+            Profile.measure(.attention) { attention(act).backward(qkv: a.qkv.pointer, probs: a.probs.pointer, dOut: act.dAttnOut.pointer,
+                                    dqkv: act.dQKV.pointer) }
             let dqkv = act.dQKV.pointer, stride = c.qkvDim, ropeHeads = c.heads + c.kvHeads
-            Parallel.forEach(Parallel.threadCount) { part in
-                let (r0, r1) = Partition.range(part, of: Parallel.threadCount, total: rows)
-                for r in r0..<r1 { rope.rotate(dqkv + r &* stride, heads: ropeHeads, position: r % T, inverse: true) }
+            Profile.measure(.elementwise) {
+                Parallel.forEach(Parallel.threadCount) { part in
+                    let (r0, r1) = Partition.range(part, of: Parallel.threadCount, total: rows)
+                    for r in r0..<r1 { rope.rotate(dqkv + r &* stride, heads: ropeHeads, position: r % T, inverse: true) }
+                }
             }
             if let bias = w.qkvBias {
                 let dBias = grads(bias)
@@ -125,8 +129,8 @@ extension Transformer {
             }
             linearBackward(dOut: dqkv, input: a.normedAttn.pointer, rows: rows, inDim: d, outDim: c.qkvDim,
                            weight: w.qkv, dInput: dNormed)
-            RMSNorm.backward(dout: dNormed, x: act.residual[l].pointer, weight: weights(w.attnNorm),
-                             rstd: a.rstdAttn.pointer, dx: dRes, dweight: grads(w.attnNorm), rows: rows, dim: d)
+            Profile.measure(.norms) { RMSNorm.backward(dout: dNormed, x: act.residual[l].pointer, weight: weights(w.attnNorm),
+                             rstd: a.rstdAttn.pointer, dx: dRes, dweight: grads(w.attnNorm), rows: rows, dim: d) }
         }
         let dEmbed = grads(layout.embedding)
         for r in 0..<rows { Vector.add(dRes + r &* d, into: dEmbed + Int(inputs[r]) &* d, d) }

@@ -160,7 +160,7 @@ public final class DecodeBatch {
             if a.result.thinkingTokens >= budget.maxThinking || deadlinePassed || room <= 2 {
                 return forceThinkEnd(&a, cut: true)
             }
-            let (token, logProb) = Sampler.sample(logits, options: a.request.sampling, rng: &a.rng)
+            let (token, logProb) = Profile.measure(.sampling) { Sampler.sample(logits, options: a.request.sampling, rng: &a.rng) }
             if token == marker.thinkEnd || token == marker.endOfTurn {
                 if a.result.thinkingTokens < budget.minThinking {
                     // Budget forcing: the model wanted to stop thinking; make it go on.
@@ -198,7 +198,7 @@ public final class DecodeBatch {
         // Answer phase.
         if a.result.answerTokens >= budget.maxAnswer || room <= 1 { return finish(&a, .length) }
         let banned: Set<Int32> = [marker.thinkStart, marker.thinkEnd]
-        let (token, logProb) = Sampler.sample(logits, options: a.request.sampling, rng: &a.rng, banned: banned)
+        let (token, logProb) = Profile.measure(.sampling) { Sampler.sample(logits, options: a.request.sampling, rng: &a.rng, banned: banned) }
         if token == marker.endOfTurn {
             recordUncounted(&a, token, forced: false, logProb: logProb)
             return finish(&a, .stop)

@@ -137,13 +137,13 @@ public final class SFTTrainer {
     @discardableResult
     public func trainStep() throws(TrainingError) -> SFTProgress {
         let batch = dataset.batch(step: step, size: options.batchSize, seed: options.seed, cutThinking: options.cutThinking)
-        model.gradients.zero()
+        Profile.measure(.optimizer) { model.gradients.zero() }
         let result: BatchResult
         do { result = try model.forwardBackward(batch) } catch { throw .model(error) }
-        let norm = GradientClipping.clip(model.gradients, maxNorm: options.gradientClip)
+        let norm = Profile.measure(.optimizer) { GradientClipping.clip(model.gradients, maxNorm: options.gradientClip) }
         let lr = schedule.rate(at: step)
         try TrainingError.requireFinite(loss: result.loss, gradientNorm: norm, step: step + 1, runDirectory: runDirectory, learningRate: lr)
-        optimizer.update(parameters: model.parameters, gradients: model.gradients, lr: lr)
+        Profile.measure(.optimizer) { optimizer.update(parameters: model.parameters, gradients: model.gradients, lr: lr) }
         step += 1
         sessionSteps += 1
         sessionTokens += batch.realTokens

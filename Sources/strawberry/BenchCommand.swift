@@ -37,6 +37,18 @@ func gemmThroughput(m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool, 
     return 2 * Double(m) * Double(n) * Double(k) / perCall / 1e9
 }
 
+/// GFLOP/s of the inference product `C = A·Bᵀ` (rows of both along k) for one shape.
+func dotThroughput(m: Int, n: Int, k: Int, seconds: Double) -> Double {
+    let a = FloatBuffer(count: m * k), b = FloatBuffer(count: k * n), c = FloatBuffer(count: m * n)
+    var rng = SeededRNG(seed: 1)
+    for i in 0..<a.count { a[i] = rng.nextNormal() }
+    for i in 0..<b.count { b[i] = rng.nextNormal() }
+    let (perCall, _) = measure(seconds: seconds) {
+        DotGemm.multiply(m: m, n: n, k: k, a: a.pointer, lda: k, b: b.pointer, ldb: k, c: c.pointer, ldc: n)
+    }
+    return 2 * Double(m) * Double(n) * Double(k) / perCall / 1e9
+}
+
 /// The best square-GEMM rate over the three training shapes at 1024: the peak MFU is measured against.
 func gemmPeak(seconds: Double) -> Double {
     [(false, true), (false, false), (true, false)].map {
@@ -60,7 +72,7 @@ struct GemmBench: ParsableCommand {
 
     func run() throws {
         let c = try ModelConfig.preset(preset)
-        print("threads: \(Parallel.threadCount)")
+        print(CPU.summary)
         print("shape                               A·B     A·Bᵀ    Aᵀ·B   (GFLOP/s)")
         for n in [256, 512, 1024] { printRates("square \(n)", m: n, n: n, k: n) }
         let rows = batchSize * c.contextLength
@@ -74,6 +86,13 @@ struct GemmBench: ParsableCommand {
         ]
         print("\(preset) layer shapes (m×n×k):")
         for (name, m, n, k) in shapes { printRates(name, m: m, n: n, k: k) }
+        print("inference product A·Bᵀ (DotGemm) at decode shapes, GFLOP/s for 1, 16 and 64 rows:")
+        for (name, _, n, k) in shapes.dropLast() {
+            let label = name.split(separator: " ").first.map(String.init) ?? name
+            let rates = [1, 16, 64].map { dotThroughput(m: $0, n: n, k: k, seconds: seconds / 2) }
+            print("\(label) ×\(n)×\(k)".padding(toLength: 32, withPad: " ", startingAt: 0)
+                  + String(format: " %7.1f %7.1f %7.1f", rates[0], rates[1], rates[2]))
+        }
     }
 
     /// One table row: GFLOP/s of A·B, A·Bᵀ and Aᵀ·B at one shape.
@@ -103,6 +122,9 @@ struct TrainBench: ParsableCommand {
     @Option(help: "Timed steps (after one warmup step).")
     var steps = 10
 
+    @Flag(help: "Also print where the time of a step goes (GEMM, packing, attention, norms, …).")
+    var phases = false
+
     func validate() throws {
         guard batchSize > 0, steps > 0, (length ?? 1) > 0 else { throw ValidationError("sizes must be positive") }
     }
@@ -118,28 +140,43 @@ struct TrainBench: ParsableCommand {
         let batch = TokenBatch(batchSize: batchSize, length: T, inputs: tokens, targets: tokens.map { ($0 + 1) % 256 },
                                weights: Array(repeating: 1 / Float(batchSize * T), count: batchSize * T))
         let step = {
-            model.gradients.zero()
+            Profile.measure(.optimizer) { model.gradients.zero() }
             try model.forwardBackward(batch)
-            GradientClipping.clip(model.gradients, maxNorm: 1)
-            optimizer.update(parameters: model.parameters, gradients: model.gradients, lr: 1e-3)
+            Profile.measure(.optimizer) {
+                GradientClipping.clip(model.gradients, maxNorm: 1)
+                optimizer.update(parameters: model.parameters, gradients: model.gradients, lr: 1e-3)
+            }
         }
         try step()
+        if phases { Profile.start() }
         let start = Date()
         for _ in 0..<steps { try step() }
         let perStep = Date().timeIntervalSince(start) / Double(steps)
+        Profile.stop()
         let tokensPerSecond = Double(batchSize * T) / perStep
         let flopsPerToken = 3 * config.forwardFlopsPerToken(attendingTo: (T + 1) / 2)
         let achieved = flopsPerToken * tokensPerSecond / 1e9
         let peak = gemmPeak(seconds: 0.5)
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
-        print("preset \(preset): \(config.parameterCount.formatted()) parameters, batch \(batchSize) × \(T) tokens, \(Parallel.threadCount) threads")
+        print("preset \(preset): \(config.parameterCount.formatted()) parameters, batch \(batchSize) × \(T) tokens; \(CPU.summary)")
         print(String(format: "step time      %.1f ms", perStep * 1000))
         print(String(format: "tokens/s       %.0f", tokensPerSecond))
         print(String(format: "achieved       %.1f GFLOP/s (model FLOPs: 6·N per token plus causal attention)", achieved))
         print(String(format: "GEMM peak      %.1f GFLOP/s (best 1024² multiply, this run)", peak))
         print(String(format: "MFU            %.1f%%", 100 * achieved / peak))
         print(String(format: "peak memory    %.0f MiB (max resident set)", Double(usage.ru_maxrss) / 1024))
+        if phases { printPhases(perStep: perStep, steps: steps, unit: "step") }
+    }
+}
+
+/// The per-phase table after a profiled run: milliseconds per step and share of the step.
+func printPhases(perStep: Double, steps: Int, unit: String) {
+    print("phase              ms/\(unit)   share   calls/\(unit)")
+    for (phase, seconds, calls) in Profile.totals where calls > 0 {
+        let ms = seconds / Double(steps) * 1000
+        print(phase.name.padding(toLength: 18, withPad: " ", startingAt: 0)
+              + String(format: " %8.3f  %5.1f%%  %8.1f", ms, 100 * ms / (perStep * 1000), Double(calls) / Double(steps)))
     }
 }
 
@@ -160,6 +197,9 @@ struct GenerateBench: ParsableCommand {
     @Option(help: "Decoded tokens per sequence.")
     var tokens = 128
 
+    @Flag(help: "Also print where the time of a decode step goes, per batch size.")
+    var phases = false
+
     func run() throws {
         let config = try ModelConfig.preset(preset)
         let sizes = batch.split(separator: ",").compactMap { Int($0) }
@@ -168,23 +208,28 @@ struct GenerateBench: ParsableCommand {
             throw ValidationError("--prompt + --tokens must fit the \(config.contextLength)-token context")
         }
         let model = try Transformer(config: config, seed: 1)
-        print("preset \(preset): \(config.parameterCount.formatted()) parameters, \(Parallel.threadCount) threads, prompt \(prompt), \(tokens) decoded tokens per sequence")
+        print("preset \(preset): \(config.parameterCount.formatted()) parameters, prompt \(prompt), \(tokens) decoded tokens per sequence; \(CPU.summary)")
         print("batch   decode tokens/s   ms per step")
         for b in sizes {
             let cache = KVCache(config: config, slots: b)
             var rng = SeededRNG(seed: 3)
             let prompts = (0..<b).map { _ in (0..<prompt).map { _ in Int32(rng.next() % 256) } }
             var logits = try model.forwardCached(prompts.enumerated().map { CacheSegment(slot: $0.offset, tokens: $0.element) }, cache: cache)
+            if phases { Profile.start() }
             let start = Date()
             for _ in 0..<tokens {
-                let next = (0..<b).map { s -> Int32 in
-                    let row = logits[(s * config.vocabSize)..<((s + 1) * config.vocabSize)]
-                    return Int32(row.indices.max { row[$0] < row[$1] }! - row.startIndex)
+                let next = Profile.measure(.sampling) {
+                    (0..<b).map { s -> Int32 in
+                        let row = logits[(s * config.vocabSize)..<((s + 1) * config.vocabSize)]
+                        return Int32(row.indices.max { row[$0] < row[$1] }! - row.startIndex)
+                    }
                 }
                 logits = try model.forwardCached(next.enumerated().map { CacheSegment(slot: $0.offset, tokens: [$0.element]) }, cache: cache)
             }
             let seconds = Date().timeIntervalSince(start)
+            Profile.stop()
             print(String(format: "%5d   %15.0f   %11.2f", b, Double(b * tokens) / seconds, seconds / Double(tokens) * 1000))
+            if phases { printPhases(perStep: seconds / Double(tokens), steps: tokens, unit: "step") }
         }
         // Prefill (cached forward over whole prompts) against the training forward pass, same tokens.
         let b = 8, t = config.contextLength
