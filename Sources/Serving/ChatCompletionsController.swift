@@ -56,17 +56,19 @@ struct ChatCompletionsController {
         var contents = Array(repeating: "", count: n)
         var reasonings = Array(repeating: "", count: n)
         var finishes = Array(repeating: "stop", count: n)
+        var logprobs = Array(repeating: [TokenLogprob](), count: n)
         let usage = try await session.run { output in
             switch output {
             case .delta(let c, .content(let text)): contents[c] += text
             case .delta(let c, .reasoning(let text)): reasonings[c] += text
+            case .logprob(let c, let entry): logprobs[c].append(entry)
             case .finish(let c, let reason): finishes[c] = reason
             }
         }
         let hide = configuration.options.hideReasoning
         let choices = (0..<n).map { c in
             Choice(index: c, message: MessageBody(role: "assistant", content: contents[c], reasoningContent: hide ? nil : reasonings[c]),
-                   finishReason: finishes[c])
+                   finishReason: finishes[c], logprobs: session.request.logprobs ? logprobs[c] : nil)
         }
         metrics.record(usage)
         metrics.record(status: 200, seconds: Date().timeIntervalSince(start))
@@ -92,6 +94,8 @@ struct ChatCompletionsController {
                     case .delta(let c, .reasoning(let text)):
                         guard !hide else { return }
                         try await send(reply.completion(chunk, [Choice(index: c, delta: MessageBody(reasoningContent: text))]))
+                    case .logprob(let c, let entry):
+                        try await send(reply.completion(chunk, [Choice(index: c, delta: MessageBody(), logprobs: [entry])]))
                     case .finish(let c, let reason):
                         try await send(reply.completion(chunk, [Choice(index: c, delta: MessageBody(), finishReason: reason)]))
                     }

@@ -29,7 +29,7 @@ enum ChatPage {
         <div id="log"></div>
         <form id="form">
         <textarea id="prompt" placeholder="Ask, e.g. Using the numbers [3, 7, 25], make 46."></textarea>
-        <label>Effort <select id="effort"><option>low</option><option selected>medium</option><option>high</option></select></label>
+        <label>Effort <select id="effort"><option>none</option><option>minimal</option><option>low</option><option selected>medium</option><option>high</option><option>xhigh</option></select></label>
         <label>API key <input id="key" type="password" size="12" placeholder="(if required)"></label>
         <button id="send" type="submit">Send</button>
         </form>

@@ -2,10 +2,12 @@ import Foundation
 import Model
 
 /// A validated `POST /v1/chat/completions` body. Unknown fields are ignored, as OpenAI's peers do;
-/// a known field with the wrong type or an out-of-range value is a 400 naming the field.
+/// a known field with the wrong type or an out-of-range value, or one this server cannot honour
+/// (tools, a JSON response format, penalties, alternatives in `top_logprobs`), is a 400 naming it.
 public struct ChatRequest: Sendable, Equatable {
+    /// OpenAI's reasoning effort levels; `none` answers without thinking.
     public enum Effort: String, Sendable, CaseIterable {
-        case low, medium, high
+        case none, minimal, low, medium, high, xhigh
     }
 
     public var model: String
@@ -13,12 +15,19 @@ public struct ChatRequest: Sendable, Equatable {
     public var stream = false
     public var includeUsage = false
     public var effort = Effort.medium
+    /// An exact thinking budget in tokens (`thinking_token_budget`, vLLM's name, or
+    /// `reasoning.max_tokens`); overrides the effort's budget but keeps its votes.
+    public var thinkingBudget: Int?
     /// `max_completion_tokens` (or the older `max_tokens`): thinking and answer together.
     public var maxCompletionTokens: Int?
     public var n = 1
     public var seed: UInt64?
     public var temperature: Float = 1
     public var topP: Float = 1
+    /// Keep only the `top_k` most likely tokens (0: all).
+    public var topK = 0
+    /// Return each answer token's log-probability (`logprobs`); alternatives are not recorded.
+    public var logprobs = false
     public var stop: [String] = []
 
     /// One chat message; `developer` is read as `system`, a tool message is refused.
@@ -49,11 +58,25 @@ public struct ChatRequest: Sendable, Equatable {
             guard case .object(let o) = options else { throw wrongType("stream_options", options, "an object") }
             request.includeUsage = try bool(o, "include_usage", path: "stream_options.include_usage") ?? false
         }
-        if let effort = try string(body, "reasoning_effort") {
+        try refuseUnsupported(body)
+        var reasoning: [String: JSONValue] = [:]
+        if let value = body["reasoning"], value != .null {
+            guard case .object(let o) = value else { throw wrongType("reasoning", value, "an object") }
+            reasoning = o
+        }
+        var effortText = try string(body, "reasoning_effort")
+        if effortText == nil { effortText = try string(reasoning, "effort", path: "reasoning.effort") }
+        if let effort = effortText {
             guard let e = Effort(rawValue: effort) else {
-                throw .invalid("reasoning_effort", "'reasoning_effort' must be one of low, medium, high; got '\(effort)'.")
+                let param = body["reasoning_effort"] == nil ? "reasoning.effort" : "reasoning_effort"
+                let levels = Effort.allCases.map(\.rawValue).joined(separator: ", ")
+                throw .invalid(param, "'\(param)' must be one of \(levels); got '\(effort)'.")
             }
             request.effort = e
+        }
+        request.thinkingBudget = try integer(body, "thinking_token_budget", in: 0...1_000_000)
+        if request.thinkingBudget == nil {
+            request.thinkingBudget = try integer(reasoning, "max_tokens", in: 0...1_000_000, path: "reasoning.max_tokens")
         }
         let maxCompletion = try integer(body, "max_completion_tokens", in: 1...1_000_000)
         let maxTokens = try integer(body, "max_tokens", in: 1...1_000_000)
@@ -63,8 +86,46 @@ public struct ChatRequest: Sendable, Equatable {
         request.temperature = try number(body, "temperature", in: 0...2).map(Float.init) ?? 1
         request.topP = try number(body, "top_p", in: 0...1).map(Float.init) ?? 1
         if request.topP <= 0 { throw .invalid("top_p", "'top_p' must be greater than 0.") }
+        request.topK = max(0, try integer(body, "top_k", in: -1...1_000_000) ?? 0)
+        request.logprobs = try bool(body, "logprobs") ?? false
+        if let alternatives = try integer(body, "top_logprobs", in: 0...20), alternatives > 0 {
+            throw unsupported("top_logprobs", "alternative tokens are not recorded; use 'logprobs': true for the chosen tokens' log-probabilities")
+        }
         request.stop = try stops(body["stop"])
         return request
+    }
+
+    /// A 400 for a parameter this server cannot honour, instead of silently ignoring it.
+    private static func unsupported(_ param: String, _ why: String) -> APIError {
+        .invalid(param, "Unsupported parameter: '\(param)': \(why).", code: "unsupported_parameter")
+    }
+
+    /// Refuses parameters that would change the answer's meaning if ignored; neutral values
+    /// (an empty tool list, `tool_choice: "none"`, a text response format, zero penalties) pass.
+    private static func refuseUnsupported(_ body: [String: JSONValue]) throws(APIError) {
+        func present(_ key: String) -> JSONValue? {
+            guard let v = body[key], v != .null else { return nil }
+            return v
+        }
+        for key in ["tools", "functions"] {
+            if let v = present(key), v != .array([]) { throw unsupported(key, "this model does not call tools") }
+        }
+        for key in ["tool_choice", "function_call"] {
+            if let v = present(key), v != .string("none") { throw unsupported(key, "this model does not call tools") }
+        }
+        if let v = present("response_format"), !(v == .object(["type": .string("text")])) {
+            throw unsupported("response_format", "only plain text answers are produced")
+        }
+        for key in ["presence_penalty", "frequency_penalty"] {
+            if let v = present(key), v.double != 0 { throw unsupported(key, "penalties are not applied") }
+        }
+        if let v = present("logit_bias"), v != .object([:]) { throw unsupported("logit_bias", "logit biases are not applied") }
+        for key in ["audio", "prediction", "web_search_options"] where present(key) != nil {
+            throw unsupported(key, "this server answers in text only")
+        }
+        if let v = present("modalities"), v != .array([.string("text")]) {
+            throw unsupported("modalities", "this server answers in text only")
+        }
     }
 
     private static func wrongType(_ param: String, _ value: JSONValue, _ expected: String) -> APIError {
@@ -77,9 +138,9 @@ public struct ChatRequest: Sendable, Equatable {
         return b
     }
 
-    private static func string(_ o: [String: JSONValue], _ key: String) throws(APIError) -> String? {
+    private static func string(_ o: [String: JSONValue], _ key: String, path: String? = nil) throws(APIError) -> String? {
         guard let v = o[key], v != .null else { return nil }
-        guard case .string(let s) = v else { throw wrongType(key, v, "a string") }
+        guard case .string(let s) = v else { throw wrongType(path ?? key, v, "a string") }
         return s
     }
 
@@ -92,21 +153,23 @@ public struct ChatRequest: Sendable, Equatable {
         return x
     }
 
-    private static func integer(_ o: [String: JSONValue], _ key: String, in range: ClosedRange<Int>) throws(APIError) -> Int? {
+    private static func integer(_ o: [String: JSONValue], _ key: String, in range: ClosedRange<Int>,
+                                path: String? = nil) throws(APIError) -> Int? {
         guard let v = o[key], v != .null else { return nil }
+        let name = path ?? key
         let value: Int
         switch v {
         case .integer(let i): value = Int(i)
         case .number(let x) where x == x.rounded() && abs(x) < 9.2e18: value = Int(x)
-        default: throw wrongType(key, v, "an integer")
+        default: throw wrongType(name, v, "an integer")
         }
         guard range.contains(value) else {
-            throw .invalid(key, "'\(key)' must be between \(range.lowerBound) and \(range.upperBound); got \(value).")
+            throw .invalid(name, "'\(name)' must be between \(range.lowerBound) and \(range.upperBound); got \(value).")
         }
         return value
     }
 
-    private static func messages(_ value: JSONValue?) throws(APIError) -> [Message] {
+    static func messages(_ value: JSONValue?) throws(APIError) -> [Message] {
         guard let value, value != .null else {
             throw .invalid("messages", "You must provide 'messages'.", code: "missing_required_parameter")
         }

@@ -26,21 +26,50 @@ struct Usage: Encodable, Equatable {
 }
 
 /// The message of a choice, or the delta of a streamed chunk (fields present only when set).
+/// The thinking goes out twice, as `reasoning_content` (DeepSeek's name) and `reasoning` (vLLM's,
+/// Ollama's and OpenRouter's), so clients of either convention find it.
 struct MessageBody: Encodable, Equatable {
     var role: String?
     var content: String?
     var reasoningContent: String?
-    enum CodingKeys: String, CodingKey { case role, content, reasoningContent = "reasoning_content" }
+    enum CodingKeys: String, CodingKey { case role, content, reasoningContent = "reasoning_content", reasoning }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encodeIfPresent(role, forKey: .role)
+        try c.encodeIfPresent(content, forKey: .content)
+        try c.encodeIfPresent(reasoningContent, forKey: .reasoningContent)
+        try c.encodeIfPresent(reasoningContent, forKey: .reasoning)
+    }
 }
 
-/// One choice of a completion (`message`) or of a chunk (`delta`).
+/// One answer token's log-probability, in OpenAI's `logprobs.content` shape (no alternatives).
+struct TokenLogprob: Encodable, Equatable {
+    var token: String
+    var logprob: Float
+    var bytes: [UInt8]
+    enum CodingKeys: String, CodingKey { case token, logprob, bytes, topLogprobs = "top_logprobs" }
+
+    func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(token, forKey: .token)
+        try c.encode(logprob, forKey: .logprob)
+        try c.encode(bytes, forKey: .bytes)
+        try c.encode([String](), forKey: .topLogprobs)
+    }
+}
+
+/// One choice of a completion (`message`) or of a chunk (`delta`); `logprobs` is null unless the
+/// request asked for them.
 struct Choice: Encodable {
     var index: Int
     var message: MessageBody?
     var delta: MessageBody?
     var finishReason: String?
+    var logprobs: [TokenLogprob]?
 
     enum CodingKeys: String, CodingKey { case index, message, delta, finishReason = "finish_reason", logprobs }
+    enum LogprobsKeys: String, CodingKey { case content }
 
     func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
@@ -48,7 +77,12 @@ struct Choice: Encodable {
         try c.encodeIfPresent(message, forKey: .message)
         try c.encodeIfPresent(delta, forKey: .delta)
         try c.encode(finishReason, forKey: .finishReason)  // explicit null while streaming
-        try c.encodeNil(forKey: .logprobs)
+        if let logprobs {
+            var l = c.nestedContainer(keyedBy: LogprobsKeys.self, forKey: .logprobs)
+            try l.encode(logprobs, forKey: .content)
+        } else {
+            try c.encodeNil(forKey: .logprobs)
+        }
     }
 }
 
@@ -78,7 +112,21 @@ struct ModelList: Encodable {
         var object = "model"
         var created: Int
         var ownedBy = "strawberry"
-        enum CodingKeys: String, CodingKey { case id, object, created, ownedBy = "owned_by" }
+        /// Prompt and completion tokens together, once the model is loaded.
+        var contextLength: Int?
+        enum CodingKeys: String, CodingKey {
+            case id, object, created, ownedBy = "owned_by", contextLength = "context_length", maxModelLength = "max_model_len"
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(id, forKey: .id)
+            try c.encode(object, forKey: .object)
+            try c.encode(created, forKey: .created)
+            try c.encode(ownedBy, forKey: .ownedBy)
+            try c.encodeIfPresent(contextLength, forKey: .contextLength)
+            try c.encodeIfPresent(contextLength, forKey: .maxModelLength)
+        }
     }
     var object = "list"
     var data: [Entry]

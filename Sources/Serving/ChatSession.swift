@@ -7,6 +7,8 @@ final class ChatSession: @unchecked Sendable {
     /// What the caller writes out, in order.
     enum Output {
         case delta(choice: Int, ChoiceAssembler.Delta)
+        /// An answer token's log-probability, when the request asked for `logprobs`.
+        case logprob(choice: Int, TokenLogprob)
         case finish(choice: Int, reason: String)
     }
 
@@ -46,11 +48,11 @@ final class ChatSession: @unchecked Sendable {
         }
         promptCount = prompt.count
         let seed = request.seed ?? UInt64.random(in: 0...UInt64.max)
-        let budget = Budget(maxThinking: options.thinks ? setting.thinkingBudget : 0, maxAnswer: options.maxAnswer,
+        let budget = Budget(maxThinking: options.thinks ? thinkingBudget(setting) : 0, maxAnswer: options.maxAnswer,
                             deadline: options.timeout, maxCompletion: request.maxCompletionTokens)
         let samples = (0..<(request.n * setting.votes)).map { i in
-            GenerationRequest(prompt: prompt, sampling: SamplingOptions(temperature: request.temperature, topP: request.topP,
-                                                                         seed: seed &+ UInt64(i)),
+            GenerationRequest(prompt: prompt, sampling: SamplingOptions(temperature: request.temperature, topK: request.topK,
+                                                                         topP: request.topP, seed: seed &+ UInt64(i)),
                               budget: budget, thinks: options.thinks)
         }
         let (events, sink) = AsyncStream<(Int, InferenceScheduler.Event)>.makeStream()
@@ -63,6 +65,15 @@ final class ChatSession: @unchecked Sendable {
         let cancelledEarly = cancelled
         lock.unlock()
         if cancelledEarly { scheduler.cancel(submitted) }
+    }
+
+    /// The request's exact budget or its effort's, cut so that a `max_completion_tokens` leaves
+    /// room for an answer (half of it, at most the server's answer cap) instead of ending inside
+    /// the thinking with an empty answer.
+    func thinkingBudget(_ setting: EffortTable.Setting) -> Int {
+        let wanted = request.thinkingBudget ?? setting.thinkingBudget
+        guard let total = request.maxCompletionTokens else { return wanted }
+        return min(wanted, total - min(options.maxAnswer, total / 2))
     }
 
     /// Consumes the started samples, passing each output to `emit`, and returns the usage.
@@ -82,6 +93,7 @@ final class ChatSession: @unchecked Sendable {
             switch event {
             case .token(let token):
                 guard votes == 1 else { continue }
+                if let l = logprob(token, assemblers[choice]) { try await emit(.logprob(choice: choice, l)) }
                 for d in assemblers[choice].feed(token) { try await emit(.delta(choice: choice, d)) }
                 if assemblers[choice].stopped && stoppedSamples.insert(i).inserted {
                     scheduler.cancel([submitted[i]])
@@ -101,6 +113,7 @@ final class ChatSession: @unchecked Sendable {
                     for g in all { usage.add(g) }
                     let winner = all[Self.majority(all)]
                     for token in winner.tokens.indices.map({ winner.generatedToken(at: $0) }) {
+                        if let l = logprob(token, assemblers[choice]) { try await emit(.logprob(choice: choice, l)) }
                         for d in assemblers[choice].feed(token) { try await emit(.delta(choice: choice, d)) }
                     }
                     for d in assemblers[choice].finish() { try await emit(.delta(choice: choice, d)) }
@@ -119,6 +132,15 @@ final class ChatSession: @unchecked Sendable {
         }
         if remaining > 0 { throw CancellationError() }
         return usage
+    }
+
+    /// The log-probability entry of an answer token the client will see, if it asked for them.
+    private func logprob(_ token: GeneratedToken, _ assembler: ChoiceAssembler) -> TokenLogprob? {
+        let vocabulary = scheduler.vocabulary, marker = vocabulary.markers
+        guard request.logprobs, token.part == .answer, !assembler.stopped,
+              token.token != marker.thinkEnd, token.token != marker.endOfTurn else { return nil }
+        let bytes = vocabulary.bytes(of: token.token)
+        return TokenLogprob(token: String(decoding: bytes, as: UTF8.self), logprob: token.logProb, bytes: bytes)
     }
 
     /// Index of the first generation whose answer most generations share.

@@ -13,16 +13,19 @@ public struct EffortTable: Sendable, Equatable {
     }
 
     public var settings: [ChatRequest.Effort: Setting] = [
+        .none: Setting(thinkingBudget: 0, votes: 1),
+        .minimal: Setting(thinkingBudget: 16, votes: 1),
         .low: Setting(thinkingBudget: 32, votes: 1),
         .medium: Setting(thinkingBudget: 128, votes: 1),
         .high: Setting(thinkingBudget: 200, votes: 3),
+        .xhigh: Setting(thinkingBudget: 400, votes: 5),
     ]
 
     public init() {}
 
     public subscript(effort: ChatRequest.Effort) -> Setting { settings[effort]! }
 
-    /// `low=32 medium=128 high=200,vote:3`.
+    /// `none=0 minimal=16 low=32 medium=128 high=200,vote:3 xhigh=400,vote:5`.
     public var summary: String {
         ChatRequest.Effort.allCases.map { "\($0.rawValue)=\(self[$0])" }.joined(separator: " ")
     }
@@ -51,7 +54,7 @@ public enum EffortTableError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .malformed(let text):
-            "effort setting '\(text)' is malformed: write LEVEL=BUDGET or LEVEL=BUDGET,vote:N with LEVEL low, medium or high and N in 1...16 (e.g. high=200,vote:3)"
+            "effort setting '\(text)' is malformed: write LEVEL=BUDGET or LEVEL=BUDGET,vote:N with LEVEL one of none, minimal, low, medium, high, xhigh and N in 1...16 (e.g. high=200,vote:3)"
         }
     }
 }

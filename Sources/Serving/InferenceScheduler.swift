@@ -56,6 +56,8 @@ public final class InferenceScheduler: @unchecked Sendable {
 
     /// Longest prompt the model's context takes.
     public var maxPromptTokens: Int { batch.maxPromptTokens }
+    /// The model's context: prompt and completion tokens together.
+    public var contextLength: Int { batch.model.config.contextLength }
 
     /// Requests waiting for a slot and sequences decoding now.
     public var load: (waiting: Int, decoding: Int) {

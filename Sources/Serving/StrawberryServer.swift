@@ -78,16 +78,22 @@ public enum StrawberryServer {
                             body: .init(byteBuffer: ByteBuffer(string: text)))
         }
         let created = Int(Date().timeIntervalSince1970)
+        @Sendable func entry() -> ModelList.Entry {
+            var entry = ModelList.Entry(id: options.modelName, created: created)
+            if case .ready(let s) = host.state { entry.contextLength = s.contextLength }
+            return entry
+        }
         guarded.readable("/v1/models") { _, _ in
-            json(try JSONEncoder().encode(ModelList(data: [.init(id: options.modelName, created: created)])))
+            json(try JSONEncoder().encode(ModelList(data: [entry()])))
         }
         guarded.readable("/v1/models/{id}") { _, context in
             let id = context.parameters.get("id") ?? ""
             guard id == options.modelName else { throw APIError.modelNotFound(id) }
-            return json(try JSONEncoder().encode(ModelList.Entry(id: id, created: created)))
+            return json(try JSONEncoder().encode(entry()))
         }
         ChatCompletionsController(configuration: configuration, host: host, metrics: metrics).addRoutes(to: guarded)
         guarded.refuseOtherMethods(on: "/v1/chat/completions", allowed: [.post])
+        TokenizeController(configuration: configuration, host: host).addRoutes(to: guarded)
         return router
     }
 }

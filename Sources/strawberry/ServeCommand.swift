@@ -11,8 +11,11 @@ struct ServeCommand: AsyncParsableCommand {
         discussion: """
         Endpoints: POST /v1/chat/completions, GET /v1/models, GET /health, GET /metrics, GET / (chat page).
 
-        reasoning_effort low/medium/high picks a thinking budget and a number of voting samples; the \
-        defaults are low=32, medium=128, high=200,vote:3 and --effort overrides any of them.
+        reasoning_effort (or reasoning.effort) none/minimal/low/medium/high/xhigh picks a thinking \
+        budget and a number of voting samples; the defaults are none=0, minimal=16, low=32, \
+        medium=128, high=200,vote:3, xhigh=400,vote:5 and --effort overrides any of them. \
+        thinking_token_budget (or reasoning.max_tokens) sets an exact budget per request; a \
+        max_completion_tokens keeps room for the answer.
 
         SIGTERM or Ctrl-C stops accepting connections and lets requests in flight finish; a second \
         signal exits at once. A model that fails to load ends serve with a non-zero status.

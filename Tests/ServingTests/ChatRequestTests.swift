@@ -15,10 +15,12 @@ import Testing
         {"model":"m","messages":[{"role":"developer","content":"be brief"},{"role":"user","content":[{"type":"text","text":"a"},{"type":"text","text":"b"}]},
          {"role":"assistant","content":"c"},{"role":"user","content":"d"}],
          "stream":true,"stream_options":{"include_usage":true},"reasoning_effort":"high","max_tokens":50,"n":2,"seed":-1,
-         "temperature":0.5,"top_p":0.9,"stop":["x",""],"logit_bias":{"1":2},"user":"ignored"}
+         "temperature":0.5,"top_p":0.9,"stop":["x",""],"logit_bias":{},"user":"ignored",
+         "thinking_token_budget":7,"top_k":5,"logprobs":true}
         """)
         #expect(r.model == "m" && r.stream && r.includeUsage && r.effort == .high && r.n == 2)
         #expect(r.maxCompletionTokens == 50 && r.seed == UInt64.max && r.temperature == 0.5 && r.topP == Float(0.9) && r.stop == ["x"])
+        #expect(r.thinkingBudget == 7 && r.topK == 5 && r.logprobs)
         #expect(r.messages.map(\.role) == [.system, .user, .assistant, .user] && r.messages[1].content == "ab")
         let special = Tokenizer.Special.self
         #expect(r.promptTokens(in: .strawberry) == [special.system.rawValue] + Tokenizer.encode("be brief") + [special.user.rawValue] + Tokenizer.encode("ab")
@@ -38,6 +40,7 @@ import Testing
     @Test func defaultsAndTheNewerNameWin() throws {
         let r = try parse(#"{"model":"m","messages":[{"role":"user","content":"q"}],"max_tokens":5,"max_completion_tokens":9,"stop":"END"}"#)
         #expect(r.effort == .medium && r.n == 1 && !r.stream && r.temperature == 1 && r.seed == nil)
+        #expect(r.thinkingBudget == nil && r.topK == 0 && !r.logprobs)
         #expect(r.maxCompletionTokens == 9 && r.stop == ["END"])
         #expect(r.promptTokens(in: .strawberry) == Vocabulary.strawberry.prompt("q"))
     }
@@ -78,7 +81,7 @@ import Testing
         try table.apply("high=512,vote:5")
         try table.apply("low=0")
         #expect(table[.high] == .init(thinkingBudget: 512, votes: 5) && table[.low] == .init(thinkingBudget: 0, votes: 1))
-        #expect(table.summary == "low=0 medium=128 high=512,vote:5")
+        #expect(table.summary == "none=0 minimal=16 low=0 medium=128 high=512,vote:5 xhigh=400,vote:5")
         for bad in ["high", "max=3", "low=-1", "low=x", "high=5,vote:0", "high=5,best:3", "high=5,vote:2,x"] {
             #expect(throws: EffortTableError.self, "\(bad)") { try table.apply(bad) }
         }

@@ -57,6 +57,17 @@ for effort in ("low", "medium"):
 assert counts["low"] < counts["medium"], counts
 print(f"reasoning_effort: {counts}")
 
+# An exact thinking budget through extra_body (vLLM's name), effort "none", and logprobs.
+for budget in (0, 3):
+    r = client.chat.completions.create(model=model, messages=messages, seed=7, temperature=1.0,
+                                       extra_body={"thinking_token_budget": budget})
+    assert r.usage.completion_tokens_details.reasoning_tokens <= budget, (budget, r.usage)
+r = client.chat.completions.create(model=model, messages=messages, seed=7, reasoning_effort="none")
+assert r.usage.completion_tokens_details.reasoning_tokens == 0, r.usage
+r = client.chat.completions.create(model=model, messages=messages, seed=7, logprobs=True)
+assert r.choices[0].logprobs is not None and all(t.logprob <= 0 for t in r.choices[0].logprobs.content)
+print(f"thinking_token_budget, effort none, {len(r.choices[0].logprobs.content)} answer logprobs")
+
 # Errors raise the matching exception classes.
 def raises(kind, **kwargs):
     try:
@@ -70,6 +81,8 @@ raises(openai.NotFoundError, model="no-such-model")
 raises(openai.BadRequestError, messages=[])
 e = raises(openai.BadRequestError, n=99)
 assert e.body.get("param") == "n", e.body
+e = raises(openai.BadRequestError, tools=[{"type": "function", "function": {"name": "f", "parameters": {}}}])
+assert e.body.get("param") == "tools" and e.body.get("code") == "unsupported_parameter", e.body
 wrong = OpenAI(base_url=base_url, api_key="wrong-key", max_retries=0)
 try:
     wrong.chat.completions.create(model=model, messages=messages)
