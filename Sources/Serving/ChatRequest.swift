@@ -48,6 +48,11 @@ public struct ChatRequest: Sendable, Equatable {
         guard case .object(let body) = try JSONValue.parse(data) else {
             throw .invalid(nil, "The request body must be a JSON object.")
         }
+        return try parse(object: body)
+    }
+
+    /// A request from its JSON object (the Responses API hands over its own, translated).
+    static func parse(object body: [String: JSONValue]) throws(APIError) -> ChatRequest {
         guard let modelValue = body["model"], modelValue != .null else {
             throw .invalid("model", "You must provide a model parameter.", code: "missing_required_parameter")
         }

@@ -93,6 +93,7 @@ public enum StrawberryServer {
         }
         ChatCompletionsController(configuration: configuration, host: host, metrics: metrics).addRoutes(to: guarded)
         guarded.refuseOtherMethods(on: "/v1/chat/completions", allowed: [.post])
+        ResponsesController(configuration: configuration, host: host, metrics: metrics).addRoutes(to: guarded)
         TokenizeController(configuration: configuration, host: host).addRoutes(to: guarded)
         return router
     }

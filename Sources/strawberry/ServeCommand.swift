@@ -7,9 +7,10 @@ import Serving
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve a model with the OpenAI chat completions API (reasoning_effort, streaming) and a chat page at /.",
+        abstract: "Serve a model with OpenAI's chat completions and Responses APIs (effort, budgets, streaming) and a chat page at /.",
         discussion: """
-        Endpoints: POST /v1/chat/completions, GET /v1/models, GET /health, GET /metrics, GET / (chat page).
+        Endpoints: POST /v1/chat/completions, POST /v1/responses, GET /v1/models, POST /tokenize, \
+        POST /detokenize, GET /health, GET /metrics, GET / (chat page).
 
         reasoning_effort (or reasoning.effort) none/minimal/low/medium/high/xhigh picks a thinking \
         budget and a number of voting samples; the defaults are none=0, minimal=16, low=32, \

@@ -3,8 +3,8 @@
 Run by ServingTests (OpenAIClientTests) with the server's base URL and API key:
     python openai_client_check.py http://127.0.0.1:PORT/v1 KEY MODEL
 Checks a plain call, a streamed call reassembled to the same completion, that
-reasoning_effort changes the reasoning token count, and that errors raise the client's
-matching exception classes. Prints one line per check; exits non-zero on the first failure.
+reasoning_effort changes the reasoning token count, per-request budgets and logprobs, the
+Responses API plain and streamed, and that errors raise the client's matching exception classes. Prints one line per check; exits non-zero on the first failure.
 """
 import sys
 
@@ -67,6 +67,36 @@ assert r.usage.completion_tokens_details.reasoning_tokens == 0, r.usage
 r = client.chat.completions.create(model=model, messages=messages, seed=7, logprobs=True)
 assert r.choices[0].logprobs is not None and all(t.logprob <= 0 for t in r.choices[0].logprobs.content)
 print(f"thinking_token_budget, effort none, {len(r.choices[0].logprobs.content)} answer logprobs")
+
+# The Responses API: reasoning and message items, and a stream that adds up to the same response.
+prompt = messages[0]["content"]
+resp = client.responses.create(model=model, input=prompt, reasoning={"effort": "low"}, temperature=1.0,
+                               extra_body={"seed": 5})
+assert resp.object == "response" and resp.status in ("completed", "incomplete"), resp
+kinds = [item.type for item in resp.output]
+assert kinds == ["reasoning", "message"], kinds
+assert resp.usage.output_tokens_details.reasoning_tokens > 0 and resp.usage.input_tokens > 0, resp.usage
+text, reasoning_text, done = "", "", None
+with client.responses.stream(model=model, input=prompt, reasoning={"effort": "low"}, temperature=1.0,
+                             extra_body={"seed": 5}) as events:
+    for event in events:
+        if event.type == "response.output_text.delta":
+            text += event.delta
+        elif event.type == "response.reasoning_text.delta":
+            reasoning_text += event.delta
+        elif event.type in ("response.completed", "response.incomplete"):
+            done = event.response  # an answer cut at the server's answer cap is incomplete
+assert text == resp.output_text == done.output_text, (text, resp.output_text, done.output_text)
+assert reasoning_text == resp.output[0].content[0].text, (reasoning_text, resp.output[0])
+none = client.responses.create(model=model, input=[{"role": "user", "content": [{"type": "input_text", "text": prompt}]}],
+                               reasoning={"effort": "none"}, max_output_tokens=16)
+assert none.usage.output_tokens_details.reasoning_tokens == 0, none.usage
+try:
+    client.responses.create(model=model, input=prompt, previous_response_id="resp_x")
+    raise AssertionError("previous_response_id was accepted")
+except openai.BadRequestError as e:
+    assert e.body.get("param") == "previous_response_id", e.body
+print(f"responses: plain and streamed agree ({len(text)} answer characters), effort none, refusals")
 
 # Errors raise the matching exception classes.
 def raises(kind, **kwargs):
