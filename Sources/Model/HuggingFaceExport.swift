@@ -5,18 +5,34 @@ import Kernels
 /// has q/k/v biases: `config.json`, `model.safetensors` (the tensor names are already Hugging
 /// Face's), `tokenizer.json` (for Strawberry's vocabulary a byte-level one whose ids equal
 /// Strawberry's: bytes 0–255, then the special tokens; for an imported model its own),
-/// `tokenizer_config.json` with the chat template, and `strawberry_probe.json` (see `ExportProbe`).
+/// `tokenizer_config.json` with a thinking chat template, `generation_config.json`, and
+/// `strawberry_probe.json` (see `ExportProbe`).
 public enum HuggingFaceExport {
-    /// `Vocabulary.prompt(conversation:)` of each chat format as a Jinja template.
+    /// `Vocabulary.prompt(conversation:)` of each chat format as a Jinja template for a thinking
+    /// model: earlier assistant turns keep only what follows their `</think>`, and the generation
+    /// prompt opens `<think>` as the engine does (`enable_thinking=False` closes it at once, as
+    /// Qwen3's templates do), so transformers, llama.cpp and Ollama see the model think.
     public static func chatTemplate(_ format: Vocabulary.ChatFormat) -> String {
+        let answer = "{{ m['content'].split('</think>')[-1] }}"
+        let think = "{% if enable_thinking is defined and not enable_thinking %}<think></think>{% else %}<think>{% endif %}"
         switch format {
         case .strawberry:
-            return "{% for m in messages %}{% if m['role'] == 'system' %}<|system|>{{ m['content'] }}{% elif m['role'] == 'user' %}<|user|>{{ m['content'] }}{% elif m['role'] == 'assistant' %}<|assistant|>{{ m['content'] }}<|end|>{% endif %}{% endfor %}{% if add_generation_prompt %}<|assistant|>{% endif %}"
+            return "{% for m in messages %}{% if m['role'] == 'system' %}<|system|>{{ m['content'] }}{% elif m['role'] == 'user' %}<|user|>{{ m['content'] }}{% elif m['role'] == 'assistant' %}<|assistant|>\(answer)<|end|>{% endif %}{% endfor %}{% if add_generation_prompt %}<|assistant|>\(think){% endif %}"
         case .chatML:
-            return "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+            return "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{% if m['role'] == 'assistant' %}\(answer){% else %}{{ m['content'] }}{% endif %}<|im_end|>\n{% endfor %}{% if add_generation_prompt %}<|im_start|>assistant\n\(think){% endif %}"
         case .llama3:
-            return "<|begin_of_text|>{% for m in messages %}<|start_header_id|>{{ m['role'] }}<|end_header_id|>\n\n{{ m['content'] }}<|eot_id|>{% endfor %}{% if add_generation_prompt %}<|start_header_id|>assistant<|end_header_id|>\n\n{% endif %}"
+            return "<|begin_of_text|>{% for m in messages %}<|start_header_id|>{{ m['role'] }}<|end_header_id|>\n\n{% if m['role'] == 'assistant' %}\(answer){% else %}{{ m['content'] }}{% endif %}<|eot_id|>{% endfor %}{% if add_generation_prompt %}<|start_header_id|>assistant<|end_header_id|>\n\n\(think){% endif %}"
         }
+    }
+
+    /// `generation_config.json`: generation ends at the end-of-turn marker.
+    static func generationConfig(_ vocabulary: Vocabulary) -> [String: Any] {
+        var config: [String: Any] = ["eos_token_id": Int(vocabulary.markers.endOfTurn), "do_sample": true, "temperature": 1.0]
+        if vocabulary.tokenizerJSON == nil {
+            config["bos_token_id"] = Int(Tokenizer.Special.bos.rawValue)
+            config["pad_token_id"] = Int(Tokenizer.Special.pad.rawValue)
+        }
+        return config
     }
 
     public static func write(_ model: Transformer, to directory: String) throws(ModelError) {
@@ -45,6 +61,7 @@ public enum HuggingFaceExport {
             config["pad_token_id"] = Int(Tokenizer.Special.pad.rawValue)
         }
         try writeJSON(config, to: directory + "/config.json")
+        try writeJSON(generationConfig(vocabulary), to: directory + "/generation_config.json")
         let params = model.parameters
         try Safetensors.write(model.layout.tensors.map { t in
             Safetensors.Entry(name: t.name, shape: t.shape, data: UnsafeBufferPointer(start: params.pointer + t.offset, count: t.count))

@@ -52,7 +52,7 @@ struct ExportCommand: ParsableCommand {
         switch format {
         case .hf:
             try HuggingFaceExport.write(loaded, to: out)
-            print("wrote \(out) (config.json, model.safetensors, tokenizer.json, tokenizer_config.json, strawberry_probe.json)")
+            print("wrote \(out) (config.json, model.safetensors, tokenizer.json, tokenizer_config.json, generation_config.json, strawberry_probe.json)")
         case .gguf:
             let precisions = precision.values
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)

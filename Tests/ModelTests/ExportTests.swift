@@ -26,5 +26,10 @@ import Model
         #expect(file.tensors.count == model.layout.tensors.count)
         let probe = try json("strawberry_probe.json")
         #expect((probe["logits"] as! [Double]).count == (probe["token_ids"] as! [Int]).count * config.vocabSize)
+        // Other tools see a thinking model: the template opens <think> and generation ends at <|end|>.
+        let template = try json("tokenizer_config.json")["chat_template"] as! String
+        #expect(template.hasSuffix("<|assistant|>{% if enable_thinking is defined and not enable_thinking %}<think></think>{% else %}<think>{% endif %}{% endif %}"))
+        #expect(template.contains("split('</think>')[-1]"))
+        #expect(try json("generation_config.json")["eos_token_id"] as? Int == Int(Tokenizer.Special.endOfTurn.rawValue))
     }
 }
