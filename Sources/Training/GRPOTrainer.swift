@@ -342,7 +342,6 @@ public final class GRPOTrainer {
         let o = options
         var stats = UpdateStats()
         let start = Date()
-        defer { stats.seconds = Date().timeIntervalSince(start) }
         guard !batch.sequences.isEmpty else { return stats }
         let normalisers = Self.normalisers(learned: batch.learned, aggregation: o.aggregation, budget: o.budget)
         let probe = TokenBatch(sequences: batch.sequences, tokenWeights: batch.learned.map { $0.map { _ in 1 } })
@@ -366,6 +365,7 @@ public final class GRPOTrainer {
             optimizer.update(parameters: model.parameters, gradients: model.gradients, lr: o.learningRate)
             stats.tokens += probe.batchSize * probe.length * 2
         }
+        stats.seconds = Date().timeIntervalSince(start)
         return stats
     }
 

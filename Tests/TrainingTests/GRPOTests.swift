@@ -113,6 +113,8 @@ import Training
         #expect(s.thinkingTokens <= 16 && s.answerTokens <= 6)
         #expect((0...1).contains(s.cutFraction) && (0...1).contains(s.clipFraction))
         #expect(s.kl >= 0 && s.kl < 1e-3, "the first step starts at the reference")
+        // Rates come from measured times (an unset time once logged 8e12 update tokens/s).
+        #expect(s.rolloutTokensPerSecond > 0 && s.rolloutTokensPerSecond < 1e9 && s.updateTokensPerSecond < 1e9)
         // Parameters move exactly when some group carried signal.
         #expect((model.parameters.array != before) == (s.groupsUsed > 0))
     }
