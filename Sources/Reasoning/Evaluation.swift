@@ -10,6 +10,9 @@ public struct EvalSettings: Codable, Sendable, Equatable {
     public var strategies: [String]
     public var maxAnswer = 48
     public var seed: UInt64 = 0
+    /// The seed that picks the test problems when it differs from `seed` (which then seeds only
+    /// the sampling): fixed, every model and seed of a comparison meets the same problems.
+    public var problemSeed: UInt64?
     public var thinks = true
     public var useTool = false
 
@@ -101,7 +104,7 @@ public enum Evaluator {
         let start = Date()
         let engine = Engine(model: model, slots: slots)
         let problems = task.problems(count: settings.problems, difficulty: settings.difficulty, split: .test,
-                                     baseSeed: settings.seed)
+                                     baseSeed: settings.problemSeed ?? settings.seed)
         var cells: [EvalCell] = []
         var examples: [EvalExample] = []
         func report(_ cells: [EvalCell]) -> EvalReport {

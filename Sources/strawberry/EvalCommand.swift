@@ -33,6 +33,9 @@ struct EvalCommand: ParsableCommand {
     @Option(help: "Seed for problems and sampling.")
     var seed: UInt64 = 0
 
+    @Option(help: "Seed that picks the test problems instead (default: --seed); fix it so every model and seed of a comparison meets the same problems.")
+    var problemSeed: UInt64?
+
     @Flag(help: "The model answers directly (answer-only training).")
     var noThinking = false
 
@@ -52,6 +55,7 @@ struct EvalCommand: ParsableCommand {
         var settings = EvalSettings(difficulty: difficulty, problems: n, budgets: budgets.values, strategies: strategies.names)
         settings.maxAnswer = maxAnswer
         settings.seed = seed
+        settings.problemSeed = problemSeed
         settings.thinks = !noThinking
         settings.useTool = tool
         let folder = out ?? (FileManager.default.fileExists(atPath: model + "/latest") ? model : ".")

@@ -78,6 +78,22 @@ import Tasks
         #expect(page.contains("<svg") && page.contains("Accuracy against thinking budget"))
     }
 
+    @Test func aProblemSeedFixesTheProblemsWhateverTheSamplingSeed() throws {
+        let model = try Transformer(config: ModelConfig.tiny(context: 256), seed: 2)
+        func prompts(seed: UInt64, problemSeed: UInt64?) throws -> [String] {
+            var settings = EvalSettings(difficulty: 3, problems: 3, budgets: [4], strategies: ["single"])
+            settings.maxAnswer = 4
+            settings.seed = seed
+            settings.problemSeed = problemSeed
+            return try Evaluator.run(model: model, modelName: "m", task: Countdown(), settings: settings).examples.map(\.prompt)
+        }
+        #expect(try prompts(seed: 1, problemSeed: 7) == prompts(seed: 500, problemSeed: 7))
+        #expect(try prompts(seed: 1, problemSeed: nil) != prompts(seed: 500, problemSeed: nil))
+        // Reports written before the field existed still read.
+        let old = #"{"difficulty":3,"problems":5,"budgets":[8],"strategies":["single"],"maxAnswer":48,"seed":1,"thinks":true,"useTool":false}"#
+        #expect(try JSONDecoder().decode(EvalSettings.self, from: Data(old.utf8)).problemSeed == nil)
+    }
+
     @Test func aLongEvaluationInChunksGivesTheSameCellsAndShowsItsWay() throws {
         let model = try Transformer(config: ModelConfig.tiny(context: 256), seed: 2)
         var settings = EvalSettings(difficulty: 3, problems: 7, budgets: [8], strategies: ["single", "vote:3"])
