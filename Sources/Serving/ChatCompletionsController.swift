@@ -32,7 +32,7 @@ struct ChatCompletionsController {
         let chat = try ChatRequest.parse(try await Self.jsonBody(request, limit: configuration.maxBodyBytes))
         let options = configuration.options
         guard chat.model == options.modelName else { throw APIError.modelNotFound(chat.model) }
-        let session = ChatSession(request: chat, options: options, scheduler: try host.scheduler())
+        let session = ChatSession(request: chat, options: options, scheduler: try host.scheduler(), arrived: start)
         try session.start()
         context.channel.closeFuture.whenComplete { _ in session.cancel() }
         let reply = Reply(id: "chatcmpl-" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""),
@@ -70,7 +70,7 @@ struct ChatCompletionsController {
             Choice(index: c, message: MessageBody(role: "assistant", content: contents[c], reasoningContent: hide ? nil : reasonings[c]),
                    finishReason: finishes[c], logprobs: session.request.logprobs ? logprobs[c] : nil)
         }
-        metrics.record(usage)
+        metrics.record(usage, timing: session.timing)
         metrics.record(status: 200, seconds: Date().timeIntervalSince(start))
         return json(reply.completion("chat.completion", choices, usage: usage).json())
     }
@@ -103,7 +103,7 @@ struct ChatCompletionsController {
                 if session.request.includeUsage { try await send(reply.completion(chunk, [], usage: usage)) }
                 try await writer.write(ByteBuffer(string: "data: [DONE]\n\n"))
                 try await writer.finish(nil)
-                metrics.record(usage)
+                metrics.record(usage, timing: session.timing)
                 metrics.record(status: 200, seconds: Date().timeIntervalSince(start))
             } catch {
                 // The client went away, or generation failed after the headers were sent:

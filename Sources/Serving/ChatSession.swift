@@ -19,10 +19,21 @@ final class ChatSession: @unchecked Sendable {
     private var ids: [Int] = []
     private var cancelled = false
 
-    init(request: ChatRequest, options: ServeOptions, scheduler: InferenceScheduler) {
+    /// When the request arrived, and what its tokens' times were (for `/metrics`).
+    let arrived: Date
+    struct Timing {
+        var firstToken: Double?
+        var firstAnswerToken: Double?
+        /// Seconds between successive tokens of each sample.
+        var gaps: [Double] = []
+    }
+    private(set) var timing = Timing()
+
+    init(request: ChatRequest, options: ServeOptions, scheduler: InferenceScheduler, arrived: Date = Date()) {
         self.request = request
         self.options = options
         self.scheduler = scheduler
+        self.arrived = arrived
     }
 
     /// Stops every sample (the client went away); `run` then ends with `CancellationError`.
@@ -88,10 +99,16 @@ final class ChatSession: @unchecked Sendable {
         var stoppedSamples = Set<Int>()
         var remaining = submitted.count
         var usage = Usage(promptTokens: promptCount, completionTokens: 0, reasoningTokens: 0)
+        var lastToken = [Date?](repeating: nil, count: submitted.count)
         for await (i, event) in events {
             let choice = i / votes
             switch event {
             case .token(let token):
+                let now = Date()
+                if timing.firstToken == nil { timing.firstToken = now.timeIntervalSince(arrived) }
+                if token.part == .answer && timing.firstAnswerToken == nil { timing.firstAnswerToken = now.timeIntervalSince(arrived) }
+                if let last = lastToken[i] { timing.gaps.append(now.timeIntervalSince(last)) }
+                lastToken[i] = now
                 guard votes == 1 else { continue }
                 if let l = logprob(token, assemblers[choice]) { try await emit(.logprob(choice: choice, l)) }
                 for d in assemblers[choice].feed(token) { try await emit(.delta(choice: choice, d)) }

@@ -29,7 +29,7 @@ struct ResponsesController {
         let chat = try ResponsesRequest.parse(body).chat
         let options = configuration.options
         guard chat.model == options.modelName else { throw APIError.modelNotFound(chat.model) }
-        let session = ChatSession(request: chat, options: options, scheduler: try host.scheduler())
+        let session = ChatSession(request: chat, options: options, scheduler: try host.scheduler(), arrived: start)
         try session.start()
         context.channel.closeFuture.whenComplete { _ in session.cancel() }
         let draft = Draft(request: chat, hide: options.hideReasoning)
@@ -68,7 +68,7 @@ struct ResponsesController {
             case .finish(_, let reason): draft.finish = reason
             }
         }
-        metrics.record(usage)
+        metrics.record(usage, timing: session.timing)
         metrics.record(status: 200, seconds: Date().timeIntervalSince(start))
         return json(try Self.encoder.encode(draft.object(usage: usage)))
     }
@@ -160,7 +160,7 @@ struct ResponsesController {
                 try await send(draft.status == "completed" ? "response.completed" : "response.incomplete",
                                ["response": Self.plainObject(draft.object(usage: usage))])
                 try await writer.finish(nil)
-                metrics.record(usage)
+                metrics.record(usage, timing: session.timing)
                 metrics.record(status: 200, seconds: Date().timeIntervalSince(start))
             } catch {
                 session.cancel()

@@ -2,32 +2,63 @@ import Foundation
 
 /// Counters and a latency histogram for `GET /metrics`, written in Prometheus' text format.
 final class ServerMetrics: @unchecked Sendable {
-    static let latencyBuckets: [Double] = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60]
+    /// Observations counted into cumulative buckets, written as a Prometheus histogram.
+    struct Histogram {
+        let name: String, help: String, buckets: [Double]
+        var counts: [Int], count = 0, sum = 0.0
+
+        init(_ name: String, _ help: String, buckets: [Double]) {
+            self.name = name
+            self.help = help
+            self.buckets = buckets
+            counts = Array(repeating: 0, count: buckets.count)
+        }
+
+        mutating func observe(_ seconds: Double) {
+            count += 1
+            sum += seconds
+            for (i, bound) in buckets.enumerated() where seconds <= bound { counts[i] += 1 }
+        }
+
+        var text: String {
+            var out = "# HELP strawberry_\(name) \(help)\n# TYPE strawberry_\(name) histogram\n"
+            for (i, bound) in buckets.enumerated() { out += "strawberry_\(name)_bucket{le=\"\(bound)\"} \(counts[i])\n" }
+            out += "strawberry_\(name)_bucket{le=\"+Inf\"} \(count)\nstrawberry_\(name)_sum \(sum)\nstrawberry_\(name)_count \(count)\n"
+            return out
+        }
+    }
 
     private let lock = NSLock()
     private var requests: [Int: Int] = [:]  // by status
     private var promptTokens = 0
     private var completionTokens = 0
     private var reasoningTokens = 0
-    private var bucketCounts = Array(repeating: 0, count: latencyBuckets.count)
-    private var latencyCount = 0
-    private var latencySum = 0.0
+    private var duration = Histogram("request_duration_seconds", "Time from request to last byte of a completion.",
+                                     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60])
+    private var firstToken = Histogram("time_to_first_token_seconds", "Time from request to the first generated token, thinking included.",
+                                       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10])
+    private var firstAnswer = Histogram("time_to_first_answer_token_seconds", "Time from request to the first answer token, after the thinking.",
+                                        buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60])
+    private var interToken = Histogram("inter_token_latency_seconds", "Time between successive tokens of a sample.",
+                                       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1])
 
     func record(status: Int, seconds: Double) {
         lock.lock()
         defer { lock.unlock() }
         requests[status, default: 0] += 1
-        latencyCount += 1
-        latencySum += seconds
-        for (i, bound) in Self.latencyBuckets.enumerated() where seconds <= bound { bucketCounts[i] += 1 }
+        duration.observe(seconds)
     }
 
-    func record(_ usage: Usage) {
+    /// A finished request's tokens and its latencies (`ChatSession.Timing`).
+    func record(_ usage: Usage, timing: ChatSession.Timing) {
         lock.lock()
         defer { lock.unlock() }
         promptTokens += usage.promptTokens
         completionTokens += usage.completionTokens
         reasoningTokens += usage.reasoningTokens
+        if let t = timing.firstToken { firstToken.observe(t) }
+        if let t = timing.firstAnswerToken { firstAnswer.observe(t) }
+        for gap in timing.gaps { interToken.observe(gap) }
     }
 
     /// The exposition text; `waiting`, `decoding` and `slots` are read from the scheduler now.
@@ -45,14 +76,7 @@ final class ServerMetrics: @unchecked Sendable {
             out += "# HELP strawberry_\(name)_total \(help)\n# TYPE strawberry_\(name)_total counter\n"
             out += "strawberry_\(name)_total \(value)\n"
         }
-        out += "# HELP strawberry_request_duration_seconds Time from request to last byte of a chat completion.\n"
-        out += "# TYPE strawberry_request_duration_seconds histogram\n"
-        for (i, bound) in Self.latencyBuckets.enumerated() {
-            out += "strawberry_request_duration_seconds_bucket{le=\"\(bound)\"} \(bucketCounts[i])\n"
-        }
-        out += "strawberry_request_duration_seconds_bucket{le=\"+Inf\"} \(latencyCount)\n"
-        out += "strawberry_request_duration_seconds_sum \(latencySum)\n"
-        out += "strawberry_request_duration_seconds_count \(latencyCount)\n"
+        for histogram in [duration, firstToken, firstAnswer, interToken] { out += histogram.text }
         for (name, help, value) in [("queue_waiting", "Requests waiting for a decoding slot.", waiting),
                                     ("decoding", "Sequences decoding now.", decoding),
                                     ("slots", "Sequences the engine decodes together.", slots)] {

@@ -55,6 +55,11 @@ import TestSupport
         let metrics = try await server.get("/metrics").text
         #expect(metrics.contains("strawberry_requests_total{status=\"200\"} 1"))
         #expect(metrics.contains("strawberry_request_duration_seconds_count 1") && metrics.contains("strawberry_slots 8"))
+        // Latency as vLLM reports it: to the first token, to the first answer token, between tokens.
+        #expect(metrics.contains("strawberry_time_to_first_token_seconds_count 1"))
+        #expect(metrics.contains("# TYPE strawberry_time_to_first_answer_token_seconds histogram"))
+        let gaps = metrics.split(separator: "\n").first { $0.hasPrefix("strawberry_inter_token_latency_seconds_count ") }
+        #expect(gaps.flatMap { Int($0.split(separator: " ")[1]) } ?? 0 > 0, "\(metrics)")
     }
 
     @Test func healthSays503WhileTheModelLoads() async throws {
