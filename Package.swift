@@ -1,4 +1,4 @@
-// swift-tools-version: 6.1
+// swift-tools-version: 6.2
 import PackageDescription
 
 /// Hot numeric targets are built with -Ounchecked and -target-cpu native in release builds:
