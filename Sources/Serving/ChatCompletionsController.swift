@@ -11,15 +11,7 @@ struct ChatCompletionsController {
     let metrics: ServerMetrics
 
     func addRoutes(to group: RouterGroup<ServerContext>) {
-        group.post("/v1/chat/completions") { request, context in
-            let start = Date()
-            do {
-                return try await respond(to: request, context: context, start: start)
-            } catch {
-                metrics.record(status: Self.status(of: error), seconds: Date().timeIntervalSince(start))
-                throw error
-            }
-        }
+        group.generating("/v1/chat/completions", metrics: metrics, respond: respond)
     }
 
     /// The status a failed request is counted under.
@@ -28,7 +20,7 @@ struct ChatCompletionsController {
         return error is CancellationError || error is ClientGone ? 499 : 500
     }
 
-    private func respond(to request: Request, context: ServerContext, start: Date) async throws -> Response {
+    @Sendable private func respond(to request: Request, context: ServerContext, start: Date) async throws -> Response {
         let chat = try ChatRequest.parse(try await Self.jsonBody(request, limit: configuration.maxBodyBytes))
         let options = configuration.options
         guard chat.model == options.modelName else { throw APIError.modelNotFound(chat.model) }
@@ -132,6 +124,24 @@ struct ChatCompletionsController {
         } catch {
             throw ClientGone()
         }
+    }
+}
+
+extension RouterGroup where Context == ServerContext {
+    /// `POST path` answered by `respond(request, context, start)`, with a failure counted under
+    /// its status (499 for a client that went away), and 405 for other methods.
+    func generating(_ path: String, metrics: ServerMetrics,
+                    respond: @escaping @Sendable (Request, ServerContext, Date) async throws -> Response) {
+        post(RouterPath(path)) { request, context in
+            let start = Date()
+            do {
+                return try await respond(request, context, start)
+            } catch {
+                metrics.record(status: ChatCompletionsController.status(of: error), seconds: Date().timeIntervalSince(start))
+                throw error
+            }
+        }
+        refuseOtherMethods(on: RouterPath(path), allowed: [.post])
     }
 }
 

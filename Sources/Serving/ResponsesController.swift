@@ -12,19 +12,10 @@ struct ResponsesController {
     let metrics: ServerMetrics
 
     func addRoutes(to group: RouterGroup<ServerContext>) {
-        group.post("/v1/responses") { request, context in
-            let start = Date()
-            do {
-                return try await respond(to: request, context: context, start: start)
-            } catch {
-                metrics.record(status: ChatCompletionsController.status(of: error), seconds: Date().timeIntervalSince(start))
-                throw error
-            }
-        }
-        group.refuseOtherMethods(on: "/v1/responses", allowed: [.post])
+        group.generating("/v1/responses", metrics: metrics, respond: respond)
     }
 
-    private func respond(to request: Request, context: ServerContext, start: Date) async throws -> Response {
+    @Sendable private func respond(to request: Request, context: ServerContext, start: Date) async throws -> Response {
         let body = try await ChatCompletionsController.jsonBody(request, limit: configuration.maxBodyBytes)
         let chat = try ResponsesRequest.parse(body).chat
         let options = configuration.options

@@ -92,7 +92,6 @@ public enum StrawberryServer {
             return json(try JSONEncoder().encode(entry()))
         }
         ChatCompletionsController(configuration: configuration, host: host, metrics: metrics).addRoutes(to: guarded)
-        guarded.refuseOtherMethods(on: "/v1/chat/completions", allowed: [.post])
         ResponsesController(configuration: configuration, host: host, metrics: metrics).addRoutes(to: guarded)
         TokenizeController(configuration: configuration, host: host).addRoutes(to: guarded)
         return router
