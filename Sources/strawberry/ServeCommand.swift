@@ -21,7 +21,7 @@ struct ServeCommand: AsyncParsableCommand {
         SIGTERM or Ctrl-C stops accepting connections and lets requests in flight finish; a second \
         signal exits at once. A model that fails to load ends serve with a non-zero status.
 
-        With --api-key, /v1/ and /metrics need the key (/metrics not with --public-metrics).
+        With --api-key, /v1/, /tokenize, /detokenize and /metrics need the key (/metrics not with --public-metrics).
 
         Browsers: only the server's own page, or origins given with --cors-origin, may call the API; \
         a Host that is a name other than localhost needs --allowed-host (DNS-rebinding protection).
