@@ -8,6 +8,9 @@ public struct ServerConfiguration: Sendable {
     public var apiKey: String?
     /// With an API key, whether `/metrics` stays open (for a scraper that sends no key).
     public var publicMetrics = false
+    /// Logs every request (method and path) at info level, through Hummingbird's
+    /// `LogRequestsMiddleware` and swift-log.
+    public var accessLog = false
     /// Browser origins allowed to call the API (CORS; `*` allows any); other origins get 403.
     public var corsOrigins: [String] = []
     /// Host names accepted besides IP addresses and `localhost` (DNS-rebinding protection; `*`

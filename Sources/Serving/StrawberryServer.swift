@@ -45,6 +45,7 @@ public enum StrawberryServer {
     /// middleware; the API routes behind the key when there is one.
     static func router(_ configuration: ServerConfiguration, host: ModelHost, metrics: ServerMetrics) -> Router<ServerContext> {
         let router = Router(context: ServerContext.self)
+        if configuration.accessLog { router.add(middleware: LogRequestsMiddleware(.info)) }
         router.add(middleware: ErrorMiddleware())
         router.add(middleware: SameOriginMiddleware(allowedHosts: configuration.allowedHosts, corsOrigins: configuration.corsOrigins))
         if !configuration.corsOrigins.isEmpty {

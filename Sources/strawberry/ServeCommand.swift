@@ -48,6 +48,9 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "With an API key, leave /metrics open (for a scraper that sends no key).")
     var publicMetrics = false
 
+    @Flag(help: "Log every request's method and path to stderr (an access log).")
+    var accessLog = false
+
     @Option(name: .customLong("cors-origin"), help: "A web origin allowed to call the API from a browser (repeatable; * for any).")
     var corsOrigins: [String] = []
 
@@ -121,6 +124,7 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.maxWaiting = maxQueue
         configuration.maxBodyBytes = maxBody
         configuration.publicMetrics = publicMetrics
+        configuration.accessLog = accessLog
         configuration.corsOrigins = corsOrigins
         configuration.allowedHosts = allowedHosts
         configuration.idleTimeout = idleTimeout

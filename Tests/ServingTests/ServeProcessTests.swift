@@ -149,6 +149,24 @@ extension ServeProcessTests {
         #expect(output.contains("truncated"), "the reason is logged: \(output)")
     }
 
+    @Test func theAccessLogNamesEachRequest() async throws {
+        let dir = Scratch.path("strawberry-access-log")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let model = try Transformer(config: ModelConfig.tiny(layers: 1, context: 64), seed: 4)
+        try Checkpoint.save(model: model, state: Optional<Int>.none, to: dir)
+        let (server, stderr, port) = try Self.serve(["--model", dir, "--access-log"])
+        defer { if server.isRunning { kill(server.processIdentifier, SIGKILL) } }
+        let p = try #require(port, "no startup line")
+        var health = URLRequest(url: URL(string: "http://127.0.0.1:\(p)/health?probe=access-log")!)
+        health.timeoutInterval = 30
+        _ = try await URLSession.shared.data(for: health)
+        // The line is logged before the response is sent; stopping the server then ends stderr,
+        // so the read below ends at the line or at the end, never waits on a clock.
+        kill(server.processIdentifier, SIGTERM)
+        let (output, match) = StrawberryProcess.read(stderr, until: #"/health\?probe=access-log"#)
+        #expect(match != nil && output.contains("GET"), "\(output)")
+    }
+
     @Test func anEmptyAPIKeyIsRefused() throws {
         let (status, output) = try StrawberryProcess.run(["serve", "--model", "/nonexistent", "--api-key", ""])
         #expect(status != 0 && output.contains("--api-key"), "\(output)")
