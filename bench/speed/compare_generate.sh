@@ -2,7 +2,7 @@
 # Decode throughput with a KV cache, Strawberry vs PyTorch eager (float32 and bf16 autocast),
 # side by side: same model, batch sizes, prompt and decoded length, 2 threads.
 #   bench/speed/compare_generate.sh [preset] [batches]
-# PyTorch comes from PyPI into bench/.venv-torch, pinned in bench/requirements/torch.txt (a large download the first time).
+# PyTorch comes from PyPI into .venvs/torch, pinned in bench/requirements/torch.txt (a large download the first time).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 preset=${1:-small}; batches=${2:-1,16,64}

@@ -2,7 +2,7 @@
 # Training throughput, Strawberry vs PyTorch eager (float32 and bf16 autocast), side by side on
 # this machine: same model (preset), batch, sequence length and thread count.
 #   bench/speed/compare_train.sh [preset] [batch] [rounds]
-# PyTorch comes from PyPI into bench/.venv-torch, pinned in bench/requirements/torch.txt (a large download the first time).
+# PyTorch comes from PyPI into .venvs/torch, pinned in bench/requirements/torch.txt (a large download the first time).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 preset=${1:-small}; batch=${2:-8}; rounds=${3:-2}
