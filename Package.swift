@@ -13,6 +13,7 @@ let package = Package(
     products: [
         .executable(name: "strawberry", targets: ["strawberry"]),
         .library(name: "Kernels", targets: ["Kernels"]),
+        .library(name: "Cluster", targets: ["Cluster"]),
         .library(name: "Model", targets: ["Model"]),
         .library(name: "Training", targets: ["Training"]),
         .library(name: "Tasks", targets: ["Tasks"]),
@@ -20,6 +21,9 @@ let package = Package(
         .library(name: "Serving", targets: ["Serving"]),
         .library(name: "Reports", targets: ["Reports"]),
     ],
+    // Off by default: the default build needs no system package. `swift build --traits MPI` links
+    // Open MPI (Debian: libopenmpi-dev, openmpi-bin) for data-parallel runs under mpirun or srun.
+    traits: [.trait(name: "MPI", description: "Data-parallel sft, rl and eval across the ranks of an MPI job (needs Open MPI's libmpi and mpi.h).")],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         // The server only; no optional traits (swift-configuration, URL-encoded forms) are needed.
@@ -30,11 +34,13 @@ let package = Package(
     ],
     targets: [
         .target(name: "Kernels", swiftSettings: hotFlags),
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi", providers: [.apt(["libopenmpi-dev"])]),
+        .target(name: "Cluster", dependencies: [.target(name: "CMPI", condition: .when(traits: ["MPI"]))]),
         .target(name: "Model", dependencies: ["Kernels"], swiftSettings: hotFlags),
         .target(name: "Tasks", dependencies: ["Kernels"]),
-        .target(name: "Reasoning", dependencies: ["Model", "Tasks", "Kernels"], swiftSettings: hotFlags),
+        .target(name: "Reasoning", dependencies: ["Model", "Tasks", "Kernels", "Cluster"], swiftSettings: hotFlags),
         .target(name: "Reports", dependencies: ["Reasoning"]),
-        .target(name: "Training", dependencies: ["Model", "Kernels", "Tasks", "Reasoning", "Reports"], swiftSettings: hotFlags),
+        .target(name: "Training", dependencies: ["Model", "Kernels", "Tasks", "Reasoning", "Reports", "Cluster"], swiftSettings: hotFlags),
         .target(
             name: "Serving",
             dependencies: [
@@ -50,7 +56,7 @@ let package = Package(
         .executableTarget(
             name: "strawberry",
             dependencies: [
-                "Kernels", "Model", "Tasks", "Reasoning", "Reports", "Training", "Serving",
+                "Kernels", "Cluster", "Model", "Tasks", "Reasoning", "Reports", "Training", "Serving",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: hotFlags

@@ -16,6 +16,8 @@ public enum Phase: Int, CaseIterable, Sendable {
     case sampling
     /// The optimizer step, gradient clipping and zeroing.
     case optimizer
+    /// Exchanges between the ranks of a multi-process job (summing gradients, gathering results).
+    case communication
     /// Time the calling thread spends in a parallel loop not running its own share: waking the
     /// other threads and waiting for them (part of the phases above).
     case handoff
@@ -29,6 +31,7 @@ public enum Phase: Int, CaseIterable, Sendable {
         case .elementwise: "elementwise"
         case .sampling: "sampling"
         case .optimizer: "optimizer"
+        case .communication: "between ranks"
         case .handoff: "thread hand-offs"
         }
     }

@@ -1,3 +1,4 @@
+import Cluster
 import Foundation
 import Model
 import Tasks
@@ -98,9 +99,13 @@ public enum Evaluator {
     /// Runs every (strategy, budget) cell over the test problems, `chunk` problems at a time;
     /// after each chunk `progress` hears how far the cell is and `partial` gets the report so far,
     /// so a long evaluation shows its way and loses nothing. Chunking does not change the results.
+    /// Under MPI each rank solves and scores its share of every chunk and the ranks exchange the
+    /// outcomes, so every rank returns the whole report (samples are seeded by problem index, so
+    /// the report equals the one-process one).
     public static func run(model: Transformer, modelName: String, task: any ReasoningTask, settings: EvalSettings,
-                           slots: Int = 32, chunk: Int = 1000, progress: (String) -> Void = { _ in },
-                           partial: (EvalReport) -> Void = { _ in }) throws(ModelError) -> EvalReport {
+                           slots: Int = 32, chunk: Int = 1000, communicator: any Communicator = SingleProcess(),
+                           progress: (String) -> Void = { _ in },
+                           partial: (EvalReport) -> Void = { _ in }) throws(EvaluationError) -> EvalReport {
         let start = Date()
         let engine = Engine(model: model, slots: slots)
         let problems = task.problems(count: settings.problems, difficulty: settings.difficulty, split: .test,
@@ -112,25 +117,30 @@ public enum Evaluator {
                        cells: cells, examples: examples, wallSeconds: Date().timeIntervalSince(start))
         }
         for name in settings.strategies {
-            let strategy = try StrategyParser.parse(name)
+            let strategy: any Strategy
+            do { strategy = try StrategyParser.parse(name) } catch { throw .model(error) }
             for budget in settings.budgets {
                 let cellStart = Date()
                 var tally = CellTally(strategy: strategy, budget: budget)
                 for first in stride(from: 0, to: problems.count, by: chunk) {
                     let part = Array(problems[first..<min(first + chunk, problems.count)])
+                    let mine = communicator.share(of: part.count)
                     let context = StrategyContext(task: task, engine: engine,
                                                   budget: Budget(maxThinking: budget, maxAnswer: settings.maxAnswer),
                                                   thinks: settings.thinks, useTool: settings.useTool, seed: settings.seed,
-                                                  firstIndex: first)
-                    let results = try strategy.solve(part, context: context)
-                    let correct = tally.add(results, problems: part, firstIndex: first, task: task)
+                                                  firstIndex: first + mine.lowerBound)
+                    let results: [StrategyResult]
+                    do { results = try strategy.solve(Array(part[mine]), context: context) } catch { throw .model(error) }
+                    let outcomes = zip(part[mine], results).map { ProblemOutcome(problem: $0, result: $1, task: task) }
+                    let all: [ProblemOutcome]
+                    do { all = try communicator.allGather(outcomes).flatMap { $0 } } catch { throw .cluster(error) }
+                    tally.add(all, firstIndex: first)
                     if first == 0 {
                         // A success and a failure where the cell has both; else its first two problems.
-                        let shown = [correct.firstIndex(of: true), correct.firstIndex(of: false)].compactMap { $0 }
-                        for i in (shown.count == 2 ? shown.sorted() : Array(results.indices.prefix(2))) {
+                        let shown = [all.firstIndex { $0.correct }, all.firstIndex { !$0.correct }].compactMap { $0 }
+                        for i in (shown.count == 2 ? shown.sorted() : Array(all.indices.prefix(2))) {
                             var example = EvalExample(strategy: strategy.name, budget: budget, prompt: part[i].prompt,
-                                                      completion: results[i].chosen ?? results[i].generations.first?.text ?? "",
-                                                      correct: correct[i], note: results[i].note)
+                                                      completion: all[i].shownCompletion, correct: all[i].correct, note: all[i].note)
                             example.problem = i
                             examples.append(example)
                         }
@@ -154,6 +164,49 @@ public enum Evaluator {
     }
 }
 
+/// Why an evaluation stopped.
+public enum EvaluationError: Error, CustomStringConvertible {
+    case model(ModelError)
+    case cluster(ClusterError)
+
+    public var description: String {
+        switch self {
+        case .model(let e): e.description
+        case .cluster(let e): e.description
+        }
+    }
+}
+
+/// What one test problem came to under one (strategy, budget): scored where it was solved and
+/// sent between ranks as is.
+struct ProblemOutcome: Codable, Sendable {
+    var correct: Bool
+    var answered: Bool
+    var verifierFailure: String?
+    var thinkingTokens: Int
+    var answerTokens: Int
+    var flops: Double
+    var samples: Int
+    var cutSamples: Int
+    /// The chosen completion, or the first sample's when the strategy declined to answer.
+    var shownCompletion: String
+    var note: String
+
+    init(problem: Problem, result r: StrategyResult, task: any ReasoningTask) {
+        let score = r.chosen.map { task.score(problem, completion: $0) }
+        correct = score?.correct ?? false
+        answered = r.chosen != nil
+        verifierFailure = score?.verifierFailure
+        thinkingTokens = r.bill.thinkingTokens
+        answerTokens = r.bill.answerTokens
+        flops = r.bill.flops
+        samples = r.generations.count
+        cutSamples = r.generations.filter(\.thinkingCut).count
+        shownCompletion = r.chosen ?? r.generations.first?.text ?? ""
+        note = r.note
+    }
+}
+
 /// One (strategy, budget) cell summed over the chunks of problems it has seen so far.
 struct CellTally {
     let strategy: any Strategy
@@ -169,27 +222,22 @@ struct CellTally {
         self.budget = budget
     }
 
-    /// Scores a chunk whose first problem has index `firstIndex`; returns which were correct.
-    mutating func add(_ results: [StrategyResult], problems part: [Problem], firstIndex: Int, task: any ReasoningTask) -> [Bool] {
-        var correct: [Bool] = []
-        for (i, (p, r)) in zip(part, results).enumerated() {
-            let score = r.chosen.map { task.score(p, completion: $0) }
-            let isCorrect = score?.correct ?? false
-            correct.append(isCorrect)
-            if isCorrect { solved.append(firstIndex + i) }
-            if let cause = score?.verifierFailure {
+    /// Adds the outcomes of a chunk whose first problem has index `firstIndex`.
+    mutating func add(_ outcomes: [ProblemOutcome], firstIndex: Int) {
+        for (i, o) in outcomes.enumerated() {
+            if o.correct { solved.append(firstIndex + i) }
+            if let cause = o.verifierFailure {
                 failureCount += 1
                 if failures.count < Evaluator.listedFailures { failures.append(VerifierFailure(problem: firstIndex + i, cause: cause)) }
             }
-            if r.chosen != nil { answered += 1 }
-            thinkingTokens += r.bill.thinkingTokens
-            answerTokens += r.bill.answerTokens
-            flops += r.bill.flops
-            samples += r.generations.count
-            cutSamples += r.generations.filter(\.thinkingCut).count
+            if o.answered { answered += 1 }
+            thinkingTokens += o.thinkingTokens
+            answerTokens += o.answerTokens
+            flops += o.flops
+            samples += o.samples
+            cutSamples += o.cutSamples
         }
-        problems += part.count
-        return correct
+        problems += outcomes.count
     }
 
     /// ", 3 verifier failures (first: …)" when the verifier failed on any answer.

@@ -3,7 +3,7 @@ import Foundation
 /// Problems of a split with their worked solutions, ready to become SFT data.
 public enum WorkedExamples {
     /// One problem with its worked solution as completion text.
-    public struct Example: Sendable {
+    public struct Example: Codable, Sendable {
         public let problem: Problem
         public let completion: String
         /// Whether a thinking budget closed the thinking (its `</think>` was forced, not written).

@@ -1,3 +1,4 @@
+import Cluster
 import Foundation
 import Model
 import Reasoning
@@ -24,7 +25,7 @@ public struct Distillation: Sendable {
     }
 
     /// What the teacher produced.
-    public struct Harvest: Sendable {
+    public struct Harvest: Codable, Sendable {
         public var examples: [WorkedExamples.Example]
         public var attempted: Int
         public var samplesDrawn: Int
@@ -38,33 +39,54 @@ public struct Distillation: Sendable {
         public var seconds: Double
     }
 
-    /// Runs the teacher; `progress` gets a line every few hundred problems.
-    public func collect(teacher: Transformer, progress: (String) -> Void = { _ in }) throws(ModelError) -> Harvest {
+    /// Runs the teacher; `progress` gets a line every few hundred problems. Under MPI each rank
+    /// samples its share of every chunk of problems and the ranks exchange what they kept, so every
+    /// rank returns the whole harvest, in problem order (samples are seeded by problem index).
+    public func collect(teacher: Transformer, communicator: any Communicator = SingleProcess(),
+                        progress: (String) -> Void = { _ in }) throws(TrainingError) -> Harvest {
         let start = Date()
         let engine = Engine(model: teacher, slots: 64)
         let all = task.problems(count: problems, difficulty: difficulty, split: .train, baseSeed: seed)
         var harvest = Harvest(examples: [], attempted: all.count, samplesDrawn: 0, correctSamples: 0, teacherTokens: 0, seconds: 0)
         let chunk = 256
         for first in stride(from: 0, to: all.count, by: chunk) {
-            let batch = Array(all[first..<min(all.count, first + chunk)])
-            let groups = try engine.generate(items: batch.count, samples: samples) { i, k in
-                GenerationRequest(user: batch[i].prompt,
-                                  sampling: SamplingOptions(temperature: temperature,
-                                                            seed: SampleSeed.harvest(seed, problem: first + i, sample: k, samples: samples)),
-                                  budget: budget)
-            }
-            for (p, group) in zip(batch, groups) {
-                harvest.samplesDrawn += group.count
-                harvest.teacherTokens += group.reduce(0) { $0 + $1.tokens.count }
-                harvest.thinkingTokens += group.reduce(0) { $0 + $1.thinkingTokens }
-                harvest.cutSamples += group.filter(\.thinkingCut).count
-                harvest.reflectingSamples += group.filter { task.reflects($0.text) }.count
-                let correct = group.filter { task.score(p, completion: $0.text).correct }
-                harvest.correctSamples += correct.count
-                if let best = correct.min(by: { $0.thinkingTokens < $1.thinkingTokens }) {
-                    harvest.examples.append(WorkedExamples.Example(problem: p, completion: best.text,
-                                                                   thinkingCut: best.thinkingCut))
+            let whole = all[first..<min(all.count, first + chunk)]
+            let mine = communicator.share(of: whole.count)
+            let batch = Array(whole.dropFirst(mine.lowerBound).prefix(mine.count))
+            let groups: [[Generation]]
+            do {
+                groups = batch.isEmpty ? [] : try engine.generate(items: batch.count, samples: samples) { i, k in
+                    GenerationRequest(user: batch[i].prompt,
+                                      sampling: SamplingOptions(temperature: temperature,
+                                                                seed: SampleSeed.harvest(seed, problem: first + mine.lowerBound + i,
+                                                                                         sample: k, samples: samples)),
+                                      budget: budget)
                 }
+            } catch { throw .model(error) }
+            var part = Harvest(examples: [], attempted: 0, samplesDrawn: 0, correctSamples: 0, teacherTokens: 0, seconds: 0)
+            for (p, group) in zip(batch, groups) {
+                part.samplesDrawn += group.count
+                part.teacherTokens += group.reduce(0) { $0 + $1.tokens.count }
+                part.thinkingTokens += group.reduce(0) { $0 + $1.thinkingTokens }
+                part.cutSamples += group.filter(\.thinkingCut).count
+                part.reflectingSamples += group.filter { task.reflects($0.text) }.count
+                let correct = group.filter { task.score(p, completion: $0.text).correct }
+                part.correctSamples += correct.count
+                if let best = correct.min(by: { $0.thinkingTokens < $1.thinkingTokens }) {
+                    part.examples.append(WorkedExamples.Example(problem: p, completion: best.text,
+                                                                thinkingCut: best.thinkingCut))
+                }
+            }
+            let parts: [Harvest]
+            do { parts = try communicator.allGather(part) } catch { throw .cluster(error) }
+            for p in parts {
+                harvest.examples += p.examples
+                harvest.samplesDrawn += p.samplesDrawn
+                harvest.teacherTokens += p.teacherTokens
+                harvest.thinkingTokens += p.thinkingTokens
+                harvest.cutSamples += p.cutSamples
+                harvest.reflectingSamples += p.reflectingSamples
+                harvest.correctSamples += p.correctSamples
             }
             progress("    teacher: \(min(all.count, first + chunk))/\(all.count) problems, \(harvest.examples.count) solved")
         }

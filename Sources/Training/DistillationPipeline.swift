@@ -1,3 +1,4 @@
+import Cluster
 import Foundation
 import Model
 import Reasoning
@@ -30,6 +31,8 @@ public struct DistillationPipeline: Sendable {
     /// Test problems answered one at a time to measure latency and speed.
     public var costProblems = 30
     public var seed: UInt64 = 1
+    /// The job's ranks, which share the sampling, the SFT and RL batches and the evaluations; rank 0 writes.
+    public var communicator: any Communicator = SingleProcess()
 
     public init(task: any ReasoningTask, difficulty: Int, out: String, teacher: Transformer, teacherName: String,
                 student: Transformer?, studentName: String, studentConfig: ModelConfig) {
@@ -46,17 +49,18 @@ public struct DistillationPipeline: Sendable {
 
     /// Runs every stage, `log` receiving progress lines; returns the comparison it wrote.
     public func run(log: (String) -> Void) throws -> DistillationReport {
-        if FileManager.default.fileExists(atPath: out + "/student/latest") {
+        let primary = communicator.isPrimary
+        if primary, FileManager.default.fileExists(atPath: out + "/student/latest") {
             throw TrainingError.run("'\(out)' already holds a distillation; remove it or choose another --out")
         }
         try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
         let h = harvest
         log("1/4 teacher \(teacherName) (\(teacher.config.parameterCount.formatted()) parameters) on \(h.problems) training problems, \(h.samples) samples each at budget \(h.budget.maxThinking)")
-        let harvested = try h.collect(teacher: teacher, progress: log)
+        let harvested = try h.collect(teacher: teacher, communicator: communicator, progress: log)
         guard !harvested.examples.isEmpty else {
             throw TrainingError.run("the teacher solved none of the \(h.problems) problems; nothing to distil")
         }
-        try AtomicFile.write(try WorkedExamples.jsonLines(harvested.examples), to: out + "/distill.jsonl")
+        if primary { try AtomicFile.write(try WorkedExamples.jsonLines(harvested.examples), to: out + "/distill.jsonl") }
         let note = String(format: "The teacher solved %d of %d training problems (%d of %d samples correct, %.0f s); the shortest correct thinking of each became the student's data.",
                           harvested.examples.count, harvested.attempted, harvested.correctSamples, harvested.samplesDrawn, harvested.seconds)
         log("    " + note)
@@ -66,7 +70,7 @@ public struct DistillationPipeline: Sendable {
                                      vocabulary: model?.vocabulary ?? .strawberry)
             let trainer = SFTTrainer(model: try model ?? Transformer(config: studentConfig, seed: seed), dataset: dataset,
                                      options: SFTOptions(steps: sftSteps, learningRate: sftLearningRate, seed: seed),
-                                     runDirectory: out + "/" + name)
+                                     runDirectory: out + "/" + name, communicator: communicator)
             try trainer.run { p in if p.isDue(every: 200) { log("    \(name) " + p.line()) } }
             return trainer.model
         }
@@ -85,7 +89,8 @@ public struct DistillationPipeline: Sendable {
             options.difficulty = difficulty
             options.seed = seed
             options.budget = Budget(maxThinking: h.budget.maxThinking, maxAnswer: Budget.trainingAnswerTokens)
-            let rl = try GRPOTrainer(model: models[1].1, task: task, options: options, runDirectory: out + "/student-rl")
+            let rl = try GRPOTrainer(model: models[1].1, task: task, options: options, runDirectory: out + "/student-rl",
+                                     communicator: communicator)
             try rl.run { s in log(String(format: "    step %d/%d  reward %.3f  acc %.3f", s.step, rlSteps, s.reward, s.accuracy)) }
             models.append((studentName + " + RL", rl.model))
         }
@@ -97,7 +102,7 @@ public struct DistillationPipeline: Sendable {
         var entries: [DistillationReport.Entry] = []
         let costBudget = budgets.max() ?? 0
         for (name, model) in models {
-            let eval = try Evaluator.run(model: model, modelName: name, task: task, settings: settings)
+            let eval = try Evaluator.run(model: model, modelName: name, task: task, settings: settings, communicator: communicator)
             let cost = try AnswerCost.measure(model: model, task: task, difficulty: difficulty, count: costProblems, budget: costBudget,
                                               maxAnswer: Budget.trainingAnswerTokens, thinks: true, seed: seed)
             log(String(format: "    %@: greedy %.2f at budget %d, %.0f tokens/s, p50 %.0f ms", name,
@@ -105,6 +110,7 @@ public struct DistillationPipeline: Sendable {
             entries.append(.init(name: name, parameters: model.config.parameterCount, eval: eval, cost: cost))
         }
         let report = DistillationReport(entries: entries, costBudget: costBudget, harvestNote: note)
+        guard primary else { return report }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
         try AtomicFile.write(try encoder.encode(report), to: out + "/comparison.json")

@@ -1,3 +1,4 @@
+import Cluster
 import Foundation
 import Model
 import Reasoning
@@ -54,10 +55,11 @@ public struct ExpertIteration: Sendable {
     /// SFT run), `metrics.jsonl` (one record per round) and a final checkpoint into `runDirectory`;
     /// 0 rounds only saves the model.
     @discardableResult
+    /// Under MPI the ranks share the sampling and each round's SFT batches; rank 0 writes.
     public func run(model: Transformer, task: any ReasoningTask, difficulty: Int, runDirectory: String,
-                    log: (String) -> Void) throws -> [Round] {
+                    communicator: any Communicator = SingleProcess(), log: (String) -> Void) throws -> [Round] {
         try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
-        let metrics = try MetricsLog(path: runDirectory + "/metrics.jsonl")
+        let metrics = communicator.isPrimary ? try MetricsLog(path: runDirectory + "/metrics.jsonl") : nil
         var distillation = Distillation(task: task, difficulty: difficulty)
         distillation.problems = problems
         distillation.samples = samples
@@ -68,8 +70,10 @@ public struct ExpertIteration: Sendable {
         for round in stride(from: 1, through: rounds, by: 1) {
             let directory = runDirectory + "/round-\(round)"
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-            let harvest = try distillation.collect(teacher: model, progress: log)
-            try AtomicFile.write(try WorkedExamples.jsonLines(harvest.examples), to: directory + "/distill.jsonl")
+            let harvest = try distillation.collect(teacher: model, communicator: communicator, progress: log)
+            if communicator.isPrimary {
+                try AtomicFile.write(try WorkedExamples.jsonLines(harvest.examples), to: directory + "/distill.jsonl")
+            }
             log(String(format: "    round %d: solved %d of %d problems (%.1f%% of samples correct, %d kept answers cut by the budget), %.0f s",
                        round, harvest.examples.count, harvest.attempted,
                        100 * Double(harvest.correctSamples) / Double(max(harvest.samplesDrawn, 1)),
@@ -82,17 +86,19 @@ public struct ExpertIteration: Sendable {
                                          vocabulary: model.vocabulary)
                 let trainer = SFTTrainer(model: model, dataset: dataset,
                                          options: SFTOptions(steps: steps, learningRate: learningRate, seed: seed &+ UInt64(round - 1)),
-                                         runDirectory: directory + "/sft")
+                                         runDirectory: directory + "/sft", communicator: communicator)
                 try trainer.run { p in
                     loss = p.loss
                     if p.isDue(every: 100) { log("    round \(round) " + p.line()) }
                 }
             }
             let result = Round(round: round, harvest: harvest, loss: loss)
-            try metrics.append(result.record)
+            try metrics?.append(result.record)
             done.append(result)
         }
-        try Checkpoint.saveInRun(runDirectory, step: done.count, model: model, optimizer: nil, state: nil as SFTState?)
+        if communicator.isPrimary {
+            try Checkpoint.saveInRun(runDirectory, step: done.count, model: model, optimizer: nil, state: nil as SFTState?)
+        }
         return done
     }
 }

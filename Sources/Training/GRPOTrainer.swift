@@ -1,3 +1,4 @@
+import Cluster
 import Foundation
 import Kernels
 import Model
@@ -155,8 +156,13 @@ public struct GRPOStep: Sendable {
 /// The update reuses the weighted cross-entropy of the model: a token's weight is
 /// `ratio · advantage / normaliser` where the clipped objective is active (0 where clipped),
 /// minus `β (1 − p_ref/p) / normaliser` for the KL term, so one backward pass gives the gradient.
+///
+/// Under MPI each rank samples and scores the groups of its share of a step's problems, the
+/// normalisers and statistics are those of the whole step, and the gradients are summed over the
+/// ranks before clipping, so every rank takes the same step; rank 0 alone writes.
 public final class GRPOTrainer {
     public let model: Transformer
+    public let communicator: any Communicator
     public let reference: Transformer?
     public let task: any ReasoningTask
     public let options: GRPOOptions
@@ -167,8 +173,9 @@ public final class GRPOTrainer {
     private var latestSamples: [(prompt: String, completion: String, reward: Double)] = []
 
     public init(model: Transformer, task: any ReasoningTask, options: GRPOOptions, runDirectory: String,
-                reference: Transformer? = nil) throws(ModelError) {
+                reference: Transformer? = nil, communicator: any Communicator = SingleProcess()) throws(ModelError) {
         self.model = model
+        self.communicator = communicator
         self.task = task
         self.options = options
         self.runDirectory = runDirectory
@@ -190,7 +197,8 @@ public final class GRPOTrainer {
 
     /// Continues a run from its latest checkpoint (after a crash or a kill): weights, Adam moments,
     /// step, and the frozen reference.
-    public static func resuming(runDirectory: String, task: any ReasoningTask) throws(TrainingError) -> GRPOTrainer {
+    public static func resuming(runDirectory: String, task: any ReasoningTask,
+                                communicator: any Communicator = SingleProcess()) throws(TrainingError) -> GRPOTrainer {
         try TrainingError.wrapping {
             let directory = try Checkpoint.resolve(runDirectory)
             let state = try Checkpoint.loadState(GRPOState.self, from: directory)
@@ -202,10 +210,10 @@ public final class GRPOTrainer {
             let reference = state.options.klCoefficient > 0
                 ? try Checkpoint.loadModel(runDirectory + "/" + referenceDirectory) : nil
             let trainer = try GRPOTrainer(model: try Checkpoint.loadModel(directory), task: task, options: state.options,
-                                          runDirectory: runDirectory, reference: reference)
+                                          runDirectory: runDirectory, reference: reference, communicator: communicator)
             try Checkpoint.loadOptimizer(directory, into: trainer.optimizer)
             trainer.step = state.step
-            try MetricsLog.truncate(path: runDirectory + "/metrics.jsonl", afterStep: state.step)
+            if communicator.isPrimary { try MetricsLog.truncate(path: runDirectory + "/metrics.jsonl", afterStep: state.step) }
             return trainer
         }
     }
@@ -264,36 +272,82 @@ public final class GRPOTrainer {
         do { batch = try rollout() } catch { throw .model(error) }
         let update = try self.update(batch)
         step += 1
-        let n = Double(batch.generations.count)
-        let gens = batch.generations
+        let t = try overRanks(RolloutTotals(batch, update))
+        let n = Double(max(t.samples, 1))
         var result = GRPOStep(
-            step: step, reward: batch.rewardSum / n, accuracy: Double(batch.correct) / n,
-            thinkingTokens: Double(gens.reduce(0) { $0 + $1.thinkingTokens }) / n,
-            answerTokens: Double(gens.reduce(0) { $0 + $1.answerTokens }) / n,
-            cutFraction: Double(gens.filter(\.thinkingCut).count) / n, reflectionRate: Double(batch.reflecting) / n,
-            clipFraction: update.active > 0 ? Double(update.clipped) / Double(update.active) : 0,
-            kl: update.active > 0 ? update.klSum / Double(update.active) : 0,
-            gradientNorm: update.gradientNorm, groupsUsed: batch.groupsUsed,
-            rolloutTokensPerSecond: Double(gens.reduce(0) { $0 + $1.tokens.count }) / max(batch.seconds, 1e-9),
-            updateTokensPerSecond: Double(update.tokens) / max(update.seconds, 1e-9))
-        result.verifierFailures = batch.verifierFailures
-        result.firstVerifierFailure = batch.firstVerifierFailure
+            step: step, reward: t.rewardSum / n, accuracy: Double(t.correct) / n,
+            thinkingTokens: Double(t.thinkingTokens) / n, answerTokens: Double(t.answerTokens) / n,
+            cutFraction: Double(t.cut) / n, reflectionRate: Double(t.reflecting) / n,
+            clipFraction: t.active > 0 ? Double(t.clipped) / Double(t.active) : 0,
+            kl: t.active > 0 ? t.klSum / Double(t.active) : 0,
+            gradientNorm: update.gradientNorm, groupsUsed: t.groupsUsed,
+            rolloutTokensPerSecond: Double(t.tokens) / max(t.rolloutSeconds, 1e-9),
+            updateTokensPerSecond: Double(t.updateTokens) / max(t.updateSeconds, 1e-9))
+        result.verifierFailures = t.verifierFailures
+        result.firstVerifierFailure = t.firstVerifierFailure
         return result
     }
 
-    /// Samples a group per training problem of this step, scores each sample and keeps the groups
-    /// whose rewards differ (all of them without dynamic sampling), with their advantages.
+    /// A step's counts summed over the ranks (its times are the slowest rank's).
+    struct RolloutTotals: Codable {
+        var samples = 0, correct = 0, reflecting = 0, groupsUsed = 0, verifierFailures = 0
+        var thinkingTokens = 0, answerTokens = 0, cut = 0, tokens = 0
+        var clipped = 0, active = 0, updateTokens = 0
+        var rewardSum = 0.0, klSum = 0.0, rolloutSeconds = 0.0, updateSeconds = 0.0
+        var firstVerifierFailure: String?
+
+        init(_ batch: RolloutBatch, _ update: UpdateStats) {
+            let gens = batch.generations
+            samples = gens.count
+            correct = batch.correct
+            reflecting = batch.reflecting
+            groupsUsed = batch.groupsUsed
+            verifierFailures = batch.verifierFailures
+            firstVerifierFailure = batch.firstVerifierFailure
+            thinkingTokens = gens.reduce(0) { $0 + $1.thinkingTokens }
+            answerTokens = gens.reduce(0) { $0 + $1.answerTokens }
+            cut = gens.filter(\.thinkingCut).count
+            tokens = gens.reduce(0) { $0 + $1.tokens.count }
+            (clipped, active, updateTokens, klSum) = (update.clipped, update.active, update.tokens, update.klSum)
+            rewardSum = batch.rewardSum
+            rolloutSeconds = batch.seconds
+            updateSeconds = update.seconds
+        }
+
+        static func + (a: Self, b: Self) -> Self {
+            var s = a
+            s.samples += b.samples; s.correct += b.correct; s.reflecting += b.reflecting; s.groupsUsed += b.groupsUsed
+            s.verifierFailures += b.verifierFailures; s.firstVerifierFailure = a.firstVerifierFailure ?? b.firstVerifierFailure
+            s.thinkingTokens += b.thinkingTokens; s.answerTokens += b.answerTokens; s.cut += b.cut; s.tokens += b.tokens
+            s.clipped += b.clipped; s.active += b.active; s.updateTokens += b.updateTokens
+            s.rewardSum += b.rewardSum; s.klSum += b.klSum
+            s.rolloutSeconds = max(a.rolloutSeconds, b.rolloutSeconds); s.updateSeconds = max(a.updateSeconds, b.updateSeconds)
+            return s
+        }
+    }
+
+    /// `value` summed over the ranks, in rank order.
+    private func overRanks(_ value: RolloutTotals) throws(TrainingError) -> RolloutTotals {
+        guard communicator.size > 1 else { return value }
+        do { return try communicator.allGather(value).dropFirst().reduce(value) { $0 + $1 } } catch { throw .cluster(error) }
+    }
+
+    /// Samples a group per training problem of this step (of this rank's share of them), scores
+    /// each sample and keeps the groups whose rewards differ (all of them without dynamic
+    /// sampling), with their advantages.
     public func rollout() throws(ModelError) -> RolloutBatch {
         let o = options
-        let problems = (0..<o.problemsPerStep).map {
+        let mine = communicator.share(of: o.problemsPerStep)
+        let problems = mine.map {
             task.problem(index: step * o.problemsPerStep + $0, difficulty: o.difficulty, split: .train, baseSeed: o.seed)
         }
+        guard !problems.isEmpty else { return RolloutBatch(generations: [], seconds: 0) }
         latestSamples = []
         let start = Date()
         let groups = try Engine(model: model, slots: min(64, problems.count * o.groupSize)).generate(items: problems.count, samples: o.groupSize) { i, k in
             GenerationRequest(user: problems[i].prompt,
                               sampling: SamplingOptions(temperature: o.temperature,
-                                                        seed: SampleSeed.rollout(o.seed, step: step, problem: i, sample: k, group: o.groupSize)),
+                                                        seed: SampleSeed.rollout(o.seed, step: step, problem: mine.lowerBound + i, sample: k, group: o.groupSize)),
                               budget: o.budget, tool: o.useTool ? (task, problems[i]) : nil)
         }
         var batch = RolloutBatch(generations: groups.flatMap { $0 }, seconds: Date().timeIntervalSince(start))
@@ -342,23 +396,38 @@ public final class GRPOTrainer {
         let o = options
         var stats = UpdateStats()
         let start = Date()
-        guard !batch.sequences.isEmpty else { return stats }
-        let normalisers = Self.normalisers(learned: batch.learned, aggregation: o.aggregation, budget: o.budget)
+        let learnedHere = batch.learned.reduce(0) { $0 + $1.filter { $0 }.count }
+        let (sequences, learned): (Int, Int)
+        do throws(ClusterError) {
+            let all = try communicator.allGather([batch.sequences.count, learnedHere])
+            (sequences, learned) = (all.reduce(0) { $0 + $1[0] }, all.reduce(0) { $0 + $1[1] })
+        } catch { throw .cluster(error) }
+        guard sequences > 0 else { return stats }
+        let normalisers = Self.normalisers(learned: batch.learned, aggregation: o.aggregation, budget: o.budget,
+                                           totalLearned: learned, sequences: sequences)
         let probe = TokenBatch(sequences: batch.sequences, tokenWeights: batch.learned.map { $0.map { _ in 1 } })
         let referenceLogProbs: [Float]?
-        do { referenceLogProbs = try reference?.forwardBackward(probe, computeGradients: false).targetLogProbs } catch { throw .model(error) }
+        do { referenceLogProbs = batch.sequences.isEmpty ? nil : try reference?.forwardBackward(probe, computeGradients: false).targetLogProbs } catch { throw .model(error) }
         for _ in 0..<o.innerEpochs {
-            let loss: Double
-            do {
+            var loss = 0.0
+            model.gradients.zero()
+            if !batch.sequences.isEmpty { do {
                 let current = try model.forwardBackward(probe, computeGradients: false).targetLogProbs
                 let w = Self.tokenWeights(batch, current: current, reference: referenceLogProbs, length: probe.length,
                                           normalisers: normalisers, options: o)
                 stats.clipped += w.clipped
                 stats.active += w.active
                 stats.klSum += w.klSum
-                model.gradients.zero()
                 loss = try model.forwardBackward(TokenBatch(sequences: batch.sequences, tokenWeights: w.weights)).loss
-            } catch { throw .model(error) }
+            } catch { throw .model(error) } }
+            if communicator.size > 1 {
+                do throws(ClusterError) {
+                    try Profile.measure(.communication) { () throws(ClusterError) in
+                        try communicator.sum(model.gradients.buffer)
+                        loss = try communicator.sum(loss)
+                    }
+                } catch { throw .cluster(error) }
+            }
             stats.gradientNorm = GradientClipping.clip(model.gradients, maxNorm: o.gradientClip)
             try TrainingError.requireFinite(loss: loss, gradientNorm: stats.gradientNorm, step: step + 1,
                                             runDirectory: runDirectory, learningRate: o.learningRate)
@@ -372,13 +441,16 @@ public final class GRPOTrainer {
     /// What each sequence's per-token losses are divided by: all learned tokens of the batch
     /// (token), the sequence's own learned tokens times the sequence count (sequence), or the
     /// sequence count times the generation budget (constant).
-    public static func normalisers(learned: [[Bool]], aggregation: GRPOOptions.Aggregation, budget: Budget) -> [Float] {
-        let total = Float(max(learned.reduce(0) { $0 + $1.filter { $0 }.count }, 1))
+    /// `totalLearned` and `sequences` count the whole step when `learned` is one rank's share.
+    public static func normalisers(learned: [[Bool]], aggregation: GRPOOptions.Aggregation, budget: Budget,
+                                   totalLearned: Int? = nil, sequences: Int? = nil) -> [Float] {
+        let total = Float(max(totalLearned ?? learned.reduce(0) { $0 + $1.filter { $0 }.count }, 1))
+        let count = sequences ?? learned.count
         return learned.map { l in
             switch aggregation {
             case .token: return total
-            case .sequence: return Float(max(l.filter { $0 }.count, 1) * learned.count)
-            case .constant: return Float(learned.count * (budget.maxThinking + budget.maxAnswer + 2))
+            case .sequence: return Float(max(l.filter { $0 }.count, 1) * count)
+            case .constant: return Float(count * (budget.maxThinking + budget.maxAnswer + 2))
             }
         }
     }
@@ -415,22 +487,31 @@ public final class GRPOTrainer {
 
     /// Pass@k and greedy accuracy on the first `probeProblems` test problems, watched for collapse
     /// (pass@k falls when samples lose their diversity).
-    public func probe() throws(ModelError) -> GRPOProbe {
+    public func probe() throws(TrainingError) -> GRPOProbe {
         let o = options
-        let problems = task.problems(count: o.probeProblems, difficulty: o.difficulty, split: .test, baseSeed: o.seed)
+        let all = task.problems(count: o.probeProblems, difficulty: o.difficulty, split: .test, baseSeed: o.seed)
+        let mine = communicator.share(of: all.count)
+        let problems = Array(all[mine])
         // Per problem: one greedy sample, then the probe's samples.
-        let groups = try Engine(model: model, slots: 64).generate(items: problems.count, samples: o.probeSamples + 1) { i, k in
+        let groups: [[Generation]]
+        do { groups = problems.isEmpty ? [] : try Engine(model: model, slots: 64).generate(items: problems.count, samples: o.probeSamples + 1) { i, k in
             let sampling = k == 0 ? SamplingOptions.greedy
-                : SamplingOptions(temperature: o.temperature, seed: SampleSeed.probe(problem: i, sample: k - 1))
+                : SamplingOptions(temperature: o.temperature, seed: SampleSeed.probe(problem: mine.lowerBound + i, sample: k - 1))
             return GenerationRequest(user: problems[i].prompt, sampling: sampling, budget: o.budget,
                                      tool: o.useTool ? (task, problems[i]) : nil)
-        }
+        } } catch { throw .model(error) }
         var passed = 0, greedy = 0
         for (p, group) in zip(problems, groups) {
             if task.score(p, completion: group.first!.text).correct { greedy += 1 }
             if group.dropFirst().contains(where: { task.score(p, completion: $0.text).correct }) { passed += 1 }
         }
-        let n = Double(max(problems.count, 1))
+        if communicator.size > 1 {
+            do throws(ClusterError) {
+                let counts = try communicator.allGather([passed, greedy])
+                (passed, greedy) = (counts.reduce(0) { $0 + $1[0] }, counts.reduce(0) { $0 + $1[1] })
+            } catch { throw .cluster(error) }
+        }
+        let n = Double(max(all.count, 1))
         return GRPOProbe(passAtK: Double(passed) / n, greedyAccuracy: Double(greedy) / n)
     }
 
@@ -439,21 +520,19 @@ public final class GRPOTrainer {
         do { try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true) } catch {
             throw .run("cannot create run folder '\(runDirectory)': \(error.localizedDescription)")
         }
-        let metrics = try MetricsLog(path: runDirectory + "/metrics.jsonl")
+        let metrics = communicator.isPrimary ? try MetricsLog(path: runDirectory + "/metrics.jsonl") : nil
         while step < options.steps {
             let s = try trainStep()
             var record = s.record
             if options.probeEvery > 0 && (step % options.probeEvery == 0 || step == 1) {
-                do {
-                    let p = try probe()
-                    record["probe_pass_at_k"] = .double(p.passAtK)
-                    record["probe_greedy_accuracy"] = .double(p.greedyAccuracy)
-                } catch { throw .model(error) }
-                try saveSamples(s)
+                let p = try probe()
+                record["probe_pass_at_k"] = .double(p.passAtK)
+                record["probe_greedy_accuracy"] = .double(p.greedyAccuracy)
+                if communicator.isPrimary { try saveSamples(s) }
             }
-            try metrics.append(record)
+            try metrics?.append(record)
             progress(s)
-            if step % options.checkpointEvery == 0 || step == options.steps { try saveCheckpoint() }
+            if communicator.isPrimary, step % options.checkpointEvery == 0 || step == options.steps { try saveCheckpoint() }
         }
     }
 }

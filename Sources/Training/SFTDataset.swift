@@ -112,7 +112,9 @@ public struct SFTDataset: Sendable {
     /// With `cutThinking` p > 0, each drawn example's thinking is, with probability p, cut after a
     /// uniformly drawn number of its tokens (0 included) and answered at once, so that a model
     /// meets thinking cut by a budget in training; the draw too is a function of seed and step.
-    public func batch(step: Int, size: Int, seed: UInt64, cutThinking: Float = 0) -> TokenBatch {
+    /// `share` keeps only those sequences of the batch (one rank's part of a data-parallel step);
+    /// their loss weights stay those of the whole batch, so the ranks' gradients add up to it.
+    public func batch(step: Int, size: Int, seed: UInt64, cutThinking: Float = 0, share: Range<Int>? = nil) -> TokenBatch {
         var chosen: [Example] = []
         var cachedEpoch = -1
         var order: [Int] = []
@@ -133,7 +135,8 @@ public struct SFTDataset: Sendable {
         }
         let learned = chosen.reduce(0) { $0 + $1.learned.filter { $0 }.count }
         let weight = 1 / Float(max(learned, 1))
-        return TokenBatch(sequences: chosen.map(\.tokens),
-                          tokenWeights: chosen.map { e in e.learned.map { $0 ? weight : 0 } })
+        let kept = share.map { Array(chosen[$0]) } ?? chosen
+        return TokenBatch(sequences: kept.map(\.tokens),
+                          tokenWeights: kept.map { e in e.learned.map { $0 ? weight : 0 } })
     }
 }

@@ -1,3 +1,4 @@
+import Cluster
 import Foundation
 import Kernels
 import Model
@@ -87,8 +88,13 @@ public struct SFTProgress: Sendable {
 
 /// Trains a model on SFT examples with AdamW, clipping and a warmup-cosine schedule, writing
 /// `metrics.jsonl` and periodic checkpoints to its run folder.
+///
+/// Under MPI every rank holds the whole model and takes its share of each batch; the gradients
+/// are summed over the ranks (in rank order, the same bits everywhere) before clipping, so every
+/// rank takes the same AdamW step. Rank 0 alone writes metrics and checkpoints.
 public final class SFTTrainer {
     public let model: Transformer
+    public let communicator: any Communicator
     public let optimizer: AdamW
     public let dataset: SFTDataset
     public let options: SFTOptions
@@ -100,8 +106,10 @@ public final class SFTTrainer {
     private var sessionSteps = 0
     private var sessionTokens = 0
 
-    public init(model: Transformer, dataset: SFTDataset, options: SFTOptions, runDirectory: String) {
+    public init(model: Transformer, dataset: SFTDataset, options: SFTOptions, runDirectory: String,
+                communicator: any Communicator = SingleProcess()) {
         self.model = model
+        self.communicator = communicator
         self.dataset = dataset
         self.options = options
         self.runDirectory = runDirectory
@@ -113,7 +121,8 @@ public final class SFTTrainer {
     }
 
     /// Continues from the run folder's latest checkpoint: weights, Adam moments and step.
-    public static func resuming(runDirectory: String, dataset: SFTDataset, steps: Int?) throws(TrainingError) -> SFTTrainer {
+    public static func resuming(runDirectory: String, dataset: SFTDataset, steps: Int?,
+                                communicator: any Communicator = SingleProcess()) throws(TrainingError) -> SFTTrainer {
         try TrainingError.wrapping {
             let directory = try Checkpoint.resolve(runDirectory)
             let model = try Checkpoint.loadModel(directory)
@@ -125,10 +134,11 @@ public final class SFTTrainer {
             }
             var options = state.options
             if let steps { options.steps = steps }
-            let trainer = SFTTrainer(model: model, dataset: dataset, options: options, runDirectory: runDirectory)
+            let trainer = SFTTrainer(model: model, dataset: dataset, options: options, runDirectory: runDirectory,
+                                     communicator: communicator)
             try Checkpoint.loadOptimizer(directory, into: trainer.optimizer)
             trainer.step = state.step
-            try MetricsLog.truncate(path: runDirectory + "/metrics.jsonl", afterStep: state.step)
+            if communicator.isPrimary { try MetricsLog.truncate(path: runDirectory + "/metrics.jsonl", afterStep: state.step) }
             return trainer
         }
     }
@@ -136,40 +146,58 @@ public final class SFTTrainer {
     /// One optimisation step on the next batch; returns its progress record.
     @discardableResult
     public func trainStep() throws(TrainingError) -> SFTProgress {
-        let batch = dataset.batch(step: step, size: options.batchSize, seed: options.seed, cutThinking: options.cutThinking)
+        let batch = dataset.batch(step: step, size: options.batchSize, seed: options.seed, cutThinking: options.cutThinking,
+                                  share: communicator.share(of: options.batchSize))
         Profile.measure(.optimizer) { model.gradients.zero() }
         let result: BatchResult
         do { result = try model.forwardBackward(batch) } catch { throw .model(error) }
+        let (loss, tokens) = try sumOverRanks(loss: result.loss, tokens: batch.realTokens)
         let norm = Profile.measure(.optimizer) { GradientClipping.clip(model.gradients, maxNorm: options.gradientClip) }
         let lr = schedule.rate(at: step)
-        try TrainingError.requireFinite(loss: result.loss, gradientNorm: norm, step: step + 1, runDirectory: runDirectory, learningRate: lr)
+        try TrainingError.requireFinite(loss: loss, gradientNorm: norm, step: step + 1, runDirectory: runDirectory, learningRate: lr)
         Profile.measure(.optimizer) { optimizer.update(parameters: model.parameters, gradients: model.gradients, lr: lr) }
         step += 1
         sessionSteps += 1
-        sessionTokens += batch.realTokens
+        sessionTokens += tokens
         let elapsed = Date().timeIntervalSince(sessionStart)
-        return SFTProgress(step: step, totalSteps: options.steps, loss: result.loss, learningRate: lr, gradientNorm: norm,
+        return SFTProgress(step: step, totalSteps: options.steps, loss: loss, learningRate: lr, gradientNorm: norm,
                            tokensPerSecond: Double(sessionTokens) / max(elapsed, 1e-9), elapsedSeconds: elapsed)
     }
 
-    /// Trains until `options.steps`, checkpointing every `checkpointEvery` steps and at the end.
+    /// Sums the gradients, the loss and the token count of this rank's share over the ranks.
+    private func sumOverRanks(loss: Double, tokens: Int) throws(TrainingError) -> (Double, Int) {
+        guard communicator.size > 1 else { return (loss, tokens) }
+        return try Profile.measure(.communication) { () throws(TrainingError) in
+            do throws(ClusterError) {
+                try communicator.sum(model.gradients.buffer)
+                let totals = try communicator.allGather([loss, Double(tokens)])
+                return (totals.reduce(0) { $0 + $1[0] }, Int(totals.reduce(0) { $0 + $1[1] }))
+            } catch { throw .cluster(error) }
+        }
+    }
+
+    /// Trains until `options.steps`, checkpointing every `checkpointEvery` steps and at the end
+    /// (rank 0 alone writes).
     public func run(progress: (SFTProgress) -> Void = { _ in }) throws(TrainingError) {
+        guard options.batchSize >= communicator.size else {
+            throw .run("a batch of \(options.batchSize) sequences cannot be shared by \(communicator.size) ranks; use --batch-size \(communicator.size) or more")
+        }
         do { try FileManager.default.createDirectory(atPath: runDirectory, withIntermediateDirectories: true) } catch {
             throw .run("cannot create run folder '\(runDirectory)': \(error.localizedDescription)")
         }
-        let metrics = try MetricsLog(path: runDirectory + "/metrics.jsonl")
+        let metrics = communicator.isPrimary ? try MetricsLog(path: runDirectory + "/metrics.jsonl") : nil
         sessionStart = Date()
         sessionSteps = 0
         sessionTokens = 0
         while step < options.steps {
             let p = try trainStep()
-            try metrics.append([
+            try metrics?.append([
                 "step": .int(p.step), "loss": .double(p.loss), "lr": .double(Double(p.learningRate)),
                 "grad_norm": .double(Double(p.gradientNorm)), "tokens_per_s": .double(p.tokensPerSecond),
                 "elapsed_s": .double(p.elapsedSeconds),
             ])
             progress(p)
-            if step % options.checkpointEvery == 0 || step == options.steps { try saveCheckpoint() }
+            if communicator.isPrimary, step % options.checkpointEvery == 0 || step == options.steps { try saveCheckpoint() }
         }
     }
 

@@ -1,3 +1,4 @@
+import Cluster
 import Foundation
 import Model
 
@@ -8,6 +9,8 @@ public enum TrainingError: Error, CustomStringConvertible {
     case model(ModelError)
     /// A step's loss or gradient norm was not finite; the step was not applied.
     case diverged(String)
+    /// The ranks of a multi-process job could not exchange their results.
+    case cluster(ClusterError)
 
     public var description: String {
         switch self {
@@ -15,6 +18,7 @@ public enum TrainingError: Error, CustomStringConvertible {
         case .run(let m): return m
         case .model(let e): return e.description
         case .diverged(let m): return m
+        case .cluster(let e): return e.description
         }
     }
 

@@ -1,3 +1,4 @@
+import Cluster
 import Foundation
 import Model
 import Reasoning
@@ -31,6 +32,8 @@ public struct TrainingPipeline: Sendable {
     public var strategies = ["single", "best-of-n:4"]
     public var seed: UInt64 = 1
     public var out: String
+    /// The job's ranks, which share every stage's work; rank 0 writes the files.
+    public var communicator: any Communicator = SingleProcess()
 
     public init(task: any ReasoningTask, difficulty: Int, preset: String, out: String) {
         self.task = task
@@ -43,7 +46,8 @@ public struct TrainingPipeline: Sendable {
     /// `report.html` into `out`; `log` receives progress lines. Returns the two evaluations.
     public func run(log: @escaping (String) -> Void) throws -> (sft: EvalReport, rl: EvalReport?) {
         let fm = FileManager.default
-        if fm.fileExists(atPath: out + "/sft/latest") || fm.fileExists(atPath: out + "/rl/latest") {
+        let primary = communicator.isPrimary
+        if primary, fm.fileExists(atPath: out + "/sft/latest") || fm.fileExists(atPath: out + "/rl/latest") {
             throw TrainingError.run("'\(out)' already holds a run; remove it or choose another output folder")
         }
         if rlMethod == .expertIteration && expertIteration.rounds > 0 && style == .tool {
@@ -56,13 +60,13 @@ public struct TrainingPipeline: Sendable {
         let (worked, skipped) = WorkedExamples.make(task: task, difficulty: difficulty, split: .train, count: examples,
                                                     style: style, maxThinkingTokens: maxThinking, seed: seed)
         guard !worked.isEmpty else { throw TrainingError.data("no \(task.name) problem fits \(maxThinking) thinking tokens") }
-        try AtomicFile.write(try WorkedExamples.jsonLines(worked), to: out + "/sft.jsonl")
+        if primary { try AtomicFile.write(try WorkedExamples.jsonLines(worked), to: out + "/sft.jsonl") }
         log("    \(worked.count) examples, \(skipped) longer problems left out")
 
         log("2/4 SFT: \(preset) model (\(config.parameterCount.formatted()) parameters, context \(config.contextLength)), \(sft.steps) steps of \(sft.batchSize)")
         let dataset = SFTDataset(worked: worked, maxTokens: config.contextLength + 1, vocabulary: .strawberry)
         let trainer = SFTTrainer(model: try Transformer(config: config, seed: seed), dataset: dataset, options: sft,
-                                 runDirectory: out + "/sft")
+                                 runDirectory: out + "/sft", communicator: communicator)
         try trainer.run { p in if p.isDue(every: 100) { log("    " + p.line()) } }
 
         var settings = EvalSettings(difficulty: difficulty, problems: evalProblems, budgets: budgets, strategies: strategies)
@@ -72,8 +76,8 @@ public struct TrainingPipeline: Sendable {
         settings.useTool = style == .tool
         log("3/4 eval after SFT: \(evalProblems) test problems, budgets \(budgets.map(String.init).joined(separator: ","))")
         let before = try Evaluator.run(model: trainer.model, modelName: out + "/sft", task: task, settings: settings,
-                                       progress: { log("    " + $0) })
-        try before.write(to: out + "/eval-sft.json")
+                                       communicator: communicator, progress: { log("    " + $0) })
+        if primary { try before.write(to: out + "/eval-sft.json") }
         let rlModel: Transformer
         switch rlMethod {
         case .grpo:
@@ -82,7 +86,8 @@ public struct TrainingPipeline: Sendable {
             var rlOptions = rl
             rlOptions.difficulty = difficulty
             rlOptions.useTool = style == .tool
-            let rlTrainer = try GRPOTrainer(model: trainer.model, task: task, options: rlOptions, runDirectory: out + "/rl")
+            let rlTrainer = try GRPOTrainer(model: trainer.model, task: task, options: rlOptions, runDirectory: out + "/rl",
+                                            communicator: communicator)
             try rlTrainer.run { s in
                 log(String(format: "    step %d/%d  reward %.3f  acc %.3f  think %.0f  reflect %.2f", s.step, rlOptions.steps,
                            s.reward, s.accuracy, s.thinkingTokens, s.reflectionRate))
@@ -92,11 +97,13 @@ public struct TrainingPipeline: Sendable {
             let ei = expertIteration
             guard ei.rounds > 0 else { return (before, nil) }
             log("4/4 RL by expert iteration: \(ei.rounds) round(s) of \(ei.problems) problems × \(ei.samples) samples at budget \(ei.budget.maxThinking), \(ei.steps) SFT steps each, then eval")
-            try ei.run(model: trainer.model, task: task, difficulty: difficulty, runDirectory: out + "/rl", log: log)
+            try ei.run(model: trainer.model, task: task, difficulty: difficulty, runDirectory: out + "/rl",
+                       communicator: communicator, log: log)
             rlModel = trainer.model
         }
         let after = try Evaluator.run(model: rlModel, modelName: out + "/rl", task: task, settings: settings,
-                                      progress: { log("    " + $0) })
+                                      communicator: communicator, progress: { log("    " + $0) })
+        guard primary else { return (before, after) }
         try after.write(to: out + "/eval-rl.json")
         let page = PipelineReportPage.html(title: "Strawberry: \(task.name) difficulty \(difficulty), \(preset)",
                                            rl: PipelineReportPage.readMetrics(out + "/rl/metrics.jsonl"),

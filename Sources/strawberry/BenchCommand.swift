@@ -1,4 +1,5 @@
 import ArgumentParser
+import Cluster
 import Foundation
 import Kernels
 import Model
@@ -105,10 +106,11 @@ struct GemmBench: ParsableCommand {
     }
 }
 
-struct TrainBench: ParsableCommand {
+struct TrainBench: ParsableCommand, RunsAcrossRanks {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Training tokens/s, achieved GFLOP/s and model-FLOPs utilisation against the GEMM peak measured in the same run.")
+        abstract: "Training tokens/s, achieved GFLOP/s and model-FLOPs utilisation against the GEMM peak measured in the same run.",
+        discussion: "Under MPI (`mpirun -np 2 strawberry bench train`) each rank takes its share of the batch and the gradients are summed over the ranks, as `sft` does; tokens/s is the whole batch's.")
 
     @Option(help: "Model size: tiny, micro, small or base.")
     var preset = "small"
@@ -137,11 +139,16 @@ struct TrainBench: ParsableCommand {
         let optimizer = AdamW(layout: model.layout)
         var rng = SeededRNG(seed: 2)
         let tokens = (0..<(batchSize * T)).map { _ in Int32(rng.next() % 256) }
-        let batch = TokenBatch(batchSize: batchSize, length: T, inputs: tokens, targets: tokens.map { ($0 + 1) % 256 },
-                               weights: Array(repeating: 1 / Float(batchSize * T), count: batchSize * T))
+        let communicator = try Cluster.join()
+        let rows = communicator.share(of: batchSize)
+        guard !rows.isEmpty else { throw ValidationError("--batch-size \(batchSize) is smaller than the \(communicator.size) ranks") }
+        let mine = Array(tokens[(rows.lowerBound * T)..<(rows.upperBound * T)])
+        let batch = TokenBatch(batchSize: rows.count, length: T, inputs: mine, targets: mine.map { ($0 + 1) % 256 },
+                               weights: Array(repeating: 1 / Float(batchSize * T), count: rows.count * T))
         let step = {
             Profile.measure(.optimizer) { model.gradients.zero() }
             try model.forwardBackward(batch)
+            if communicator.size > 1 { try Profile.measure(.communication) { try communicator.sum(model.gradients.buffer) } }
             Profile.measure(.optimizer) {
                 GradientClipping.clip(model.gradients, maxNorm: 1)
                 optimizer.update(parameters: model.parameters, gradients: model.gradients, lr: 1e-3)
@@ -156,15 +163,19 @@ struct TrainBench: ParsableCommand {
         let tokensPerSecond = Double(batchSize * T) / perStep
         let flopsPerToken = 3 * config.forwardFlopsPerToken(attendingTo: (T + 1) / 2)
         let achieved = flopsPerToken * tokensPerSecond / 1e9
-        let peak = gemmPeak(seconds: 0.5)
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
-        print("preset \(preset): \(config.parameterCount.formatted()) parameters, batch \(batchSize) × \(T) tokens; \(CPU.summary)")
+        guard communicator.isPrimary else { return }
+        let ranks = communicator.size > 1 ? "; \(communicator.size) ranks" : ""
+        print("preset \(preset): \(config.parameterCount.formatted()) parameters, batch \(batchSize) × \(T) tokens; \(CPU.summary)\(ranks)")
         print(String(format: "step time      %.1f ms", perStep * 1000))
         print(String(format: "tokens/s       %.0f", tokensPerSecond))
         print(String(format: "achieved       %.1f GFLOP/s (model FLOPs: 6·N per token plus causal attention)", achieved))
-        print(String(format: "GEMM peak      %.1f GFLOP/s (best 1024² multiply, this run)", peak))
-        print(String(format: "MFU            %.1f%%", 100 * achieved / peak))
+        if communicator.size == 1 {
+            let peak = gemmPeak(seconds: 0.5)
+            print(String(format: "GEMM peak      %.1f GFLOP/s (best 1024² multiply, this run)", peak))
+            print(String(format: "MFU            %.1f%%", 100 * achieved / peak))
+        }
         print(String(format: "peak memory    %.0f MiB (max resident set)", Double(usage.ru_maxrss) / 1024))
         if phases { printPhases(perStep: perStep, steps: steps, unit: "step") }
     }

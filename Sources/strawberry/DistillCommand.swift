@@ -1,4 +1,5 @@
 import ArgumentParser
+import Cluster
 import Foundation
 import Model
 import Reasoning
@@ -7,7 +8,7 @@ import Tasks
 import Training
 
 /// `strawberry distill`: a mini model trained on a teacher's verified thinking.
-struct DistillCommand: ParsableCommand {
+struct DistillCommand: ParsableCommand, RunsAcrossRanks {
     static let configuration = CommandConfiguration(
         commandName: "distill",
         abstract: "Distil a small model from a teacher: the teacher solves training problems, the verifier keeps the correct thinking, the student learns it.",
@@ -103,7 +104,11 @@ struct DistillCommand: ParsableCommand {
         pipeline.budgets = budgets.values
         pipeline.costProblems = costProblems
         pipeline.seed = seed
-        let report = try pipeline.run(log: log)
+        let communicator = try Cluster.join()
+        pipeline.communicator = communicator
+        try RankAgreement.require(communicator, arguments: CommandLine.arguments, model: pipeline.teacher)
+        let report = try pipeline.run(log: log(on: communicator))
+        guard communicator.isPrimary else { return }
         print(report.markdown, terminator: "")
         print("report: \(out)/report.html (\(DurationText.of(Date().timeIntervalSince(start))) in all)")
     }

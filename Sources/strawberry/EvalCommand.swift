@@ -1,16 +1,23 @@
 import ArgumentParser
+import Cluster
 import Foundation
 import Model
 import Reasoning
 import Reports
 import Tasks
+import Training
 
 /// `strawberry eval`: accuracy of a model on test problems across thinking budgets and strategies.
-struct EvalCommand: ParsableCommand {
+struct EvalCommand: ParsableCommand, RunsAcrossRanks {
     static let configuration = CommandConfiguration(
         commandName: "eval",
         abstract: "Measure accuracy against thinking budget, samples and compute; write eval.json and report.html.",
-        discussion: "Example: strawberry eval --model runs/first --task countdown --difficulty 3 --n 200 --budgets 0,32,128 --strategies single,vote:8,best-of-n:8"
+        discussion: """
+        Example: strawberry eval --model runs/first --task countdown --difficulty 3 --n 200 --budgets 0,32,128 --strategies single,vote:8,best-of-n:8
+
+        Under MPI (a build with `--traits MPI`), `mpirun -np 2 strawberry eval …` gives each rank its \
+        share of the problems and writes, from rank 0, the same report as one process.
+        """
     )
 
     @Option(help: "Run folder or checkpoint directory.")
@@ -61,8 +68,13 @@ struct EvalCommand: ParsableCommand {
         let folder = out ?? (FileManager.default.fileExists(atPath: model + "/latest") ? model : ".")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         // A long evaluation rewrites eval.json after every chunk of problems, so nothing done is lost.
-        let report = try Evaluator.run(model: loaded, modelName: model, task: t, settings: settings, progress: log,
-                                       partial: { try? $0.write(to: folder + "/eval.json") })
+        let communicator = try Cluster.join()
+        try RankAgreement.require(communicator, arguments: CommandLine.arguments, model: loaded)
+        let primary = communicator.isPrimary
+        let report = try Evaluator.run(model: loaded, modelName: model, task: t, settings: settings, communicator: communicator,
+                                       progress: log(on: communicator),
+                                       partial: { if primary { try? $0.write(to: folder + "/eval.json") } })
+        guard primary else { return }
         try writeEval(report, to: folder)
         print("wrote \(folder)/eval.json and \(folder)/report.html")
     }

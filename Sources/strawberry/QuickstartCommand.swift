@@ -42,7 +42,8 @@ struct QuickstartCommand: ParsableCommand {
 /// Runs a pipeline with progress on standard error and prints the before/after table.
 func runPipeline(_ pipeline: TrainingPipeline) throws {
     let start = Date()
-    let (before, after) = try pipeline.run(log: log)
+    let (before, after) = try pipeline.run(log: log(on: pipeline.communicator))
+    guard pipeline.communicator.isPrimary else { return }
     print("strategy        budget  after SFT" + (after == nil ? "" : "  after RL"))
     for (i, b) in before.cells.enumerated() {
         let rl = after.map { String(format: "  %8.3f", $0.cells[i].accuracy) } ?? ""

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Cluster
 import Foundation
 import Model
 import Reasoning
@@ -6,7 +7,7 @@ import Tasks
 import Training
 
 /// `strawberry rl`: GRPO-family reinforcement learning from a task's verifier.
-struct RLCommand: ParsableCommand {
+struct RLCommand: ParsableCommand, RunsAcrossRanks {
     static let configuration = CommandConfiguration(
         commandName: "rl",
         abstract: "Improve a model's thinking with rewards from a task's verifier (GRPO family).",
@@ -15,6 +16,9 @@ struct RLCommand: ParsableCommand {
         the model with group-relative advantages and a clipped objective. metrics.jsonl records reward, \
         accuracy, thinking length, the share cut by the budget, reflection rate, clip fraction, KL and \
         throughput. Example: strawberry rl --model runs/quickstart --out runs/rl --steps 30
+
+        Under MPI (a build with `--traits MPI`), `mpirun -np 2 strawberry rl …` gives each rank its share \
+        of every step's problems to sample and score and sums the ranks' gradients; rank 0 writes.
         """
     )
 
@@ -54,13 +58,15 @@ struct RLCommand: ParsableCommand {
 
     func run() throws {
         let (t, difficulty) = try taskOptions.resolve()
+        let communicator = try Cluster.join()
+        let log = log(on: communicator)
         let trainer: GRPOTrainer
         if resume {
-            trainer = try GRPOTrainer.resuming(runDirectory: out, task: t)
+            trainer = try GRPOTrainer.resuming(runDirectory: out, task: t, communicator: communicator)
             log("resuming '\(out)' at step \(trainer.step) of \(trainer.options.steps)")
         } else {
             guard let model else { throw ValidationError("--model is required unless --resume is given") }
-            if FileManager.default.fileExists(atPath: out + "/latest") {
+            if communicator.isPrimary, FileManager.default.fileExists(atPath: out + "/latest") {
                 throw ValidationError("'\(out)' already holds a run; pass --resume to continue it or choose another --out")
             }
             var options = GRPOOptions()
@@ -71,8 +77,10 @@ struct RLCommand: ParsableCommand {
             options.difficulty = difficulty
             options.seed = seed
             options.checkpointEvery = checkpointEvery
-            trainer = try GRPOTrainer(model: try Checkpoint.loadModel(model), task: t, options: options, runDirectory: out)
+            trainer = try GRPOTrainer(model: try Checkpoint.loadModel(model), task: t, options: options, runDirectory: out,
+                                      communicator: communicator)
         }
+        try RankAgreement.require(communicator, arguments: CommandLine.arguments, model: trainer.model)
         let total = trainer.options.steps
         try trainer.run { s in
             log(String(format: "step %d/%d  reward %.3f  acc %.3f  think %.0f  cut %.2f  reflect %.2f  clip %.3f  kl %.4f  grad %.2f  groups %d  %.0f rollout tok/s",
@@ -80,6 +88,6 @@ struct RLCommand: ParsableCommand {
                        s.clipFraction, s.kl, s.gradientNorm, s.groupsUsed, s.rolloutTokensPerSecond)
                 + (s.verifierFailures > 0 ? "  verifier failures \(s.verifierFailures) (first: \(s.firstVerifierFailure ?? ""))" : ""))
         }
-        log("done: \(try Checkpoint.resolve(out))")
+        if communicator.isPrimary { log("done: \(try Checkpoint.resolve(out))") }
     }
 }

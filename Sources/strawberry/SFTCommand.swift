@@ -1,10 +1,12 @@
 import ArgumentParser
+import Cluster
 import Foundation
+import Kernels
 import Model
 import Training
 
 /// `strawberry sft`: supervised fine-tuning on prompt/completion JSONL.
-struct SFTCommand: ParsableCommand {
+struct SFTCommand: ParsableCommand, RunsAcrossRanks {
     static let configuration = CommandConfiguration(
         commandName: "sft",
         abstract: "Train a model on {\"prompt\", \"completion\"} JSONL lines (loss on the completion only).",
@@ -12,6 +14,11 @@ struct SFTCommand: ParsableCommand {
         Writes checkpoints (safetensors weights, config, optimizer state) and metrics.jsonl to the run \
         folder. --resume continues a killed run from its latest checkpoint exactly as if it had never \
         stopped (same data order, same numbers).
+
+        Data-parallel under MPI (a build with `--traits MPI`): `mpirun -np 2 strawberry sft …` shares \
+        every batch of --batch-size sequences among the ranks and sums their gradients, so the run \
+        is the one-process run up to rounding; rank 0 prints and writes the run folder, which every \
+        rank must be able to read for --resume and --model.
         """
     )
 
@@ -73,6 +80,8 @@ struct SFTCommand: ParsableCommand {
     }
 
     func run() throws {
+        let communicator = try Cluster.join()
+        let say = log(on: communicator)
         // The data is tokenized in the vocabulary of the model that trains on it.
         let start: Transformer?
         let config: ModelConfig, vocabulary: Vocabulary
@@ -88,10 +97,10 @@ struct SFTCommand: ParsableCommand {
         let dataset = try SFTDataset.load(path: data, maxTokens: config.contextLength + 1, vocabulary: vocabulary)
         let trainer: SFTTrainer
         if resume {
-            trainer = try SFTTrainer.resuming(runDirectory: out, dataset: dataset, steps: steps)
-            log("resuming '\(out)' at step \(trainer.step) of \(trainer.options.steps)")
+            trainer = try SFTTrainer.resuming(runDirectory: out, dataset: dataset, steps: steps, communicator: communicator)
+            say("resuming '\(out)' at step \(trainer.step) of \(trainer.options.steps)")
         } else {
-            if FileManager.default.fileExists(atPath: out + "/latest") {
+            if communicator.isPrimary, FileManager.default.fileExists(atPath: out + "/latest") {
                 throw ValidationError("'\(out)' already holds a run; pass --resume to continue it or choose another --out")
             }
             var options = SFTOptions()
@@ -103,11 +112,13 @@ struct SFTCommand: ParsableCommand {
             options.checkpointEvery = checkpointEvery
             options.cutThinking = cutThinking
             let model = try start ?? Transformer(config: config, seed: seed)
-            trainer = SFTTrainer(model: model, dataset: dataset, options: options, runDirectory: out)
-            log("training \(self.model ?? preset) (\(config.parameterCount.formatted()) parameters) on \(dataset.examples.count) examples"
+            trainer = SFTTrainer(model: model, dataset: dataset, options: options, runDirectory: out, communicator: communicator)
+            say("training \(self.model ?? preset) (\(config.parameterCount.formatted()) parameters) on \(dataset.examples.count) examples"
                 + (dataset.truncated > 0 ? " (\(dataset.truncated) cut to the \(config.contextLength)-token context)" : ""))
         }
-        try trainer.run { p in if p.isDue(every: logEvery) { log(p.line(detailed: true)) } }
-        log("done: \(try Checkpoint.resolve(out))")
+        try RankAgreement.require(communicator, arguments: CommandLine.arguments, dataset: dataset, model: trainer.model)
+        if communicator.size > 1 { say("\(communicator.size) ranks × \(Parallel.threadCount) threads, \(trainer.options.batchSize / communicator.size)+ sequences each per step") }
+        try trainer.run { p in if p.isDue(every: logEvery) { say(p.line(detailed: true)) } }
+        if communicator.isPrimary { log("done: \(try Checkpoint.resolve(out))") }
     }
 }

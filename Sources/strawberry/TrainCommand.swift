@@ -1,4 +1,5 @@
 import ArgumentParser
+import Cluster
 import Foundation
 import Model
 import Reasoning
@@ -6,7 +7,7 @@ import Tasks
 import Training
 
 /// `strawberry train`: the pipeline with its sizes exposed.
-struct TrainCommand: ParsableCommand {
+struct TrainCommand: ParsableCommand, RunsAcrossRanks {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Worked solutions → SFT → evaluation → RL → evaluation → report.html, for any task and size.",
@@ -18,6 +19,9 @@ struct TrainCommand: ParsableCommand {
         correct one per problem, and the model is fine-tuned on them (--ei-steps at --ei-lr). A kept \
         completion that the budget cut is marked and its forced </think> is not learned, so the model \
         learns to answer well where the budget stops its search.
+
+        Under MPI (a build with `--traits MPI`), `mpirun -np 2 strawberry train …` shares every stage \
+        among the ranks: SFT and GRPO batches, expert-iteration sampling, evaluation; rank 0 writes.
         """
     )
 
@@ -139,6 +143,11 @@ struct TrainCommand: ParsableCommand {
         pipeline.expertIteration.steps = eiSteps
         pipeline.expertIteration.learningRate = eiLearningRate
         pipeline.expertIteration.seed = seed
+        pipeline.communicator = try Cluster.join()
+        if pipeline.communicator.size > 1 {
+            // Every rank builds the same data and model from the same options; a fresh model has no weights to compare yet.
+            try pipeline.communicator.requireSameSettings(RankAgreement.options(Array(CommandLine.arguments.dropFirst())))
+        }
         try runPipeline(pipeline)
     }
 }

@@ -20,12 +20,14 @@ public enum StrawberryProcess {
         return process
     }
 
-    /// Runs `strawberry ARGUMENTS` to its end: exit status and what it printed (stdout and stderr).
-    public static func run(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    /// Runs `strawberry ARGUMENTS` to its end, with `environment` added to this process's:
+    /// exit status and what it printed (stdout and stderr).
+    public static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
         guard let executable else { throw StrawberryProcessError.notBuilt }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         let pipe = Pipe()
         process.standardOutput = pipe
         process.standardError = pipe

@@ -13,7 +13,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 PRESETS = {  # must match ModelConfig.presets in Sources/Model/ModelConfig.swift
-    "tiny": dict(dim=96, layers=3, heads=4, kv_heads=2, ffn=256, context=128),
+    "tiny": dict(dim=96, layers=3, heads=4, kv_heads=2, ffn=256, context=256),
     "micro": dict(dim=128, layers=5, heads=4, kv_heads=2, ffn=352, context=256),
     "small": dict(dim=256, layers=4, heads=8, kv_heads=4, ffn=688, context=256),
     "base": dict(dim=384, layers=8, heads=6, kv_heads=2, ffn=1024, context=512),
