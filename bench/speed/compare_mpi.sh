@@ -11,10 +11,11 @@ cd "$(dirname "$0")/../.."
 preset=${1:-small}; batch=${2:-16}; rounds=${3:-2}
 command -v mpirun >/dev/null || { echo "mpirun not found: apt-get install libopenmpi-dev openmpi-bin" >&2; exit 1; }
 source bench/lib/venv.sh && python=$(python_env torch)
-swift build -c release --traits MPI --scratch-path .build-mpi --product strawberry >/dev/null
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+swift build -c release --traits MPI --scratch-path .build-mpi --product strawberry >"$work/build.log" 2>&1 \
+  || { cat "$work/build.log" >&2; exit 1; }
 bin=.build-mpi/release/strawberry
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 "$bin" bench train --preset tiny --steps 1 >/dev/null   # warm the binary's pages
 echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(grep -o -m1 -w 'avx512f' /proc/cpuinfo || echo 'no AVX-512'), $(nproc) cores; $(mpirun --version | head -1)"
 tokens() { awk '/^tokens\/s/ {print $2}'; }
