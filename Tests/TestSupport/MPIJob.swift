@@ -53,16 +53,7 @@ public enum MPIJob {
     /// Runs the MPI build alone (one process, no launcher).
     public static func single(_ arguments: [String]) throws -> (status: Int32, output: String) {
         guard let executable else { throw MPIJobError.unavailable }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        return try StrawberryProcess.run(executable: executable, arguments)
     }
 
     /// The process of rank `rank` among the children of the launcher `launcher` (read from

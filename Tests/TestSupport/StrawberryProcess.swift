@@ -24,6 +24,11 @@ public enum StrawberryProcess {
     /// exit status and what it printed (stdout and stderr).
     public static func run(_ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
         guard let executable else { throw StrawberryProcessError.notBuilt }
+        return try run(executable: executable, arguments, environment: environment)
+    }
+
+    /// Runs `executable ARGUMENTS` to its end, as `run(_:environment:)` does.
+    public static func run(executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
