@@ -14,6 +14,9 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var normEps: Float
     /// Whether the query, key and value projections have biases (Qwen2 does; Llama does not).
     public var attentionBias: Bool
+    /// The thinking budgets the model was trained to read in its prompt (`BudgetTag`); empty for
+    /// a model that sees no budget.
+    public var budgetLevels: [Int] = []
 
     public init(vocabSize: Int = Tokenizer.vocabSize, dim: Int, layers: Int, heads: Int, kvHeads: Int,
                 ffnDim: Int, contextLength: Int, tiedEmbeddings: Bool = true,
@@ -32,10 +35,10 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case vocabSize, dim, layers, heads, kvHeads, ffnDim, contextLength, tiedEmbeddings, ropeTheta, normEps, attentionBias
+        case vocabSize, dim, layers, heads, kvHeads, ffnDim, contextLength, tiedEmbeddings, ropeTheta, normEps, attentionBias, budgetLevels
     }
 
-    /// Reads a config; `attentionBias` is absent from checkpoints written before it existed.
+    /// Reads a config; `attentionBias` and `budgetLevels` are absent from checkpoints written before they existed.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(vocabSize: try c.decode(Int.self, forKey: .vocabSize), dim: try c.decode(Int.self, forKey: .dim),
@@ -45,6 +48,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
                   tiedEmbeddings: try c.decode(Bool.self, forKey: .tiedEmbeddings),
                   ropeTheta: try c.decode(Double.self, forKey: .ropeTheta), normEps: try c.decode(Float.self, forKey: .normEps),
                   attentionBias: try c.decodeIfPresent(Bool.self, forKey: .attentionBias) ?? false)
+        budgetLevels = try c.decodeIfPresent([Int].self, forKey: .budgetLevels) ?? []
     }
 
     public var headDim: Int { dim / heads }
@@ -78,6 +82,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         if dim % heads != 0 { throw fail("dim \(dim) is not divisible by heads \(heads)") }
         if heads % kvHeads != 0 { throw fail("heads \(heads) is not divisible by kvHeads \(kvHeads)") }
         if headDim % 2 != 0 { throw fail("head dimension \(headDim) must be even for rotary embeddings") }
+        if !budgetLevels.isEmpty { try BudgetTag.validate(budgetLevels) }
     }
 
     /// Named sizes: `tiny` for tests, `micro`, `small` and `base` for experiments.

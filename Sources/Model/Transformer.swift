@@ -52,6 +52,14 @@ public final class Transformer: @unchecked Sendable {
         rope = RopeTable(headDim: config.headDim, maxPositions: config.contextLength, theta: config.ropeTheta)
     }
 
+    /// The same weights (shared, not copied) in a model that reads the budget `levels` in its
+    /// prompts (`BudgetTag`); empty levels for one that reads none.
+    public func readingBudgets(_ levels: [Int]) throws(ModelError) -> Transformer {
+        var changed = config
+        changed.budgetLevels = levels
+        return try Transformer(config: changed, parameters: parameters, vocabulary: vocabulary)
+    }
+
     private static func validate(_ config: ModelConfig, _ vocabulary: Vocabulary) throws(ModelError) {
         try config.validate()
         guard vocabulary.size <= config.vocabSize else {

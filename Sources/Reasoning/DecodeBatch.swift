@@ -44,7 +44,7 @@ public final class DecodeBatch {
     /// it is decided. Throws when the prompt does not fit the context or no slot is free.
     public func admit(_ request: GenerationRequest, id: Int,
                       onToken: ((GeneratedToken) -> Void)? = nil) throws(ModelError) {
-        let prompt = request.promptTokens(in: model.vocabulary)
+        let prompt = request.promptTokens(for: model)
         guard prompt.count + (request.thinks ? 1 : 0) < cache.capacity else {
             throw .invalidInput("prompt of \(prompt.count) tokens does not fit the \(cache.capacity)-token context")
         }

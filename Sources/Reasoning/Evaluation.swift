@@ -16,6 +16,9 @@ public struct EvalSettings: Codable, Sendable, Equatable {
     public var problemSeed: UInt64?
     public var thinks = true
     public var useTool = false
+    /// The budget level shown to a model that reads its budget (`BudgetTag`) in every cell, in
+    /// place of the level of the cell's own budget: to see what the model makes of the line.
+    public var budgetTag: Int?
 
     public init(difficulty: Int, problems: Int, budgets: [Int], strategies: [String]) {
         self.difficulty = difficulty
@@ -50,6 +53,9 @@ public struct EvalCell: Codable, Sendable, Equatable {
     /// as wrong; the first ones are in `verifierFailures`.
     public var verifierFailureCount: Int? = nil
     public var verifierFailures: [VerifierFailure]? = nil
+    /// Thinking tokens spent on each test problem, in problem order (absent in reports written
+    /// before it existed).
+    public var thinkingPerProblem: [Int]? = nil
 }
 
 /// A test problem whose answer the verifier failed to judge, and why.
@@ -128,7 +134,7 @@ public enum Evaluator {
                     let context = StrategyContext(task: task, engine: engine,
                                                   budget: Budget(maxThinking: budget, maxAnswer: settings.maxAnswer),
                                                   thinks: settings.thinks, useTool: settings.useTool, seed: settings.seed,
-                                                  firstIndex: first + mine.lowerBound)
+                                                  firstIndex: first + mine.lowerBound, budgetTag: settings.budgetTag)
                     let results: [StrategyResult]
                     do { results = try strategy.solve(Array(part[mine]), context: context) } catch { throw .model(error) }
                     let outcomes = zip(part[mine], results).map { ProblemOutcome(problem: $0, result: $1, task: task) }
@@ -214,6 +220,7 @@ struct CellTally {
     var problems = 0, answered = 0, thinkingTokens = 0, answerTokens = 0, samples = 0, cutSamples = 0
     var flops = 0.0
     var solved: [Int] = []
+    var thinkingPerProblem: [Int] = []
     var failureCount = 0
     var failures: [VerifierFailure] = []
 
@@ -232,6 +239,7 @@ struct CellTally {
             }
             if o.answered { answered += 1 }
             thinkingTokens += o.thinkingTokens
+            thinkingPerProblem.append(o.thinkingTokens)
             answerTokens += o.answerTokens
             flops += o.flops
             samples += o.samples
@@ -253,6 +261,7 @@ struct CellTally {
                             meanThinkingTokens: Double(thinkingTokens) / n, meanAnswerTokens: Double(answerTokens) / n,
                             meanFlops: flops / n, cutFraction: Double(cutSamples) / Double(max(samples, 1)), solved: solved)
         cell.problems = problems
+        cell.thinkingPerProblem = thinkingPerProblem
         if failureCount > 0 {
             cell.verifierFailureCount = failureCount
             cell.verifierFailures = failures

@@ -18,6 +18,9 @@ public struct GenerationRequest: Sendable {
     public var thinks: Bool
     /// The task and problem whose tool the model may call inside its thinking.
     public var tool: (any ReasoningTask, Problem)?
+    /// The budget level shown in the prompt of a model that reads one (`BudgetTag`), when it
+    /// should differ from the level of `budget.maxThinking` (to test what the model makes of it).
+    public var budgetTag: Int?
 
     public init(prompt: [Int32], sampling: SamplingOptions = SamplingOptions(), budget: Budget = Budget(),
                 thinks: Bool = true, tool: (any ReasoningTask, Problem)? = nil) {
@@ -39,11 +42,18 @@ public struct GenerationRequest: Sendable {
         self.tool = tool
     }
 
-    /// The prompt's tokens in `vocabulary`.
-    public func promptTokens(in vocabulary: Vocabulary) -> [Int32] {
+    /// The budget level a model trained on `levels` is shown (nil when it reads none).
+    public func budgetLevel(in levels: [Int]) -> Int? {
+        levels.isEmpty ? nil : budgetTag ?? BudgetTag.level(forThinking: budget.maxThinking, in: levels)
+    }
+
+    /// The prompt's tokens for `model`: a user message is laid out in its chat format, with the
+    /// budget line when the model reads one. Tokens are taken as they are.
+    public func promptTokens(for model: Transformer) -> [Int32] {
         switch prompt {
         case .tokens(let tokens): return tokens
-        case .user(let text): return vocabulary.prompt(text)
+        case .user(let text):
+            return model.vocabulary.prompt(BudgetTag.tagged(text, level: budgetLevel(in: model.config.budgetLevels)))
         }
     }
 }

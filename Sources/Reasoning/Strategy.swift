@@ -42,9 +42,11 @@ public struct StrategyContext: Sendable {
     /// Index of the first problem among all those being solved (a chunk of a long evaluation
     /// starts later): samples are seeded by a problem's overall index, so chunking changes nothing.
     public let firstIndex: Int
+    /// The budget level shown in place of `budget`'s (`GenerationRequest.budgetTag`).
+    public let budgetTag: Int?
 
     public init(task: any ReasoningTask, engine: Engine, budget: Budget, thinks: Bool = true, useTool: Bool = false,
-                seed: UInt64 = 0, firstIndex: Int = 0) {
+                seed: UInt64 = 0, firstIndex: Int = 0, budgetTag: Int? = nil) {
         self.task = task
         self.engine = engine
         self.budget = budget
@@ -52,6 +54,7 @@ public struct StrategyContext: Sendable {
         self.useTool = useTool
         self.seed = seed
         self.firstIndex = firstIndex
+        self.budgetTag = budgetTag
     }
 
     /// `samples` completions for each problem (greedy when one, temperature 1 when more), in one
@@ -60,8 +63,10 @@ public struct StrategyContext: Sendable {
         try engine.generate(items: problems.count, samples: samples) { i, k in
             let sampling = samples == 1 ? SamplingOptions.greedy
                 : SamplingOptions(temperature: 1, seed: SampleSeed.strategy(seed, problem: firstIndex + i, sample: k, round: round))
-            return GenerationRequest(user: prompts?[i] ?? problems[i].prompt, sampling: sampling, budget: budget,
-                                     thinks: thinks, tool: useTool ? (task, problems[i]) : nil)
+            var request = GenerationRequest(user: prompts?[i] ?? problems[i].prompt, sampling: sampling, budget: budget,
+                                            thinks: thinks, tool: useTool ? (task, problems[i]) : nil)
+            request.budgetTag = budgetTag
+            return request
         }
     }
 }

@@ -39,9 +39,13 @@ public struct ChatRequest: Sendable, Equatable {
     /// Most choices per request.
     public static let maxChoices = 8
 
-    /// The prompt tokens for the conversation in the model's chat format.
-    public func promptTokens(in vocabulary: Vocabulary) -> [Int32] {
-        vocabulary.prompt(conversation: messages.map { ($0.role, $0.content) })
+    /// The prompt tokens for the conversation in the model's chat format; `budgetLevel` is the
+    /// budget line written under the last user message for a model that reads one (`BudgetTag`).
+    public func promptTokens(in vocabulary: Vocabulary, budgetLevel: Int? = nil) -> [Int32] {
+        let lastUser = messages.lastIndex { $0.role == .user }
+        return vocabulary.prompt(conversation: messages.enumerated().map { i, m in
+            (m.role, i == lastUser ? BudgetTag.tagged(m.content, level: budgetLevel) : m.content)
+        })
     }
 
     public static func parse(_ data: Data) throws(APIError) -> ChatRequest {

@@ -1,5 +1,6 @@
 import Foundation
 import Reasoning
+import Model
 
 /// One chat request on its way through the scheduler: submits `n` choices (times the effort's
 /// votes), turns their tokens into deltas, applies stop sequences and the vote, and counts usage.
@@ -52,15 +53,17 @@ final class ChatSession: @unchecked Sendable {
     /// (context too long, 429 when the queue is full) before any byte of the response is sent.
     func start() throws(APIError) {
         let setting = options.efforts[request.effort]
-        let prompt = request.promptTokens(in: scheduler.vocabulary)
+        let budget = Budget(maxThinking: options.thinks ? thinkingBudget(setting) : 0, maxAnswer: options.maxAnswer,
+                            deadline: options.timeout, maxCompletion: request.maxCompletionTokens)
+        // A model that reads its budget is shown the level of the one this request thinks under.
+        let level = BudgetTag.level(forThinking: budget.maxThinking, in: scheduler.budgetLevels)
+        let prompt = request.promptTokens(in: scheduler.vocabulary, budgetLevel: level)
         guard prompt.count <= scheduler.maxPromptTokens else {
             throw .invalid("messages", "The prompt is \(prompt.count) tokens; this model's context takes at most \(scheduler.maxPromptTokens).",
                            code: "context_length_exceeded")
         }
         promptCount = prompt.count
         let seed = request.seed ?? UInt64.random(in: 0...UInt64.max)
-        let budget = Budget(maxThinking: options.thinks ? thinkingBudget(setting) : 0, maxAnswer: options.maxAnswer,
-                            deadline: options.timeout, maxCompletion: request.maxCompletionTokens)
         let samples = (0..<(request.n * setting.votes)).map { i in
             GenerationRequest(prompt: prompt, sampling: SamplingOptions(temperature: request.temperature, topK: request.topK,
                                                                          topP: request.topP, seed: seed &+ UInt64(i)),

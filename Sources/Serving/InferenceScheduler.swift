@@ -53,6 +53,8 @@ public final class InferenceScheduler: @unchecked Sendable {
     public var slots: Int { batch.slots }
     /// The model's tokens and chat format.
     public var vocabulary: Vocabulary { batch.model.vocabulary }
+    /// The thinking budgets the model reads in its prompt (`BudgetTag`); empty for none.
+    public var budgetLevels: [Int] { batch.model.config.budgetLevels }
 
     /// Longest prompt the model's context takes.
     public var maxPromptTokens: Int { batch.maxPromptTokens }

@@ -370,7 +370,8 @@ public final class GRPOTrainer {
             guard let adv = Self.advantages(rewards, normalizeByStd: o.normalizeByStd, positiveOnly: o.positiveOnly) ?? (o.dynamicSampling ? nil : rewards.map { _ in 0 })
             else { continue }
             batch.groupsUsed += 1
-            let prompt = model.vocabulary.prompt(p.prompt)
+            // The prompt the rollout saw, with its budget line for a model that reads one.
+            let prompt = GenerationRequest(user: p.prompt, budget: o.budget).promptTokens(for: model)
             for (g, a) in zip(group, adv) {
                 batch.sequences.append(prompt + g.tokens)
                 batch.learned.append(Array(repeating: false, count: prompt.count) + g.forced.map { !$0 })

@@ -7,6 +7,11 @@ import Tasks
 /// tokenized with the chat template. The loss falls on the completion (and its end token) only,
 /// and not on tool results (`<result>…</result>`), which the engine injects at inference. A line
 /// with `"thinking_cut": true` has a `</think>` that a budget forced, which is not learned either.
+///
+/// With budget levels (`BudgetTag`) every example is also tokenized once per level: the prompt
+/// ends with the level's budget line and thinking longer than the level ends there, with a
+/// `</think>` that is learned (the model sees its budget, so closing the thinking there is its
+/// own decision). Each drawn example then takes one level, drawn from the seed and the step.
 public struct SFTDataset: Sendable {
     /// One tokenized example: the whole sequence and which tokens are learned.
     public struct Example: Sendable, Equatable {
@@ -19,40 +24,74 @@ public struct SFTDataset: Sendable {
         /// completion has no thinking or the context cut off its end.
         public let thinking: Range<Int>?
 
-        /// The example with its thinking cut after `kept` tokens and closed there, as the engine
-        /// closes thinking that reaches its budget: that `</think>` is forced, so it is not learned.
-        func cuttingThinking(keeping kept: Int) -> Example {
+        /// The example with its thinking cut after `kept` tokens and closed there. As the engine
+        /// closes thinking that reaches its budget, that `</think>` is forced and not learned,
+        /// unless `learnClose` (a model that saw the budget in its prompt closes it itself).
+        func cuttingThinking(keeping kept: Int, learnClose: Bool = false) -> Example {
             guard let thinking, kept < thinking.count else { return self }
             let cut = thinking.lowerBound + kept
             return Example(tokens: Array(tokens[..<cut] + tokens[thinking.upperBound...]), completionStart: completionStart,
-                           learned: Array(learned[..<cut] + [false] + learned[(thinking.upperBound + 1)...]),
+                           learned: Array(learned[..<cut] + [learnClose] + learned[(thinking.upperBound + 1)...]),
                            thinking: thinking.lowerBound..<cut)
         }
     }
 
+    /// The examples without a budget line.
     public let examples: [Example]
     /// How many examples were cut to fit the context.
     public let truncated: Int
+    /// The budget levels the examples are shown with (empty: none).
+    public let budgetLevels: [Int]
+    /// Per example, its tokenization at each of `budgetLevels`.
+    let leveled: [[Example]]
 
     public init(examples: [Example], truncated: Int = 0) {
         self.examples = examples
         self.truncated = truncated
+        budgetLevels = []
+        leveled = []
     }
 
     /// Worked examples tokenized in `vocabulary` and cut to `maxTokens` (and counted); a budget-cut
-    /// one's forced `</think>` is not learned.
-    public init(worked: [WorkedExamples.Example], maxTokens: Int, vocabulary: Vocabulary) {
-        let tokenized = worked.map {
-            Self.example(prompt: $0.problem.prompt, completion: $0.completion, thinkingCut: $0.thinkingCut,
-                         maxTokens: maxTokens, vocabulary: vocabulary)
+    /// one's forced `</think>` is not learned. With `budgetLevels`, each is also tokenized at every level.
+    public init(worked: [WorkedExamples.Example], maxTokens: Int, vocabulary: Vocabulary, budgetLevels: [Int] = []) {
+        self.init(pairs: worked.map { ($0.problem.prompt, $0.completion, $0.thinkingCut) }, maxTokens: maxTokens,
+                  vocabulary: vocabulary, budgetLevels: budgetLevels)
+    }
+
+    /// Prompt/completion pairs tokenized as `init(worked:…)` does.
+    init(pairs: [(prompt: String, completion: String, thinkingCut: Bool)], maxTokens: Int, vocabulary: Vocabulary,
+         budgetLevels: [Int]) {
+        let tokenized = pairs.map {
+            Self.example(prompt: $0.prompt, completion: $0.completion, thinkingCut: $0.thinkingCut, maxTokens: maxTokens,
+                         vocabulary: vocabulary)
         }
-        self.init(examples: tokenized.map(\.0), truncated: tokenized.filter(\.1).count)
+        examples = tokenized.map(\.0)
+        truncated = tokenized.filter(\.1).count
+        self.budgetLevels = budgetLevels
+        leveled = budgetLevels.isEmpty ? [] : pairs.map { pair in
+            budgetLevels.map { level in
+                Self.example(prompt: pair.prompt, completion: pair.completion, thinkingCut: pair.thinkingCut,
+                             maxTokens: maxTokens, vocabulary: vocabulary, budgetLevel: level).0
+            }
+        }
     }
 
     /// Tokenizes one prompt/completion pair in `vocabulary`, cutting it to `maxTokens`. With
-    /// `thinkingCut` the `</think>` was forced by a budget and is not learned.
+    /// `thinkingCut` the `</think>` was forced by a budget and is not learned. With `budgetLevel`
+    /// the prompt carries that budget line and longer thinking is closed after that many tokens.
     public static func example(prompt: String, completion: String, thinkingCut: Bool = false, maxTokens: Int,
-                               vocabulary: Vocabulary) -> (Example, Bool) {
+                               vocabulary: Vocabulary, budgetLevel: Int? = nil) -> (Example, Bool) {
+        if let budgetLevel {
+            let (full, _) = example(prompt: BudgetTag.tagged(prompt, level: budgetLevel), completion: completion,
+                                    thinkingCut: thinkingCut, maxTokens: Int.max, vocabulary: vocabulary)
+            let closed = full.cuttingThinking(keeping: budgetLevel, learnClose: true)
+            guard closed.tokens.count > maxTokens else { return (closed, false) }
+            let kept = Array(closed.tokens.prefix(maxTokens))
+            return (Example(tokens: kept, completionStart: min(closed.completionStart, kept.count),
+                            learned: Array(closed.learned.prefix(maxTokens)),
+                            thinking: closed.thinking.flatMap { $0.upperBound < kept.count ? $0 : nil }), true)
+        }
         let head = vocabulary.prompt(prompt)
         var tokens = head + vocabulary.completion(completion)
         let cut = tokens.count > maxTokens
@@ -76,13 +115,13 @@ public struct SFTDataset: Sendable {
 
     /// Reads a JSONL file; a malformed line is reported with its number and what is wrong.
     /// Sequences longer than `maxTokens` are cut (and counted); examples whose prompt alone fills
-    /// the context are rejected, since they teach nothing.
-    public static func load(path: String, maxTokens: Int, vocabulary: Vocabulary) throws(TrainingError) -> SFTDataset {
+    /// the context are rejected, since they teach nothing. `budgetLevels` as in `init(worked:…)`.
+    public static func load(path: String, maxTokens: Int, vocabulary: Vocabulary,
+                            budgetLevels: [Int] = []) throws(TrainingError) -> SFTDataset {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw .data("cannot read data file '\(path)'")
         }
-        var examples: [Example] = []
-        var truncated = 0
+        var pairs: [(prompt: String, completion: String, thinkingCut: Bool)] = []
         let lines: [(line: Int, object: [String: Any])]
         do { lines = try JSONLines.objects(data, path: path) } catch { throw .data(error.description) }
         for (lineNumber, object) in lines {
@@ -95,16 +134,15 @@ public struct SFTDataset: Sendable {
             guard let thinkingCut = (object["thinking_cut"] ?? false) as? Bool else {
                 throw .data("\(path):\(lineNumber): \"thinking_cut\" must be true or false")
             }
-            let (example, cut) = Self.example(prompt: prompt, completion: completion, thinkingCut: thinkingCut,
-                                              maxTokens: maxTokens, vocabulary: vocabulary)
-            guard example.completionStart < example.tokens.count else {
+            // The longest prompt is the one with the longest budget line.
+            let longest = BudgetTag.tagged(prompt, level: budgetLevels.max())
+            guard vocabulary.prompt(longest).count < maxTokens else {
                 throw .data("\(path):\(lineNumber): the prompt alone fills the \(maxTokens)-token context")
             }
-            if cut { truncated += 1 }
-            examples.append(example)
+            pairs.append((prompt, completion, thinkingCut))
         }
-        guard !examples.isEmpty else { throw .data("data file '\(path)' holds no examples") }
-        return SFTDataset(examples: examples, truncated: truncated)
+        guard !pairs.isEmpty else { throw .data("data file '\(path)' holds no examples") }
+        return SFTDataset(pairs: pairs, maxTokens: maxTokens, vocabulary: vocabulary, budgetLevels: budgetLevels)
     }
 
     /// The examples of batch number `step`: each epoch visits every example once, in an order
@@ -112,6 +150,7 @@ public struct SFTDataset: Sendable {
     /// With `cutThinking` p > 0, each drawn example's thinking is, with probability p, cut after a
     /// uniformly drawn number of its tokens (0 included) and answered at once, so that a model
     /// meets thinking cut by a budget in training; the draw too is a function of seed and step.
+    /// With budget levels each drawn example is shown at a level drawn uniformly from seed and step.
     /// `share` keeps only those sequences of the batch (one rank's part of a data-parallel step);
     /// their loss weights stay those of the whole batch, so the ranks' gradients add up to it.
     public func batch(step: Int, size: Int, seed: UInt64, cutThinking: Float = 0, share: Range<Int>? = nil) -> TokenBatch {
@@ -127,7 +166,12 @@ public struct SFTDataset: Sendable {
                 rng.shuffle(&order)
                 cachedEpoch = epoch
             }
-            let example = examples[order[global % examples.count]]
+            let index = order[global % examples.count]
+            var example = examples[index]
+            if !leveled.isEmpty {
+                var levels = SeededRNG(seed: seed ^ 0xB0D6_E7 &+ UInt64(global) &* 0x9E37_79B9_7F4A_7C15)
+                example = leveled[index][Int(levels.next() % UInt64(budgetLevels.count))]
+            }
             guard cutThinking > 0, let thinking = example.thinking, !thinking.isEmpty else { chosen.append(example); continue }
             var cuts = SeededRNG(seed: seed ^ 0xC0_7713_4C &+ UInt64(global) &* 0x2545_F491_4F6C_DD1D)
             chosen.append(cuts.nextUniform() < cutThinking

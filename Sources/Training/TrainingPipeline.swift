@@ -19,6 +19,8 @@ public struct TrainingPipeline: Sendable {
     /// The model's context in tokens; nil keeps the preset's.
     public var contextLength: Int?
     public var examples = 20_000
+    /// Thinking budgets the model is trained to read in its prompt (`BudgetTag`); empty for none.
+    public var budgetLevels: [Int] = []
     public var maxThinking = 170
     public var style = TraceStyle.human
     public var sft = SFTOptions()
@@ -54,7 +56,8 @@ public struct TrainingPipeline: Sendable {
             throw TrainingError.run("expert iteration does not run with tool-assisted thinking yet; use GRPO or human traces")
         }
         try fm.createDirectory(atPath: out, withIntermediateDirectories: true)
-        let config = try ModelConfig.preset(preset, contextLength: contextLength)
+        var config = try ModelConfig.preset(preset, contextLength: contextLength)
+        config.budgetLevels = budgetLevels
 
         log("1/4 data: \(examples) \(task.name) problems (difficulty \(difficulty)), \(style.rawValue) worked solutions of at most \(maxThinking) thinking tokens")
         let (worked, skipped) = WorkedExamples.make(task: task, difficulty: difficulty, split: .train, count: examples,
@@ -64,7 +67,8 @@ public struct TrainingPipeline: Sendable {
         log("    \(worked.count) examples, \(skipped) longer problems left out")
 
         log("2/4 SFT: \(preset) model (\(config.parameterCount.formatted()) parameters, context \(config.contextLength)), \(sft.steps) steps of \(sft.batchSize)")
-        let dataset = SFTDataset(worked: worked, maxTokens: config.contextLength + 1, vocabulary: .strawberry)
+        let dataset = SFTDataset(worked: worked, maxTokens: config.contextLength + 1, vocabulary: .strawberry,
+                                 budgetLevels: budgetLevels)
         let trainer = SFTTrainer(model: try Transformer(config: config, seed: seed), dataset: dataset, options: sft,
                                  runDirectory: out + "/sft", communicator: communicator)
         try trainer.run { p in if p.isDue(every: 100) { log("    " + p.line()) } }

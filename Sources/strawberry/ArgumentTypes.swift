@@ -28,6 +28,26 @@ struct BudgetList: ExpressibleByArgument {
     var defaultValueDescription: String { values.map(String.init).joined(separator: ",") }
 }
 
+/// `--budget-tags default` or `--budget-tags 0,64,128`: the thinking budgets a model is trained to
+/// read in its prompt (`BudgetTag`); `none` for a model that reads none.
+struct BudgetTagList: ExpressibleByArgument {
+    let levels: [Int]
+
+    init?(argument: String) {
+        switch argument {
+        case "none": levels = []
+        case "default": levels = BudgetTag.defaultLevels
+        default:
+            guard let list = BudgetList(argument: argument), Set(list.values).count == list.values.count else { return nil }
+            levels = list.values
+        }
+    }
+
+    static let help = ArgumentHelp(
+        "Thinking budgets the model learns to read in its prompt: each example is shown one (a last line `budget: N`) with its thinking ended there, and generation shows the level of the budget it runs at. `default` is \(BudgetTag.defaultLevels.map(String.init).joined(separator: ",")); `none` turns it off. Default: a fresh model reads none, --model keeps its own.",
+        valueName: "default|none|N,N,…")
+}
+
 /// `--strategies single,vote:8`: comma-separated test-time strategies.
 struct StrategyList: ExpressibleByArgument {
     let names: [String]

@@ -49,11 +49,15 @@ struct EvalCommand: ParsableCommand, RunsAcrossRanks {
     @Flag(help: "Let the model call the task's tool inside its thinking.")
     var tool = false
 
+    @Option(help: "For a model that reads its thinking budget (sft --budget-tags): show it this budget line in every cell instead of each budget's own, to test what it makes of the line.")
+    var budgetTag: Int?
+
     @Option(help: "Where to write eval.json and report.html (default: the run folder).")
     var out: String?
 
     func validate() throws {
         guard n > 0, maxAnswer > 0 else { throw ValidationError("--n and --max-answer must be positive") }
+        guard (budgetTag ?? 0) >= 0 else { throw ValidationError("--budget-tag must be a non-negative token count") }
     }
 
     func run() throws {
@@ -65,6 +69,12 @@ struct EvalCommand: ParsableCommand, RunsAcrossRanks {
         settings.problemSeed = problemSeed
         settings.thinks = !noThinking
         settings.useTool = tool
+        if let budgetTag {
+            guard !loaded.config.budgetLevels.isEmpty else {
+                throw ValidationError("--budget-tag: '\(model)' was not trained to read a budget (train it with sft --budget-tags)")
+            }
+            settings.budgetTag = budgetTag
+        }
         let folder = out ?? (FileManager.default.fileExists(atPath: model + "/latest") ? model : ".")
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         // A long evaluation rewrites eval.json after every chunk of problems, so nothing done is lost.

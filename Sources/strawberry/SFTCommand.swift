@@ -64,6 +64,9 @@ struct SFTCommand: ParsableCommand, RunsAcrossRanks {
     @Option(help: cutThinkingHelp)
     var cutThinking: Float = 0
 
+    @Option(help: BudgetTagList.help)
+    var budgetTags: BudgetTagList?
+
     @Flag(help: "Continue the run in --out from its latest checkpoint.")
     var resume = false
 
@@ -77,6 +80,7 @@ struct SFTCommand: ParsableCommand, RunsAcrossRanks {
         if context != nil, model != nil || resume {
             throw ValidationError("--context sizes a fresh model; it cannot change the context of --model or a resumed run")
         }
+        if budgetTags != nil, resume { throw ValidationError("--budget-tags cannot change a resumed run; it keeps its own") }
     }
 
     func run() throws {
@@ -89,12 +93,16 @@ struct SFTCommand: ParsableCommand, RunsAcrossRanks {
             let latest = try Checkpoint.resolve(out)
             (start, config, vocabulary) = (nil, try Checkpoint.loadConfig(latest), try Checkpoint.loadVocabulary(latest))
         } else if let model {
-            let loaded = try Checkpoint.loadModel(model)
+            var loaded = try Checkpoint.loadModel(model)
+            if let budgetTags { loaded = try loaded.readingBudgets(budgetTags.levels) }
             (start, config, vocabulary) = (loaded, loaded.config, loaded.vocabulary)
         } else {
-            (start, config, vocabulary) = (nil, try ModelConfig.preset(preset, contextLength: context), .strawberry)
+            var fresh = try ModelConfig.preset(preset, contextLength: context)
+            fresh.budgetLevels = budgetTags?.levels ?? []
+            (start, config, vocabulary) = (nil, fresh, .strawberry)
         }
-        let dataset = try SFTDataset.load(path: data, maxTokens: config.contextLength + 1, vocabulary: vocabulary)
+        let dataset = try SFTDataset.load(path: data, maxTokens: config.contextLength + 1, vocabulary: vocabulary,
+                                          budgetLevels: config.budgetLevels)
         let trainer: SFTTrainer
         if resume {
             trainer = try SFTTrainer.resuming(runDirectory: out, dataset: dataset, steps: steps, communicator: communicator)
@@ -114,7 +122,8 @@ struct SFTCommand: ParsableCommand, RunsAcrossRanks {
             let model = try start ?? Transformer(config: config, seed: seed)
             trainer = SFTTrainer(model: model, dataset: dataset, options: options, runDirectory: out, communicator: communicator)
             say("training \(self.model ?? preset) (\(config.parameterCount.formatted()) parameters) on \(dataset.examples.count) examples"
-                + (dataset.truncated > 0 ? " (\(dataset.truncated) cut to the \(config.contextLength)-token context)" : ""))
+                + (dataset.truncated > 0 ? " (\(dataset.truncated) cut to the \(config.contextLength)-token context)" : "")
+                + (config.budgetLevels.isEmpty ? "" : ", shown budgets \(config.budgetLevels.map(String.init).joined(separator: ","))"))
         }
         try RankAgreement.require(communicator, arguments: CommandLine.arguments, dataset: dataset, model: trainer.model)
         if communicator.size > 1 { say("\(communicator.size) ranks × \(Parallel.threadCount) threads, \(trainer.options.batchSize / communicator.size)+ sequences each per step") }

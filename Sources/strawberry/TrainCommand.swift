@@ -57,6 +57,9 @@ struct TrainCommand: ParsableCommand, RunsAcrossRanks {
     @Option(help: SFTCommand.cutThinkingHelp)
     var cutThinking: Float = 0
 
+    @Option(help: BudgetTagList.help)
+    var budgetTags: BudgetTagList?
+
     @Option(help: "RL: grpo or expert-iteration.")
     var rlMethod = TrainingPipeline.RLMethod.grpo
 
@@ -129,6 +132,7 @@ struct TrainCommand: ParsableCommand, RunsAcrossRanks {
         pipeline.evalProblems = evalProblems
         pipeline.sft = SFTOptions(steps: sftSteps, learningRate: sftLearningRate, seed: seed)
         pipeline.sft.cutThinking = cutThinking
+        pipeline.budgetLevels = budgetTags?.levels ?? []
         grpo.apply(to: &pipeline.rl)
         pipeline.rl.steps = style == .none ? 0 : rlSteps
         pipeline.rl.learningRate = rlLearningRate

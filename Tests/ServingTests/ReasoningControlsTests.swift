@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import Model
 @testable import Serving
 
 /// The per-request controls of the API: exact thinking budgets, every effort level and the
@@ -35,6 +36,28 @@ import Testing
         let wrong = try await server.chat(["reasoning": ["effort": "huge"]])
         #expect(wrong.status == 400 && wrong.error?["param"] as? String == "reasoning.effort")
         #expect(try await server.chat(["thinking_token_budget": -1]).error?["param"] as? String == "thinking_token_budget")
+    }
+
+    /// A model trained to read its budget (`sft --budget-tags`) is shown, under the last user
+    /// message, the level of the budget its request thinks under.
+    @Test func aModelThatReadsItsBudgetSeesTheRequestsLevel() async throws {
+        let tagged = try TestServer.model.readingBudgets([4, 16])
+        let server = try await TestServer(model: tagged)
+        defer { server.stop() }
+        let vocabulary = tagged.vocabulary
+        let messages: [[String: String]] = [["role": "user", "content": "first"], ["role": "assistant", "content": "ok"],
+                                            ["role": "user", "content": "Use 3 5 7 to make 22"]]
+        func promptTokens(_ reply: TestServer.Reply) -> Int? { (reply.json["usage"] as? [String: Any])?["prompt_tokens"] as? Int }
+        func expected(_ level: Int) -> Int {
+            vocabulary.prompt(conversation: [(.user, "first"), (.assistant, "ok"), (.user, "Use 3 5 7 to make 22\nbudget: \(level)")]).count
+        }
+        #expect(promptTokens(try await server.chat(["messages": messages, "thinking_token_budget": 3])) == expected(4))
+        #expect(promptTokens(try await server.chat(["messages": messages, "thinking_token_budget": 9])) == expected(16))
+        #expect(promptTokens(try await server.chat(["messages": messages, "reasoning_effort": "low"])) == expected(4))
+        let plain = try await TestServer()
+        defer { plain.stop() }
+        #expect(promptTokens(try await plain.chat(["messages": messages, "thinking_token_budget": 9]))
+                == vocabulary.prompt(conversation: [(.user, "first"), (.assistant, "ok"), (.user, "Use 3 5 7 to make 22")]).count)
     }
 
     @Test func aSmallCompletionLimitLeavesRoomForTheAnswer() async throws {

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# A budget the model can see (issue 17): for each seed, one model trained with the budget line in
+# its prompts (`--budget-tags default`) and one without, the same data, steps and seed; then every
+# evaluation on the same 1,000 test problems (`--problem-seed 1000`).
+# Usage: bench/experiments/experiment_budget_tags.sh OUT [SEEDS]   (default seeds: 1 2 3)
+# Then: python3 bench/experiments/budget_awareness.py OUT/tagged-s1 OUT/tagged-s2 OUT/tagged-s3
+#       python3 bench/experiments/paired_comparison.py OUT/tagged-s1/eval-own:OUT/plain-s1/eval-own …
+# About 25 minutes per seed on 2 cores (two 1,200-step SFT runs of the micro model).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+out=${1:?usage: experiment_budget_tags.sh OUT [SEEDS]}
+seeds=${2:-1 2 3}
+swift build -c release --product strawberry >/dev/null 2>&1
+bin=.build/release/strawberry
+n=1000
+common=(--task countdown --difficulty 3 --n $n --problem-seed 1000)
+for seed in $seeds; do
+  for arm in tagged plain; do
+    run=$out/$arm-s$seed
+    tags=(); [ $arm = tagged ] && tags=(--budget-tags default)
+    [ -e "$run/sft/latest" ] || $bin train --preset micro --out "$run" "${tags[@]}" --rl-steps 0 --seed "$seed" > "$run.log" 2>&1
+    $bin eval --model "$run/sft" "${common[@]}" --seed "$seed" --budgets 0,32,64,128,200 --out "$run/eval-own" > /dev/null 2>&1
+  done
+  run=$out/tagged-s$seed
+  $bin eval --model "$run/sft" "${common[@]}" --seed "$seed" --budgets 128 --budget-tag 400 --out "$run/eval-swap" > /dev/null 2>&1
+  for level in 0 32 64 128 200 400; do
+    $bin eval --model "$run/sft" "${common[@]}" --seed "$seed" --budgets 400 --budget-tag $level --out "$run/eval-free-$level" > /dev/null 2>&1
+  done
+done
