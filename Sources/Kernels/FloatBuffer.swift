@@ -1,20 +1,29 @@
+import Foundation
+
 /// A fixed-size, 64-byte aligned, zero-initialised block of `Float`s that owns its memory.
 ///
 /// Parameters, gradients, optimizer moments and activations each live in one such buffer; layers
-/// read and write named ranges of it through raw pointers hoisted out of their loops.
+/// read and write named ranges of it through raw pointers hoisted out of their loops. The zeros
+/// come from `calloc`, which maps a large block to pages the system zeroes when they are first
+/// touched: a buffer that is never written (the gradients of a model that only generates, the
+/// unused length of a KV cache) takes no memory.
 public final class FloatBuffer: @unchecked Sendable {
     public let count: Int
     public let pointer: UnsafeMutablePointer<Float>
+    private let block: UnsafeMutableRawPointer
 
     public init(count: Int) {
         precondition(count >= 0, "FloatBuffer count must be non-negative")
         self.count = count
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * 4, alignment: 64)
-        pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
-        pointer.initialize(repeating: 0, count: max(count, 1))
+        guard let block = calloc(max(count, 1) * 4 + 64, 1) else {
+            fatalError("out of memory: a buffer of \(count) floats (\(count * 4) bytes) could not be allocated")
+        }
+        self.block = block
+        let aligned = (Int(bitPattern: block) + 63) & ~63
+        pointer = UnsafeMutableRawPointer(bitPattern: aligned)!.bindMemory(to: Float.self, capacity: max(count, 1))
     }
 
-    deinit { pointer.deallocate() }
+    deinit { free(block) }
 
     /// The buffer as a typed view (for code outside hot loops).
     public var buffer: UnsafeMutableBufferPointer<Float> {

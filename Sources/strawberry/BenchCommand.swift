@@ -163,8 +163,7 @@ struct TrainBench: ParsableCommand, RunsAcrossRanks {
         let tokensPerSecond = Double(batchSize * T) / perStep
         let flopsPerToken = 3 * config.forwardFlopsPerToken(attendingTo: (T + 1) / 2)
         let achieved = flopsPerToken * tokensPerSecond / 1e9
-        var usage = rusage()
-        getrusage(RUSAGE_SELF.rawValue, &usage)
+        let peakBytes = PeakMemory.bytes
         guard communicator.isPrimary else { return }
         let ranks = communicator.size > 1 ? "; \(communicator.size) ranks" : ""
         print("preset \(preset): \(config.parameterCount.formatted()) parameters, batch \(batchSize) × \(T) tokens; \(CPU.summary)\(ranks)")
@@ -176,7 +175,7 @@ struct TrainBench: ParsableCommand, RunsAcrossRanks {
             print(String(format: "GEMM peak      %.1f GFLOP/s (best 1024² multiply, this run)", peak))
             print(String(format: "MFU            %.1f%%", 100 * achieved / peak))
         }
-        print(String(format: "peak memory    %.0f MiB (max resident set)", Double(usage.ru_maxrss) / 1024))
+        print(String(format: "peak memory    %.0f MiB (max resident set)", peakBytes / 1_048_576))
         if phases { printPhases(perStep: perStep, steps: steps, unit: "step") }
     }
 }
@@ -199,6 +198,9 @@ struct GenerateBench: ParsableCommand {
     @Option(help: "Model size: tiny, micro, small or base.")
     var preset = "small"
 
+    @Option(help: "Measure this checkpoint instead (a run folder, or a model made by `strawberry import`); the prefill comparison is left out.")
+    var model: String?
+
     @Option(help: "Comma-separated batch sizes.")
     var batch = "1,16,64"
 
@@ -212,19 +214,19 @@ struct GenerateBench: ParsableCommand {
     var phases = false
 
     func run() throws {
-        let config = try ModelConfig.preset(preset)
+        let model = try self.model.map { try Checkpoint.loadModel($0) } ?? Transformer(config: try ModelConfig.preset(preset), seed: 1)
+        let config = model.config
         let sizes = batch.split(separator: ",").compactMap { Int($0) }
         guard !sizes.isEmpty, sizes.allSatisfy({ $0 > 0 }) else { throw ValidationError("--batch must list positive integers") }
         guard prompt > 0, tokens > 0, prompt + tokens <= config.contextLength else {
             throw ValidationError("--prompt + --tokens must fit the \(config.contextLength)-token context")
         }
-        let model = try Transformer(config: config, seed: 1)
-        print("preset \(preset): \(config.parameterCount.formatted()) parameters, prompt \(prompt), \(tokens) decoded tokens per sequence; \(CPU.summary)")
+        print("\(self.model ?? "preset " + preset): \(config.parameterCount.formatted()) parameters, prompt \(prompt), \(tokens) decoded tokens per sequence; \(CPU.summary)")
         print("batch   decode tokens/s   ms per step")
         for b in sizes {
             let cache = KVCache(config: config, slots: b)
             var rng = SeededRNG(seed: 3)
-            let prompts = (0..<b).map { _ in (0..<prompt).map { _ in Int32(rng.next() % 256) } }
+            let prompts = (0..<b).map { _ in (0..<prompt).map { _ in Int32(rng.next() % UInt64(min(256, config.vocabSize))) } }
             var logits = try model.forwardCached(prompts.enumerated().map { CacheSegment(slot: $0.offset, tokens: $0.element) }, cache: cache)
             if phases { Profile.start() }
             let start = Date()
@@ -242,6 +244,10 @@ struct GenerateBench: ParsableCommand {
             print(String(format: "%5d   %15.0f   %11.2f", b, Double(b * tokens) / seconds, seconds / Double(tokens) * 1000))
             if phases { printPhases(perStep: seconds / Double(tokens), steps: tokens, unit: "step") }
         }
+        // What the process holds at its peak, against the weights it serves (float32).
+        print(String(format: "peak resident memory %.2f GB for %.2f GB of weights (%.2f×)", PeakMemory.bytes / 1e9,
+                     Double(config.parameterCount * 4) / 1e9, PeakMemory.bytes / Double(config.parameterCount * 4)))
+        guard self.model == nil else { return }
         // Prefill (cached forward over whole prompts) against the training forward pass, same tokens.
         let b = 8, t = config.contextLength
         var rng = SeededRNG(seed: 4)
@@ -257,5 +263,14 @@ struct GenerateBench: ParsableCommand {
         let forwardRate = Double(b * t) / forward.perCall, prefillRate = Double(b * t) / prefill.perCall
         print(String(format: "prefill %d×%d: %.0f tokens/s; training forward: %.0f tokens/s; prefill/forward %.2f",
                      b, t, prefillRate, forwardRate, prefillRate / forwardRate))
+    }
+}
+
+/// The most memory this process has held resident (`getrusage`'s maximum resident set), in bytes.
+enum PeakMemory {
+    static var bytes: Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return Double(usage.ru_maxrss) * 1024  // kilobytes on Linux
     }
 }
