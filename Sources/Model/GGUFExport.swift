@@ -15,6 +15,9 @@ public enum GGUFExport {
         guard model.vocabulary.format == .strawberry, model.vocabulary.tokenizerJSON == nil, !c.attentionBias else {
             throw .checkpoint("GGUF export writes Strawberry's own byte-vocabulary Llama models; this one (imported, \(model.vocabulary.format.rawValue) vocabulary\(c.attentionBias ? ", q/k/v biases" : "")) is not supported — export it with --format hf instead")
         }
+        guard c.ropeScaling == nil else {
+            throw .checkpoint("GGUF export does not write Llama 3's rope scaling yet; export this model with --format hf instead")
+        }
         var w = GGUFWriter()
         var kv: [(String, GGUFWriter.Value)] = [
             ("general.architecture", .string("llama")),

@@ -50,6 +50,11 @@ public enum HuggingFaceExport {
             "tie_word_embeddings": c.tiedEmbeddings, "hidden_act": "silu", "torch_dtype": "float32",
             "eos_token_id": Int(vocabulary.markers.endOfTurn),
         ]
+        if let s = c.ropeScaling {
+            config["rope_scaling"] = ["rope_type": "llama3", "factor": s.factor, "low_freq_factor": s.lowFreqFactor,
+                                      "high_freq_factor": s.highFreqFactor,
+                                      "original_max_position_embeddings": Int(s.originalContext)] as [String: Any]
+        }
         if c.attentionBias {
             config["use_sliding_window"] = false
         } else {

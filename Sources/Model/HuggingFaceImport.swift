@@ -97,13 +97,28 @@ public enum HuggingFaceImport {
             return v
         }
         if let act = c["hidden_act"] as? String, act != "silu" { throw .checkpoint("hidden_act '\(act)' is not supported (SwiGLU needs silu)") }
-        // Plain RoPE only; newer transformers write it as rope_parameters {rope_type: default, rope_theta}.
+        // Plain RoPE or Llama 3's scaling; newer transformers write it as rope_parameters {rope_type, rope_theta, …}.
         var ropeTheta = c["rope_theta"] as? Double
+        var scaling: Llama3RopeScaling?
         for key in ["rope_scaling", "rope_parameters"] {
             guard let value = c[key], !(value is NSNull) else { continue }
             let rope = value as? [String: Any] ?? [:]
             let type = rope["rope_type"] as? String ?? rope["type"] as? String ?? "default"
-            guard type == "default" else { throw .checkpoint("\(key) of type '\(type)' is not supported (plain RoPE only)") }
+            switch type {
+            case "default": break
+            case "llama3":
+                func number(_ name: String) throws(ModelError) -> Double {
+                    guard let v = (rope[name] as? NSNumber)?.doubleValue else {
+                        throw .checkpoint("\(key) of type 'llama3' lacks the number '\(name)'")
+                    }
+                    return v
+                }
+                scaling = Llama3RopeScaling(factor: try number("factor"), lowFreqFactor: try number("low_freq_factor"),
+                                            highFreqFactor: try number("high_freq_factor"),
+                                            originalContext: try number("original_max_position_embeddings"))
+            default:
+                throw .checkpoint("\(key) of type '\(type)' is not supported (plain RoPE and Llama 3's 'llama3' scaling only)")
+            }
             ropeTheta = ropeTheta ?? rope["rope_theta"] as? Double
         }
         if !qwen2 && (c["attention_bias"] as? Bool == true || c["mlp_bias"] as? Bool == true) {
@@ -115,12 +130,13 @@ public enum HuggingFaceImport {
             throw .checkpoint("head_dim \(headDim) × \(heads) heads ≠ hidden_size \(dim); Strawberry needs head_dim = hidden_size / heads")
         }
         let vocab = try int("vocab_size")
-        let config = ModelConfig(vocabSize: vocab, dim: dim, layers: try int("num_hidden_layers"), heads: heads,
+        var config = ModelConfig(vocabSize: vocab, dim: dim, layers: try int("num_hidden_layers"), heads: heads,
                                  kvHeads: c["num_key_value_heads"] as? Int ?? heads, ffnDim: try int("intermediate_size"),
                                  contextLength: min(try int("max_position_embeddings"), maxContext),
                                  tiedEmbeddings: c["tie_word_embeddings"] as? Bool ?? false,
                                  ropeTheta: ropeTheta ?? 10_000,
                                  normEps: Float((c["rms_norm_eps"] as? Double) ?? 1e-6), attentionBias: qwen2)
+        config.ropeScaling = scaling
         try config.validate()
         return (config, vocab)
     }

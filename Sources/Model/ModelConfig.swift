@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 
 /// The shape of a Llama-style decoder: widths, depths, heads and context.
 public struct ModelConfig: Codable, Equatable, Sendable {
@@ -17,6 +18,8 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// The thinking budgets the model was trained to read in its prompt (`BudgetTag`); empty for
     /// a model that sees no budget.
     public var budgetLevels: [Int] = []
+    /// Llama 3.1/3.2's rotary frequency scaling; nil for plain RoPE.
+    public var ropeScaling: Llama3RopeScaling?
 
     public init(vocabSize: Int = Tokenizer.vocabSize, dim: Int, layers: Int, heads: Int, kvHeads: Int,
                 ffnDim: Int, contextLength: Int, tiedEmbeddings: Bool = true,
@@ -35,10 +38,10 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     }
 
     private enum CodingKeys: String, CodingKey {
-        case vocabSize, dim, layers, heads, kvHeads, ffnDim, contextLength, tiedEmbeddings, ropeTheta, normEps, attentionBias, budgetLevels
+        case vocabSize, dim, layers, heads, kvHeads, ffnDim, contextLength, tiedEmbeddings, ropeTheta, normEps, attentionBias, budgetLevels, ropeScaling
     }
 
-    /// Reads a config; `attentionBias` and `budgetLevels` are absent from checkpoints written before they existed.
+    /// Reads a config; `attentionBias`, `budgetLevels` and `ropeScaling` are absent from checkpoints written before they existed.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(vocabSize: try c.decode(Int.self, forKey: .vocabSize), dim: try c.decode(Int.self, forKey: .dim),
@@ -49,6 +52,7 @@ public struct ModelConfig: Codable, Equatable, Sendable {
                   ropeTheta: try c.decode(Double.self, forKey: .ropeTheta), normEps: try c.decode(Float.self, forKey: .normEps),
                   attentionBias: try c.decodeIfPresent(Bool.self, forKey: .attentionBias) ?? false)
         budgetLevels = try c.decodeIfPresent([Int].self, forKey: .budgetLevels) ?? []
+        ropeScaling = try c.decodeIfPresent(Llama3RopeScaling.self, forKey: .ropeScaling)
     }
 
     public var headDim: Int { dim / heads }
@@ -83,6 +87,9 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         if heads % kvHeads != 0 { throw fail("heads \(heads) is not divisible by kvHeads \(kvHeads)") }
         if headDim % 2 != 0 { throw fail("head dimension \(headDim) must be even for rotary embeddings") }
         if !budgetLevels.isEmpty { try BudgetTag.validate(budgetLevels) }
+        if let s = ropeScaling, !(s.factor >= 1 && s.lowFreqFactor > 0 && s.highFreqFactor > s.lowFreqFactor && s.originalContext > 0) {
+            throw fail("rope scaling needs factor ≥ 1, 0 < low_freq_factor < high_freq_factor and a positive original context, not \(s)")
+        }
     }
 
     /// Named sizes: `tiny` for tests, `micro`, `small` and `base` for experiments.

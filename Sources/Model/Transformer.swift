@@ -23,7 +23,8 @@ public final class Transformer: @unchecked Sendable {
         layout = ParameterLayout(config: config)
         parameters = FloatBuffer(count: layout.totalCount)
         gradients = FloatBuffer(count: layout.totalCount)
-        rope = RopeTable(headDim: config.headDim, maxPositions: config.contextLength, theta: config.ropeTheta)
+        rope = RopeTable(headDim: config.headDim, maxPositions: config.contextLength, theta: config.ropeTheta,
+                         scaling: config.ropeScaling)
         var rng = SeededRNG(seed: seed)
         let residualScale = 1 / Float(2 * config.layers).squareRoot()
         for tensor in layout.tensors {
@@ -49,7 +50,8 @@ public final class Transformer: @unchecked Sendable {
         }
         parameters = values
         gradients = FloatBuffer(count: layout.totalCount)
-        rope = RopeTable(headDim: config.headDim, maxPositions: config.contextLength, theta: config.ropeTheta)
+        rope = RopeTable(headDim: config.headDim, maxPositions: config.contextLength, theta: config.ropeTheta,
+                         scaling: config.ropeScaling)
     }
 
     /// The same weights (shared, not copied) in a model that reads the budget `levels` in its

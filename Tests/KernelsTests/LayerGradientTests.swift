@@ -95,6 +95,22 @@ import Kernels
         #expect(y == original)
     }
 
+    /// Llama 3's scaling keeps short wavelengths, divides long ones by the factor and blends those
+    /// between; the table's rotation angles follow the scaled frequencies.
+    @Test func llama3RopeScalingFollowsItsThreeBands() {
+        let s = Llama3RopeScaling(factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalContext: 64)
+        let short = 2 * Double.pi / 8, long = 2 * Double.pi / 100, between = 2 * Double.pi / 32
+        #expect(s.scale(short) == short, "wavelength 8 < 64/4: kept")
+        #expect(abs(s.scale(long) - long / 8) < 1e-15, "wavelength 100 > 64/1: divided by the factor")
+        let smooth = (64.0 / 32 - 1) / (4 - 1)
+        #expect(abs(s.scale(between) - ((1 - smooth) * between / 8 + smooth * between)) < 1e-15)
+        let table = RopeTable(headDim: 16, maxPositions: 8, theta: 10_000, scaling: s)
+        for i in 0..<8 {
+            let frequency = s.scale(pow(10_000, -Double(2 * i) / 16))
+            #expect(abs(Double(table.table[5 * 8 + i]) - cos(5 * frequency)) < 1e-6, "pair \(i)")
+        }
+    }
+
     @Test func fastExpMatchesLibm() {
         var worst: Double = 0
         for i in -2000...2000 {

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import Model
+import Kernels
 
 @Suite struct ImportTests {
     static func exported(tied: Bool) throws -> (Transformer, String) {
@@ -45,13 +46,39 @@ import TestSupport
         }
     }
 
+    /// A Llama 3.1/3.2 config's `rope_scaling` is read, changes the model's logits, and is written
+    /// back by the Hugging Face export (transformers' own logits are compared in bench/interop).
+    @Test func llama3RopeScalingIsImportedAndExported() throws {
+        // Weights large enough (TinyHuggingFaceModel's) that attention depends on position.
+        let dir = Scratch.path("hf-llama3")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let model = try TinyHuggingFaceModel.write(.llama, to: dir)
+        try Self.editJSON(dir + "/config.json") {
+            $0["rope_scaling"] = ["rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
+                                  "original_max_position_embeddings": 16]
+        }
+        let imported = try HuggingFaceImport.load(dir)
+        let expected = Llama3RopeScaling(factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalContext: 16)
+        #expect(imported.config.ropeScaling == expected)
+        let tokens = (0..<40).map { Int32($0 % 200 + 3) }
+        let cachePlain = KVCache(config: model.config, slots: 1), cacheScaled = KVCache(config: imported.config, slots: 1)
+        let plain = try model.forwardCached([CacheSegment(slot: 0, tokens: tokens)], cache: cachePlain)
+        let scaled = try imported.forwardCached([CacheSegment(slot: 0, tokens: tokens)], cache: cacheScaled)
+        #expect(zip(plain, scaled).contains { abs($0 - $1) > 1e-3 }, "the scaled frequencies change the logits")
+        let again = Scratch.path("hf-reexport")
+        defer { try? FileManager.default.removeItem(atPath: again) }
+        try HuggingFaceExport.write(imported, to: again)
+        #expect(try HuggingFaceImport.load(again).config == imported.config, "the export writes the scaling back")
+    }
+
     @Test func unsupportedFoldersAreRefusedWithTheReason() throws {
         let cases: [(String, (String) throws -> Void)] = [
             ("only LlamaForCausalLM and Qwen2ForCausalLM", { try Self.editJSON($0 + "/config.json") { $0["architectures"] = ["MistralForCausalLM"] } }),
             ("a Llama with attention or MLP biases", { try Self.editJSON($0 + "/config.json") { $0["attention_bias"] = true } }),
             ("has no tensor 'model.layers.0.self_attn.q_proj.bias'", { try Self.editJSON($0 + "/config.json") { $0["architectures"] = ["Qwen2ForCausalLM"] } }),
             ("model.embed_tokens.weight", { try Self.editJSON($0 + "/config.json") { $0["vocab_size"] = 151_936 } }),
-            ("rope_scaling of type 'llama3' is not supported", { try Self.editJSON($0 + "/config.json") { $0["rope_scaling"] = ["rope_type": "llama3"] } }),
+            ("rope_scaling of type 'yarn' is not supported", { try Self.editJSON($0 + "/config.json") { $0["rope_scaling"] = ["rope_type": "yarn"] } }),
+            ("lacks the number 'low_freq_factor'", { try Self.editJSON($0 + "/config.json") { $0["rope_scaling"] = ["rope_type": "llama3", "factor": 8] } }),
             ("pre-tokenizer Metaspace is not supported", { try Self.editJSON($0 + "/tokenizer.json") { t in
                 var model = t["model"] as! [String: Any]
                 model["merges"] = ["Ġ t", "h e"]

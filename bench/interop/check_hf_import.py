@@ -2,7 +2,8 @@
 
     python check_hf_import.py STRAWBERRY_BINARY WORK_DIR
 For a Qwen2ForCausalLM (q/k/v biases, tied embeddings, ChatML tokens, padded vocabulary) and a
-LlamaForCausalLM (untied head, Llama 3 header tokens, no spare rows, so the embedding grows),
+LlamaForCausalLM (untied head, Llama 3 header tokens, no spare rows, so the embedding grows) and
+the same with Llama 3.1's rope scaling (`rope_type: llama3`),
 each with a byte-level BPE tokenizer trained here by `tokenizers`: saves the model with
 transformers, imports it, exports it again (`--format hf`, which writes strawberry_probe.json:
 a chat prompt then `<think>…`, its token ids, Strawberry's logits at every position and its
@@ -39,6 +40,12 @@ def model(kind, vocab):
             for layer in m.model.layers:
                 for proj in (layer.self_attn.q_proj, layer.self_attn.k_proj, layer.self_attn.v_proj):
                     proj.bias.normal_(0, 0.1)
+    elif kind == "llama3":
+        # Llama 3.1's rope scaling, with an original context short enough that all three bands
+        # of frequencies (kept, blended, divided by the factor) occur in a 16-wide head.
+        rope = {"rope_type": "llama3", "rope_theta": 500000.0, "factor": 8.0, "low_freq_factor": 1.0,
+                "high_freq_factor": 4.0, "original_max_position_embeddings": 64}
+        m = LlamaForCausalLM(LlamaConfig(vocab_size=vocab, tie_word_embeddings=False, rope_parameters=rope, **shape))
     else:
         m = LlamaForCausalLM(LlamaConfig(vocab_size=vocab, tie_word_embeddings=False, **shape))
     return m.float().eval()
@@ -51,7 +58,7 @@ def logits(m, ids):
 
 def main():
     failed = False
-    for kind in ("qwen2", "llama"):
+    for kind in ("qwen2", "llama", "llama3"):
         folder, ckpt, export = work / kind, work / f"{kind}-ckpt", work / f"{kind}-export"
         tok = tokenizer(kind)
         vocab = tok.get_vocab_size()
