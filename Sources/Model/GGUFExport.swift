@@ -6,6 +6,7 @@ import Foundation
 /// vocabulary as a `gpt2` tokenizer with no merges, and the chat template. Weights are F32 or
 /// F16 (norms stay F32, as llama.cpp's converter keeps them).
 public enum GGUFExport {
+    /// How the weight matrices are stored: 32-bit or 16-bit floats (norms stay F32 either way).
     public enum Precision: String, Sendable, CaseIterable {
         case f32, f16
     }

@@ -13,6 +13,7 @@ public final class InferenceScheduler: @unchecked Sendable {
         case cancelled
         case failed(String)
     }
+    /// Receives a submitted sample's events, from the scheduler's thread.
     public typealias Sink = @Sendable (Event) -> Void
 
     private struct Job {
