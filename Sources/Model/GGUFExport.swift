@@ -1,75 +1,88 @@
 import Foundation
 
-/// Writes a model as a GGUF file (version 3) for llama.cpp's `llama` architecture: the metadata
-/// llama.cpp reads, tensors under its names with the q/k rows permuted from rotate-half RoPE
-/// (Hugging Face's layout, and Strawberry's) to llama.cpp's interleaved pairs, the byte-level
-/// vocabulary as a `gpt2` tokenizer with no merges, and the chat template. Weights are F32 or
-/// F16 (norms stay F32, as llama.cpp's converter keeps them).
+/// Writes a model as a GGUF file (version 3) for llama.cpp: the `llama` architecture, or `qwen2`
+/// for a model with q/k/v biases; the metadata llama.cpp reads; tensors under its names — for
+/// `llama` the q/k rows permuted from rotate-half RoPE (Hugging Face's layout, and Strawberry's)
+/// to llama.cpp's interleaved pairs, and Llama 3's rope scaling as the `rope_freqs` tensor;
+/// `qwen2` keeps rotate-half (llama.cpp's NeoX RoPE) — the vocabulary (`GGUFVocabulary`) and the
+/// thinking chat template. Weights are F32, F16 or Q8_0; norms and biases stay F32, and a matrix
+/// whose rows are not whole Q8_0 blocks is stored F16, as llama.cpp's own quantiser does.
 public enum GGUFExport {
-    /// How the weight matrices are stored: 32-bit or 16-bit floats (norms stay F32 either way).
+    /// How the weight matrices are stored (norms and biases are F32 in every file).
     public enum Precision: String, Sendable, CaseIterable {
-        case f32, f16
+        case f32, f16, q8_0
+
+        /// `general.file_type`: llama.cpp's ALL_F32, MOSTLY_F16, MOSTLY_Q8_0.
+        var fileType: UInt32 {
+            switch self {
+            case .f32: return 0
+            case .f16: return 1
+            case .q8_0: return 7
+            }
+        }
     }
 
     public static func write(_ model: Transformer, to path: String, precision: Precision, name: String) throws(ModelError) {
         let c = model.config
-        guard model.vocabulary.format == .strawberry, model.vocabulary.tokenizerJSON == nil, !c.attentionBias else {
-            throw .checkpoint("GGUF export writes Strawberry's own byte-vocabulary Llama models; this one (imported, \(model.vocabulary.format.rawValue) vocabulary\(c.attentionBias ? ", q/k/v biases" : "")) is not supported — export it with --format hf instead")
+        let arch = c.attentionBias ? "qwen2" : "llama"
+        if c.attentionBias && c.ropeScaling != nil {
+            throw .checkpoint("GGUF export of a model with q/k/v biases and Llama 3 rope scaling is not supported; export it with --format hf instead")
         }
-        guard c.ropeScaling == nil else {
-            throw .checkpoint("GGUF export does not write Llama 3's rope scaling yet; export this model with --format hf instead")
-        }
+        let vocabulary = try GGUFVocabulary(model.vocabulary, rows: c.vocabSize)
         var w = GGUFWriter()
         var kv: [(String, GGUFWriter.Value)] = [
-            ("general.architecture", .string("llama")),
+            ("general.architecture", .string(arch)),
             ("general.name", .string(name)),
-            ("general.file_type", .uint32(precision == .f32 ? 0 : 1)),
+            ("general.file_type", .uint32(precision.fileType)),
             ("general.alignment", .uint32(UInt32(GGUFWriter.alignment))),
-            ("llama.context_length", .uint32(UInt32(c.contextLength))),
-            ("llama.embedding_length", .uint32(UInt32(c.dim))),
-            ("llama.block_count", .uint32(UInt32(c.layers))),
-            ("llama.feed_forward_length", .uint32(UInt32(c.ffnDim))),
-            ("llama.rope.dimension_count", .uint32(UInt32(c.headDim))),
-            ("llama.attention.head_count", .uint32(UInt32(c.heads))),
-            ("llama.attention.head_count_kv", .uint32(UInt32(c.kvHeads))),
-            ("llama.attention.layer_norm_rms_epsilon", .float32(c.normEps)),
-            ("llama.rope.freq_base", .float32(Float(c.ropeTheta))),
-            ("llama.vocab_size", .uint32(UInt32(c.vocabSize))),
+            ("\(arch).context_length", .uint32(UInt32(c.contextLength))),
+            ("\(arch).embedding_length", .uint32(UInt32(c.dim))),
+            ("\(arch).block_count", .uint32(UInt32(c.layers))),
+            ("\(arch).feed_forward_length", .uint32(UInt32(c.ffnDim))),
+            ("\(arch).rope.dimension_count", .uint32(UInt32(c.headDim))),
+            ("\(arch).attention.head_count", .uint32(UInt32(c.heads))),
+            ("\(arch).attention.head_count_kv", .uint32(UInt32(c.kvHeads))),
+            ("\(arch).attention.layer_norm_rms_epsilon", .float32(c.normEps)),
+            ("\(arch).rope.freq_base", .float32(Float(c.ropeTheta))),
+            ("\(arch).vocab_size", .uint32(UInt32(c.vocabSize))),
             ("tokenizer.ggml.model", .string("gpt2")),
-            ("tokenizer.ggml.pre", .string("default")),
+            ("tokenizer.ggml.pre", .string(vocabulary.pre)),
+            ("tokenizer.ggml.tokens", .strings(vocabulary.tokens)),
+            ("tokenizer.ggml.token_type", .int32s(vocabulary.types)),
+            ("tokenizer.ggml.merges", .strings(vocabulary.merges)),
+            ("tokenizer.ggml.eos_token_id", .uint32(UInt32(model.vocabulary.markers.endOfTurn))),
         ]
-        let bytes = HuggingFaceExport.byteCharacters()
-        let tokens = (0..<c.vocabSize).map { id -> String in
-            id < 256 ? String(bytes[id]) : Tokenizer.Special(rawValue: Int32(id))?.text ?? "<|reserved_\(id)|>"
-        }
-        // 1 = normal, 3 = control (llama.cpp's token types).
-        let types = (0..<c.vocabSize).map { Int32($0 < 256 ? 1 : 3) }
+        if let bos = vocabulary.bos { kv.append(("tokenizer.ggml.bos_token_id", .uint32(UInt32(bos)))) }
+        if let pad = vocabulary.padding { kv.append(("tokenizer.ggml.padding_token_id", .uint32(UInt32(pad)))) }
         kv += [
-            ("tokenizer.ggml.tokens", .strings(tokens)),
-            ("tokenizer.ggml.token_type", .int32s(types)),
-            ("tokenizer.ggml.merges", .strings([])),
-            ("tokenizer.ggml.bos_token_id", .uint32(UInt32(Tokenizer.Special.bos.rawValue))),
-            ("tokenizer.ggml.eos_token_id", .uint32(UInt32(Tokenizer.Special.endOfTurn.rawValue))),
-            ("tokenizer.ggml.padding_token_id", .uint32(UInt32(Tokenizer.Special.pad.rawValue))),
             ("tokenizer.ggml.add_bos_token", .bool(false)),
             ("tokenizer.ggml.add_eos_token", .bool(false)),
-            ("tokenizer.chat_template", .string(HuggingFaceExport.chatTemplate(.strawberry))),
+            ("tokenizer.chat_template", .string(HuggingFaceExport.chatTemplate(model.vocabulary.format))),
         ]
         for (key, value) in kv { w.metadata(key, value) }
 
+        if arch == "llama", let scaling = c.ropeScaling {
+            // llama.cpp divides each rotary frequency by its factor.
+            let factors = (0..<(c.headDim / 2)).map { i -> Float in
+                let base = pow(c.ropeTheta, -Double(2 * i) / Double(c.headDim))
+                return Float(base / scaling.scale(base))
+            }
+            w.tensor("rope_freqs.weight", dims: [UInt64(factors.count)], f32: factors)
+        }
         let params = model.parameters
         for t in model.layout.tensors {
-            let source = UnsafeBufferPointer(start: params.pointer + t.offset, count: t.count)
-            var values = Array(source)
-            let name = Self.name(for: t.name)
-            if t.name.hasSuffix("q_proj.weight") { values = Self.permuteRotary(values, heads: c.heads, rows: t.shape[0], columns: t.shape[1]) }
-            if t.name.hasSuffix("k_proj.weight") { values = Self.permuteRotary(values, heads: c.kvHeads, rows: t.shape[0], columns: t.shape[1]) }
+            var values = Array(UnsafeBufferPointer(start: params.pointer + t.offset, count: t.count))
+            if arch == "llama" {
+                if t.name.hasSuffix("q_proj.weight") { values = Self.permuteRotary(values, heads: c.heads, rows: t.shape[0], columns: t.shape[1]) }
+                if t.name.hasSuffix("k_proj.weight") { values = Self.permuteRotary(values, heads: c.kvHeads, rows: t.shape[0], columns: t.shape[1]) }
+            }
             // GGUF lists dimensions fastest-varying first.
             let dims = t.shape.reversed().map(UInt64.init)
-            if precision == .f16 && t.shape.count > 1 {
-                w.tensor(name, dims: dims, f16: values)
-            } else {
-                w.tensor(name, dims: dims, f32: values)
+            let name = Self.name(for: t.name)
+            switch precision {
+            case _ where t.shape.count < 2, .f32: w.tensor(name, dims: dims, f32: values)
+            case .q8_0 where t.shape[1] % GGUFWriter.q8Block == 0: w.tensor(name, dims: dims, q8_0: values)
+            case .f16, .q8_0: w.tensor(name, dims: dims, f16: values)
             }
         }
         do {
@@ -89,6 +102,8 @@ public enum GGUFExport {
         let module = parts[3...].joined(separator: ".")
         let map = ["input_layernorm.weight": "attn_norm.weight", "self_attn.q_proj.weight": "attn_q.weight",
                    "self_attn.k_proj.weight": "attn_k.weight", "self_attn.v_proj.weight": "attn_v.weight",
+                   "self_attn.q_proj.bias": "attn_q.bias", "self_attn.k_proj.bias": "attn_k.bias",
+                   "self_attn.v_proj.bias": "attn_v.bias",
                    "self_attn.o_proj.weight": "attn_output.weight", "post_attention_layernorm.weight": "ffn_norm.weight",
                    "mlp.gate_proj.weight": "ffn_gate.weight", "mlp.up_proj.weight": "ffn_up.weight",
                    "mlp.down_proj.weight": "ffn_down.weight"]
@@ -109,79 +124,5 @@ public enum GGUFExport {
             }
         }
         return out
-    }
-}
-
-/// Serialises GGUF: header, metadata, tensor infos, then aligned tensor data.
-struct GGUFWriter {
-    static let alignment = 32
-
-    enum Value {
-        case uint32(UInt32), int32s([Int32]), float32(Float), bool(Bool), string(String), strings([String])
-    }
-
-    private var metadataBytes = Data()
-    private var metadataCount = 0
-    private var infos = Data()
-    private var tensorCount = 0
-    private var payload = Data()
-
-    mutating func metadata(_ key: String, _ value: Value) {
-        metadataCount += 1
-        Self.put(key, into: &metadataBytes)
-        switch value {
-        case .uint32(let v): Self.put(UInt32(4), into: &metadataBytes); Self.put(v, into: &metadataBytes)
-        case .float32(let v): Self.put(UInt32(6), into: &metadataBytes); Self.put(v.bitPattern, into: &metadataBytes)
-        case .bool(let v): Self.put(UInt32(7), into: &metadataBytes); metadataBytes.append(v ? 1 : 0)
-        case .string(let s): Self.put(UInt32(8), into: &metadataBytes); Self.put(s, into: &metadataBytes)
-        case .strings(let a):
-            Self.put(UInt32(9), into: &metadataBytes); Self.put(UInt32(8), into: &metadataBytes)
-            Self.put(UInt64(a.count), into: &metadataBytes)
-            for s in a { Self.put(s, into: &metadataBytes) }
-        case .int32s(let a):
-            Self.put(UInt32(9), into: &metadataBytes); Self.put(UInt32(5), into: &metadataBytes)
-            Self.put(UInt64(a.count), into: &metadataBytes)
-            for v in a { Self.put(UInt32(bitPattern: v), into: &metadataBytes) }
-        }
-    }
-
-    mutating func tensor(_ name: String, dims: [UInt64], f32 values: [Float]) {
-        info(name, dims: dims, type: 0)
-        for v in values { Self.put(v.bitPattern, into: &payload) }
-    }
-
-    mutating func tensor(_ name: String, dims: [UInt64], f16 values: [Float]) {
-        info(name, dims: dims, type: 1)
-        for v in values { Self.put(Float16(v).bitPattern, into: &payload) }
-    }
-
-    private mutating func info(_ name: String, dims: [UInt64], type: UInt32) {
-        tensorCount += 1
-        while payload.count % Self.alignment != 0 { payload.append(0) }
-        Self.put(name, into: &infos)
-        Self.put(UInt32(dims.count), into: &infos)
-        for d in dims { Self.put(d, into: &infos) }
-        Self.put(type, into: &infos)
-        Self.put(UInt64(payload.count), into: &infos)
-    }
-
-    func finish() -> Data {
-        var out = Data("GGUF".utf8)
-        Self.put(UInt32(3), into: &out)
-        Self.put(UInt64(tensorCount), into: &out)
-        Self.put(UInt64(metadataCount), into: &out)
-        out += metadataBytes
-        out += infos
-        while out.count % Self.alignment != 0 { out.append(0) }
-        return out + payload
-    }
-
-    static func put<T: FixedWidthInteger>(_ v: T, into data: inout Data) {
-        withUnsafeBytes(of: v.littleEndian) { data.append(contentsOf: $0) }
-    }
-
-    static func put(_ s: String, into data: inout Data) {
-        put(UInt64(s.utf8.count), into: &data)
-        data.append(contentsOf: Array(s.utf8))
     }
 }

@@ -10,7 +10,9 @@ struct ExportCommand: ParsableCommand {
         discussion: """
         hf: config.json, model.safetensors, tokenizer.json, tokenizer_config.json (chat template).
 
-        gguf: model-f32.gguf and/or model-f16.gguf (llama architecture, byte-level gpt2 vocabulary, chat template).
+        gguf: model-f32.gguf, model-f16.gguf and/or model-q8_0.gguf (llama architecture, or qwen2 for a model with \
+        q/k/v biases; the gpt2 vocabulary with its merges; the thinking chat template), and a Modelfile for Ollama \
+        that uses the smallest of them.
 
         Both also write strawberry_probe.json; bench/check_hf_export.sh and bench/check_gguf_export.sh load the \
         export with transformers or llama.cpp and compare tokens, logits and greedy continuations with Strawberry's.
@@ -27,13 +29,15 @@ struct ExportCommand: ParsableCommand {
 
     /// GGUF precisions to write.
     enum Precisions: String, ExpressibleByArgument, CaseIterable {
-        case f32, f16, both
+        case f32, f16, q8_0, both, all
 
         var values: [GGUFExport.Precision] {
             switch self {
             case .f32: return [.f32]
             case .f16: return [.f16]
+            case .q8_0: return [.q8_0]
             case .both: return [.f32, .f16]
+            case .all: return [.f32, .f16, .q8_0]
             }
         }
     }
@@ -41,7 +45,7 @@ struct ExportCommand: ParsableCommand {
     @Option(help: "Format: hf or gguf.")
     var format = Format.hf
 
-    @Option(help: "GGUF precision: f32, f16 or both.")
+    @Option(help: "GGUF precision: f32, f16, q8_0, both (f32 and f16) or all.")
     var precision = Precisions.both
 
     @Option(help: "Output folder.")
@@ -60,8 +64,11 @@ struct ExportCommand: ParsableCommand {
             for p in precisions {
                 try GGUFExport.write(loaded, to: "\(out)/model-\(p.rawValue).gguf", precision: p, name: name)
             }
+            let smallest = "model-\(precisions.last!.rawValue).gguf"
+            let modelfile = OllamaModelfile.text(gguf: smallest, vocabulary: loaded.vocabulary, contextLength: loaded.config.contextLength)
+            try AtomicFile.write(Data(modelfile.utf8), to: "\(out)/Modelfile")
             try ExportProbe.write(loaded, to: out)
-            print("wrote \(out) (\(precisions.map { "model-\($0.rawValue).gguf" }.joined(separator: ", ")), strawberry_probe.json)")
+            print("wrote \(out) (\(precisions.map { "model-\($0.rawValue).gguf" }.joined(separator: ", ")), Modelfile, strawberry_probe.json)")
         }
     }
 }

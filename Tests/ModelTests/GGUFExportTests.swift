@@ -2,6 +2,7 @@ import Foundation
 import Testing
 import TestSupport
 @testable import Model
+import Kernels
 
 /// Reads back what GGUFExport wrote, with an independent little parser.
 struct GGUFFile {
@@ -54,8 +55,16 @@ struct GGUFFile {
             #expect(offset % 32 == 0)
             let count = dims.reduce(1, *)
             at = base + offset
-            let values: [Float] = (0..<count).map { _ in
-                type == 0 ? Float(bitPattern: take(UInt32.self)) : Float(Float16(bitPattern: take(UInt16.self)))
+            var values: [Float] = []
+            switch type {
+            case 0: values = (0..<count).map { _ in Float(bitPattern: take(UInt32.self)) }
+            case 1: values = (0..<count).map { _ in Float(Float16(bitPattern: take(UInt16.self))) }
+            case 8:  // Q8_0: per 32 values an F16 scale, then 32 signed bytes
+                for _ in 0..<(count / 32) {
+                    let scale = Float(Float16(bitPattern: take(UInt16.self)))
+                    for _ in 0..<32 { values.append(scale * Float(Int8(bitPattern: take(UInt8.self)))) }
+                }
+            default: Issue.record("tensor type \(type) not written by the exporter")
             }
             tensors[name] = (dims, type, values)
         }
@@ -65,7 +74,7 @@ struct GGUFFile {
 @Suite struct GGUFExportTests {
     static let config = ModelConfig.tiny(context: 64)
 
-    func export(_ model: Transformer, _ precision: GGUFExport.Precision) throws -> GGUFFile {
+    static func export(_ model: Transformer, _ precision: GGUFExport.Precision) throws -> GGUFFile {
         let path = Scratch.path("gguf", suffix: ".gguf")
         defer { try? FileManager.default.removeItem(atPath: path) }
         try GGUFExport.write(model, to: path, precision: precision, name: "test")
@@ -76,7 +85,7 @@ struct GGUFFile {
         var untied = Self.config
         untied.tiedEmbeddings = false
         let model = try Transformer(config: untied, seed: 3)
-        let file = try export(model, .f32)
+        let file = try Self.export(model, .f32)
         #expect(file.version == 3)
         #expect(file.metadata["general.architecture"] as? String == "llama")
         #expect(file.metadata["llama.attention.head_count_kv"] as? UInt32 == 2)
@@ -109,12 +118,105 @@ struct GGUFFile {
 
     @Test func halfPrecisionKeepsNormsInFloat32() throws {
         let model = try Transformer(config: Self.config, seed: 4)
-        let file = try export(model, .f16)
+        let file = try Self.export(model, .f16)
         #expect(file.metadata["general.file_type"] as? UInt32 == 1)
         #expect(file.tensors["output_norm.weight"]?.type == 0 && file.tensors["token_embd.weight"]?.type == 1)
         let t = model.layout.tensors[0]
         let original = Array(model.parameters.array[t.offset..<(t.offset + t.count)])
         let stored = file.tensors["token_embd.weight"]!.values
         #expect(zip(stored, original).allSatisfy { abs($0 - $1) <= 1e-3 * max(1, abs($1)) })
+    }
+
+    @Test func q8_0StoresEachBlockOf32WithItsScaleAndFallsBackToF16ForRaggedRows() throws {
+        // ffn 88: the down projection's rows (88 wide) are not whole blocks of 32.
+        let model = try Transformer(config: .tiny(dim: 64, ffn: 88, context: 64), seed: 5)
+        let file = try Self.export(model, .q8_0)
+        #expect(file.metadata["general.file_type"] as? UInt32 == 7)
+        #expect(file.tensors["blk.0.attn_v.weight"]?.type == 8 && file.tensors["token_embd.weight"]?.type == 8)
+        #expect(file.tensors["blk.0.ffn_down.weight"]?.type == 1 && file.tensors["blk.0.ffn_up.weight"]?.type == 8)
+        #expect(file.tensors["blk.0.attn_norm.weight"]?.type == 0)
+        let params = model.parameters.array
+        let rotary = ["q_proj.weight", "k_proj.weight"]  // permuted rows: compared in the f32 test
+        for t in model.layout.tensors where t.shape.count == 2 && t.shape[1] % 32 == 0 && !rotary.contains(where: t.name.hasSuffix) {
+            let stored = try #require(file.tensors[GGUFExport.name(for: t.name)]).values
+            let original = Array(params[t.offset..<(t.offset + t.count)])
+            for block in stride(from: 0, to: t.count, by: 32) {
+                let amax = original[block..<(block + 32)].map(abs).max()!
+                // Half a step of amax/127, plus the F16 rounding of the scale.
+                let bound = amax / 127 * 0.5 + amax * 1e-3
+                for i in block..<(block + 32) { #expect(abs(stored[i] - original[i]) <= bound, "\(t.name)[\(i)]") }
+            }
+            #expect(stored != original, "quantised, not copied")
+        }
+        // A block of zeros has scale 0 and stays zero.
+        var w = GGUFWriter()
+        w.tensor("z", dims: [32], q8_0: [Float](repeating: 0, count: 32))
+        #expect(try GGUFFile(w.finish()).tensors["z"]!.values == [Float](repeating: 0, count: 32))
+    }
+
+    @Test func llama3RopeScalingBecomesTheRopeFreqsTensor() throws {
+        var config = ModelConfig.tiny(dim: 64, context: 64)
+        config.heads = 2
+        config.kvHeads = 1
+        config.ropeTheta = 500_000
+        config.ropeScaling = Llama3RopeScaling(factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalContext: 64)
+        let model = try Transformer(config: config, seed: 6)
+        let file = try Self.export(model, .f32)
+        let factors = try #require(file.tensors["rope_freqs.weight"])
+        #expect(factors.dims == [16] && factors.type == 0)
+        // Fast rotations (short wavelengths) are left alone, slow ones divided by the factor.
+        #expect(factors.values.first == 1 && abs(factors.values.last! - 8) < 1e-4)
+        #expect(factors.values == factors.values.sorted())
+    }
+
+    @Test func importedQwen2IsTheQwen2ArchitectureWithItsMergesBiasesAndUnpermutedRotary() throws {
+        let dir = Scratch.path("gguf-qwen2")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = try TinyHuggingFaceModel.write(.qwen2, to: dir)
+        let model = try HuggingFaceImport.load(dir)
+        let file = try Self.export(model, .f32)
+        #expect(file.metadata["general.architecture"] as? String == "qwen2")
+        #expect(file.metadata["qwen2.attention.head_count"] as? UInt32 == UInt32(model.config.heads))
+        #expect(file.metadata["tokenizer.ggml.pre"] as? String == "qwen2")
+        #expect((file.metadata["tokenizer.ggml.merges"] as? [Any])?.first as? String == TinyHuggingFaceModel.merges[0])
+        #expect((file.metadata["tokenizer.ggml.merges"] as? [Any])?.count == TinyHuggingFaceModel.merges.count)
+        let tokens = try #require(file.metadata["tokenizer.ggml.tokens"] as? [String])
+        let types = try #require(file.metadata["tokenizer.ggml.token_type"] as? [Int32])
+        #expect(tokens.count == model.config.vocabSize && types.count == tokens.count)
+        let v = model.vocabulary
+        #expect(tokens[Int(v.markers.thinkStart)] == "<think>" && types[Int(v.markers.thinkStart)] == 3)
+        #expect(tokens[116] == "t" && types[116] == 1)
+        #expect(tokens[287] == "[PAD287]" && types[287] == 5)
+        #expect(file.metadata["tokenizer.ggml.eos_token_id"] as? UInt32 == UInt32(v.markers.endOfTurn))
+        #expect((file.metadata["tokenizer.chat_template"] as? String)?.contains("<|im_start|>assistant\n") == true)
+        let params = model.parameters.array
+        for t in model.layout.tensors {
+            let stored = try #require(file.tensors[GGUFExport.name(for: t.name)], "\(t.name) missing")
+            #expect(stored.values == Array(params[t.offset..<(t.offset + t.count)]), "\(t.name) as it is, NeoX rotary")
+        }
+        #expect(file.tensors["blk.0.attn_k.bias"]?.type == 0)
+    }
+
+    @Test func aSplitLlamaCppCannotNameIsRefusedWithTheWayOut() throws {
+        let dir = Scratch.path("gguf-llama")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = try TinyHuggingFaceModel.write(.llama, to: dir)
+        let model = try HuggingFaceImport.load(dir)
+        #expect(try Self.export(model, .f16).metadata["tokenizer.ggml.pre"] as? String == "gpt-2")
+        var json = try JSONSerialization.jsonObject(with: model.vocabulary.tokenizerJSON!) as! [String: Any]
+        json["pre_tokenizer"] = ["type": "Split", "pattern": ["Regex": "\\d+|\\D+"], "behavior": "Isolated", "invert": false]
+        let odd = try Vocabulary(tokenizerJSON: JSONSerialization.data(withJSONObject: json), source: "odd")
+        let renamed = try Transformer(config: model.config, parameters: model.parameters, vocabulary: odd)
+        #expect { try GGUFExport.write(renamed, to: dir + "/m.gguf", precision: .f32, name: "m") } throws: {
+            "\($0)".contains("\\d+|\\D+") && "\($0)".contains("--format hf")
+        }
+    }
+
+    @Test func ollamaModelfileOpensThinkingAndNamesTheThinkingTags() throws {
+        let text = OllamaModelfile.text(gguf: "model-q8_0.gguf", vocabulary: .strawberry, contextLength: 256)
+        #expect(text.contains("FROM ./model-q8_0.gguf\n"))
+        #expect(text.contains("<think>{{ .Thinking }}</think>"))
+        #expect(text.contains("<|user|>{{ .Content }}") && text.contains("<|assistant|>{{ if and $.IsThinkSet (not $.Think) }}<think></think>{{ else }}<think>{{ end }}\"\"\""))
+        #expect(text.contains("PARAMETER stop \"<|end|>\"") && text.contains("PARAMETER num_ctx 256"))
     }
 }

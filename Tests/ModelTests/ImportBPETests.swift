@@ -96,9 +96,8 @@ import TestSupport
         #expect(again.vocabulary.markers == model.vocabulary.markers && again.vocabulary.size == model.vocabulary.size)
         let probe = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: exported + "/strawberry_probe.json"))) as! [String: Any]
         #expect((probe["text"] as? String)?.hasPrefix("<|im_start|>user\nUse 3 7 12") == true)
-        // GGUF export is for Strawberry's own vocabulary only, and says so.
-        #expect { try GGUFExport.write(model, to: exported + "/m.gguf", precision: .f32, name: "m") } throws: {
-            "\($0)".contains("--format hf")
-        }
+        // GGUF export carries the BPE vocabulary (GGUFExportTests checks what it writes).
+        try GGUFExport.write(model, to: exported + "/m.gguf", precision: .f32, name: "m")
+        #expect(FileManager.default.fileExists(atPath: exported + "/m.gguf"))
     }
 }

@@ -13,7 +13,7 @@ public enum TinyHuggingFaceModel {
         case qwen2, llama
     }
 
-    static let merges = ["Ġ t", "h e", "Ġt he", "i n", "Ġ a", "e r", "o n", "Ġ s", "r e", "a t", "e n", "Ġ o", "Ġ w",
+    public static let merges = ["Ġ t", "h e", "Ġt he", "i n", "Ġ a", "e r", "o n", "Ġ s", "r e", "a t", "e n", "Ġ o", "Ġ w",
                          "i s", "o r", "e s"]
 
     /// The model's own added tokens and their ids (after the bytes and merges).
