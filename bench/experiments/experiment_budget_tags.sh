@@ -10,8 +10,8 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 out=${1:?usage: experiment_budget_tags.sh OUT [SEEDS]}
 seeds=${2:-1 2 3}
-swift build -c release --product strawberry >/dev/null 2>&1
-bin=.build/release/strawberry
+source bench/lib/private_binary.sh && private_binary "$out"
+bin=$out/strawberry
 n=1000
 common=(--task countdown --difficulty 3 --n $n --problem-seed 1000)
 for seed in $seeds; do
