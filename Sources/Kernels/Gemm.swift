@@ -1,3 +1,6 @@
+import KernelsAVX512
+import RegisterTiles
+
 /// Single-precision matrix multiply: `C = alpha · op(A) · op(B)`, or `C += …` when accumulating.
 ///
 /// Matrices are row-major with explicit leading dimensions, so a head's slice of a wider
@@ -5,14 +8,15 @@
 /// `A·Bᵀ` (forward through a linear layer stored as `[out, in]`), `A·B` (input gradient) and
 /// `Aᵀ·B` (weight gradient, accumulated).
 ///
-/// The kernel follows the BLIS layout: B is packed into `kc × 16` panels, A into `6 × kc`
-/// micro-panels, and a 6×16 register-blocked SIMD micro-kernel (12 AVX2 registers of
-/// accumulators) runs over them. Output tiles are spread over threads; each output element is
-/// computed by one thread in a fixed order, so results do not depend on the thread count.
+/// The kernel follows the BLIS layout (`GemmPanels`): B is packed into `kc × 16` panels, A into
+/// `6 × kc` micro-panels, and a 6×16 register-blocked SIMD micro-kernel runs over them, compiled
+/// for AVX-512 or for AVX2 as the CPU has (`CPU.hasAVX512`). Output tiles are spread over threads;
+/// each output element is computed by one thread in a fixed order, so results do not depend on
+/// the thread count.
 public enum Gemm {
-    public static let microRows = 6
-    public static let microCols = 16
-    @usableFromInline static let blockK = 256
+    public static let microRows = GemmPanels.microRows
+    public static let microCols = GemmPanels.microCols
+    @usableFromInline static let blockK = GemmPanels.blockK
     @usableFromInline static let blockM = 72
 
     public static func multiply(
@@ -54,7 +58,7 @@ public enum Gemm {
         // Pack B: one job per (k block, panel).
         let packJob: (Int) -> Void = { job in
             let kb = job / panels, jp = job % panels
-            packB(b: b, ldb: ldb, transposed: transposeB, k0: kb &* blockK, kLen: min(blockK, k &- kb &* blockK),
+            GemmPanels.packB(b: b, ldb: ldb, transposed: transposeB, k0: kb &* blockK, kLen: min(blockK, k &- kb &* blockK),
                   j0: jp &* microCols, jLen: min(microCols, n &- jp &* microCols),
                   into: packedB + (kb &* panels &+ jp) &* panelStride)
         }
@@ -84,17 +88,16 @@ public enum Gemm {
             defer { packedA.deallocate() }
             for kb in 0..<kBlocks {
                 let k0 = kb &* blockK, kLen = min(blockK, k &- k0)
-                packA(a: a, lda: lda, transposed: transposeA, i0: m0, iLen: mLen, k0: k0, kLen: kLen,
-                      alpha: alpha, into: packedA)
+                GemmPanels.packA(a: a, lda: lda, transposed: transposeA, i0: m0, iLen: mLen, k0: k0, kLen: kLen,
+                                 alpha: alpha, into: packedA)
+                let blockB = UnsafePointer(packedB + kb &* panels &* panelStride), rowsC = c + m0 &* ldc
                 let overwrite = kb == 0 && !accumulate
-                for jp in p0..<p1 {
-                    let j0 = jp &* microCols, jLen = min(microCols, n &- j0)
-                    let bPanel = UnsafePointer(packedB + (kb &* panels &+ jp) &* panelStride)
-                    for ip in 0..<microPanels {
-                        let i0 = ip &* microRows, iLen = min(microRows, mLen &- i0)
-                        microKernel(kLen: kLen, a: UnsafePointer(packedA + ip &* microRows &* kLen), b: bPanel,
-                                    c: c + ((m0 &+ i0) &* ldc &+ j0), ldc: ldc, rows: iLen, cols: jLen, overwrite: overwrite)
-                    }
+                if CPU.hasAVX512 {
+                    AVX512Kernels.gemmBlock(kLen: kLen, packedA: packedA, rows: mLen, packedB: blockB, panelStride: panelStride,
+                                            p0: p0, p1: p1, n: n, c: rowsC, ldc: ldc, overwrite: overwrite)
+                } else {
+                    GemmPanels.blockProduct(kLen: kLen, packedA: packedA, rows: mLen, packedB: blockB, panelStride: panelStride,
+                                            p0: p0, p1: p1, n: n, c: rowsC, ldc: ldc, overwrite: overwrite)
                 }
             }
         }
@@ -135,97 +138,5 @@ public enum Gemm {
             }
         }
         if parts > 1 { Parallel.forEach(parts, job) } else { job(0) }
-    }
-
-    /// Copies a `kLen × jLen` block of op(B) into a `kLen × 16` panel, zero-padding missing columns.
-    @inline(__always)
-    static func packB(b: UnsafePointer<Float>, ldb: Int, transposed: Bool, k0: Int, kLen: Int,
-                      j0: Int, jLen: Int, into dst: UnsafeMutablePointer<Float>) {
-        if !transposed && jLen == microCols {
-            for p in 0..<kLen {
-                (dst + p &* microCols).update(from: b + ((k0 &+ p) &* ldb &+ j0), count: microCols)
-            }
-            return
-        }
-        dst.update(repeating: 0, count: kLen &* microCols)
-        if transposed {
-            let src = b + (j0 &* ldb &+ k0)
-            for p in 0..<kLen {
-                let row = dst + p &* microCols
-                for j in 0..<jLen { row[j] = src[j &* ldb &+ p] }
-            }
-        } else {
-            for p in 0..<kLen {
-                let src = b + ((k0 &+ p) &* ldb &+ j0)
-                for j in 0..<jLen { dst[p &* microCols &+ j] = src[j] }
-            }
-        }
-    }
-
-    /// Copies rows `i0..<i0+iLen` of alpha·op(A), columns `k0..<k0+kLen`, into 6-row micro-panels
-    /// laid out k-major (`kLen × 6` each), zero-padding missing rows.
-    @inline(__always)
-    static func packA(a: UnsafePointer<Float>, lda: Int, transposed: Bool, i0: Int, iLen: Int,
-                      k0: Int, kLen: Int, alpha: Float, into dst: UnsafeMutablePointer<Float>) {
-        let microPanels = (iLen &+ microRows &- 1) / microRows
-        for ip in 0..<microPanels {
-            let panel = dst + ip &* microRows &* kLen
-            let rows = min(microRows, iLen &- ip &* microRows)
-            if rows < microRows { panel.update(repeating: 0, count: kLen &* microRows) }
-            let first = i0 &+ ip &* microRows
-            if transposed {
-                // Row p of Aᵀ's storage holds this panel's `rows` values contiguously.
-                for p in 0..<kLen {
-                    let src = a + ((k0 &+ p) &* lda &+ first), dst = panel + p &* microRows
-                    for r in 0..<rows { dst[r] = alpha * src[r] }
-                }
-            } else {
-                let src = a + (first &* lda &+ k0)
-                for p in 0..<kLen {
-                    let dst = panel + p &* microRows
-                    for r in 0..<rows { dst[r] = alpha * src[r &* lda &+ p] }
-                }
-            }
-        }
-    }
-
-    /// The 6×16 register tile: `C[rows, cols] (+)= Apanel · Bpanel` over `kLen` steps.
-    @inline(__always)
-    static func microKernel(kLen: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-                            c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, overwrite: Bool) {
-        var c0 = SIMD16<Float>(), c1 = SIMD16<Float>(), c2 = SIMD16<Float>()
-        var c3 = SIMD16<Float>(), c4 = SIMD16<Float>(), c5 = SIMD16<Float>()
-        let braw = UnsafeRawPointer(b)
-        var ap = a
-        for p in 0..<kLen {
-            let bv = braw.loadUnaligned(fromByteOffset: p &* 64, as: SIMD16<Float>.self)
-            c0.addProduct(SIMD16(repeating: ap[0]), bv)
-            c1.addProduct(SIMD16(repeating: ap[1]), bv)
-            c2.addProduct(SIMD16(repeating: ap[2]), bv)
-            c3.addProduct(SIMD16(repeating: ap[3]), bv)
-            c4.addProduct(SIMD16(repeating: ap[4]), bv)
-            c5.addProduct(SIMD16(repeating: ap[5]), bv)
-            ap += microRows
-        }
-        if rows == microRows && cols == microCols {
-            store(c0, c, overwrite); store(c1, c + ldc, overwrite); store(c2, c + (2 &* ldc), overwrite)
-            store(c3, c + (3 &* ldc), overwrite); store(c4, c + (4 &* ldc), overwrite); store(c5, c + (5 &* ldc), overwrite)
-            return
-        }
-        let tile = [c0, c1, c2, c3, c4, c5]
-        for r in 0..<rows {
-            let row = c + (r &* ldc)
-            for j in 0..<cols { row[j] = overwrite ? tile[r][j] : row[j] + tile[r][j] }
-        }
-    }
-
-    @inline(__always)
-    static func store(_ v: SIMD16<Float>, _ dst: UnsafeMutablePointer<Float>, _ overwrite: Bool) {
-        let raw = UnsafeMutableRawPointer(dst)
-        if overwrite {
-            raw.storeBytes(of: v, as: SIMD16<Float>.self)
-        } else {
-            raw.storeBytes(of: raw.loadUnaligned(as: SIMD16<Float>.self) + v, as: SIMD16<Float>.self)
-        }
     }
 }

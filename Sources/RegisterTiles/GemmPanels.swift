@@ -1,0 +1,122 @@
+/// The training GEMM's packed layout and its register tile, written once as inlinable code so
+/// that each instruction set's module compiles its own copy (`Kernels` for AVX2, `KernelsAVX512`
+/// for AVX-512) and `Kernels` picks one at run time.
+///
+/// The BLIS layout: B is packed into `kc × 16` panels, A into `6 × kc` micro-panels, and a 6×16
+/// register tile of SIMD accumulators runs over them.
+public enum GemmPanels {
+    public static let microRows = 6
+    public static let microCols = 16
+    public static let blockK = 256
+
+    /// One block of `k` for a block of rows: every 6×16 tile of `C[rows, columns of panels p0..<p1]`
+    /// gets `Apacked · Bpanel` written (`overwrite`) or added. `packedA` holds the rows' micro-panels
+    /// (`kLen × 6` each), `packedB` the block's panels `kLen × 16` apart by `panelStride`.
+    @inlinable @inline(__always)
+    public static func blockProduct(kLen: Int, packedA: UnsafePointer<Float>, rows: Int, packedB: UnsafePointer<Float>,
+                                    panelStride: Int, p0: Int, p1: Int, n: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
+                                    overwrite: Bool) {
+        let microPanels = (rows &+ microRows &- 1) / microRows
+        for jp in p0..<p1 {
+            let j0 = jp &* microCols, jLen = min(microCols, n &- j0)
+            let bPanel = packedB + jp &* panelStride
+            for ip in 0..<microPanels {
+                let i0 = ip &* microRows, iLen = min(microRows, rows &- i0)
+                microKernel(kLen: kLen, a: packedA + ip &* microRows &* kLen, b: bPanel, c: c + (i0 &* ldc &+ j0), ldc: ldc,
+                            rows: iLen, cols: jLen, overwrite: overwrite)
+            }
+        }
+    }
+
+    /// Copies a `kLen × jLen` block of op(B) into a `kLen × 16` panel, zero-padding missing columns.
+    @inlinable @inline(__always)
+    public static func packB(b: UnsafePointer<Float>, ldb: Int, transposed: Bool, k0: Int, kLen: Int,
+                             j0: Int, jLen: Int, into dst: UnsafeMutablePointer<Float>) {
+        if !transposed && jLen == microCols {
+            for p in 0..<kLen {
+                (dst + p &* microCols).update(from: b + ((k0 &+ p) &* ldb &+ j0), count: microCols)
+            }
+            return
+        }
+        dst.update(repeating: 0, count: kLen &* microCols)
+        if transposed {
+            let src = b + (j0 &* ldb &+ k0)
+            for p in 0..<kLen {
+                let row = dst + p &* microCols
+                for j in 0..<jLen { row[j] = src[j &* ldb &+ p] }
+            }
+        } else {
+            for p in 0..<kLen {
+                let src = b + ((k0 &+ p) &* ldb &+ j0)
+                for j in 0..<jLen { dst[p &* microCols &+ j] = src[j] }
+            }
+        }
+    }
+
+    /// Copies rows `i0..<i0+iLen` of alpha·op(A), columns `k0..<k0+kLen`, into 6-row micro-panels
+    /// laid out k-major (`kLen × 6` each), zero-padding missing rows.
+    @inlinable @inline(__always)
+    public static func packA(a: UnsafePointer<Float>, lda: Int, transposed: Bool, i0: Int, iLen: Int,
+                             k0: Int, kLen: Int, alpha: Float, into dst: UnsafeMutablePointer<Float>) {
+        let microPanels = (iLen &+ microRows &- 1) / microRows
+        for ip in 0..<microPanels {
+            let panel = dst + ip &* microRows &* kLen
+            let rows = min(microRows, iLen &- ip &* microRows)
+            if rows < microRows { panel.update(repeating: 0, count: kLen &* microRows) }
+            let first = i0 &+ ip &* microRows
+            if transposed {
+                // Row p of Aᵀ's storage holds this panel's `rows` values contiguously.
+                for p in 0..<kLen {
+                    let src = a + ((k0 &+ p) &* lda &+ first), dst = panel + p &* microRows
+                    for r in 0..<rows { dst[r] = alpha * src[r] }
+                }
+            } else {
+                let src = a + (first &* lda &+ k0)
+                for p in 0..<kLen {
+                    let dst = panel + p &* microRows
+                    for r in 0..<rows { dst[r] = alpha * src[r &* lda &+ p] }
+                }
+            }
+        }
+    }
+
+    /// The 6×16 register tile: `C[rows, cols] (+)= Apanel · Bpanel` over `kLen` steps.
+    @inlinable @inline(__always)
+    public static func microKernel(kLen: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                                   c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, overwrite: Bool) {
+        var c0 = SIMD16<Float>(), c1 = SIMD16<Float>(), c2 = SIMD16<Float>()
+        var c3 = SIMD16<Float>(), c4 = SIMD16<Float>(), c5 = SIMD16<Float>()
+        let braw = UnsafeRawPointer(b)
+        var ap = a
+        for p in 0..<kLen {
+            let bv = braw.loadUnaligned(fromByteOffset: p &* 64, as: SIMD16<Float>.self)
+            c0.addProduct(SIMD16(repeating: ap[0]), bv)
+            c1.addProduct(SIMD16(repeating: ap[1]), bv)
+            c2.addProduct(SIMD16(repeating: ap[2]), bv)
+            c3.addProduct(SIMD16(repeating: ap[3]), bv)
+            c4.addProduct(SIMD16(repeating: ap[4]), bv)
+            c5.addProduct(SIMD16(repeating: ap[5]), bv)
+            ap += microRows
+        }
+        if rows == microRows && cols == microCols {
+            store(c0, c, overwrite); store(c1, c + ldc, overwrite); store(c2, c + (2 &* ldc), overwrite)
+            store(c3, c + (3 &* ldc), overwrite); store(c4, c + (4 &* ldc), overwrite); store(c5, c + (5 &* ldc), overwrite)
+            return
+        }
+        let tile = [c0, c1, c2, c3, c4, c5]
+        for r in 0..<rows {
+            let row = c + (r &* ldc)
+            for j in 0..<cols { row[j] = overwrite ? tile[r][j] : row[j] + tile[r][j] }
+        }
+    }
+
+    @inlinable @inline(__always)
+    static func store(_ v: SIMD16<Float>, _ dst: UnsafeMutablePointer<Float>, _ overwrite: Bool) {
+        let raw = UnsafeMutableRawPointer(dst)
+        if overwrite {
+            raw.storeBytes(of: v, as: SIMD16<Float>.self)
+        } else {
+            raw.storeBytes(of: raw.loadUnaligned(as: SIMD16<Float>.self) + v, as: SIMD16<Float>.self)
+        }
+    }
+}
