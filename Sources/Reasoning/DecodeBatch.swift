@@ -105,13 +105,13 @@ public final class DecodeBatch {
         return finished
     }
 
-    private func record(_ a: inout Active, _ token: Int32, forced: Bool, logProb: Float) {
+    private func record(_ a: inout Active, _ token: Int32, forced: Bool, logProb: Float, alternatives: [TokenAlternative] = []) {
         a.result.tokens.append(token)
         a.result.forced.append(forced)
         a.result.logProbs.append(forced ? 0 : logProb)
         a.result.parts.append(a.phase)
         if a.phase == .thinking { a.result.thinkingTokens += 1 } else { a.result.answerTokens += 1 }
-        a.onToken?(GeneratedToken(token: token, part: a.phase, forced: forced, logProb: logProb))
+        a.onToken?(GeneratedToken(token: token, part: a.phase, forced: forced, logProb: logProb, alternatives: alternatives))
     }
 
     /// Records a token that is not counted as thinking or answer (`</think>`, end of turn).
@@ -124,10 +124,10 @@ public final class DecodeBatch {
     }
 
     /// Queues a token to be fed at the next step and records it in the completion.
-    private func emit(_ a: inout Active, _ token: Int32, forced: Bool, logProb: Float = 0) {
+    private func emit(_ a: inout Active, _ token: Int32, forced: Bool, logProb: Float = 0, alternatives: [TokenAlternative] = []) {
         a.pending.append(token)
         a.pendingForced.append(forced)
-        record(&a, token, forced: forced, logProb: logProb)
+        record(&a, token, forced: forced, logProb: logProb, alternatives: alternatives)
     }
 
     private func forceThinkEnd(_ a: inout Active, cut: Bool) {
@@ -203,6 +203,7 @@ public final class DecodeBatch {
             recordUncounted(&a, token, forced: false, logProb: logProb)
             return finish(&a, .stop)
         }
-        emit(&a, token, forced: false, logProb: logProb)
+        let alternatives = Profile.measure(.sampling) { Sampler.mostLikely(logits, count: a.request.topLogprobs, banned: banned) }
+        emit(&a, token, forced: false, logProb: logProb, alternatives: alternatives)
     }
 }

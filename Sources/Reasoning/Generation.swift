@@ -21,6 +21,10 @@ public struct GenerationRequest: Sendable {
     /// The budget level shown in the prompt of a model that reads one (`BudgetTag`), when it
     /// should differ from the level of `budget.maxThinking` (to test what the model makes of it).
     public var budgetTag: Int?
+    /// How many of the most likely tokens to report beside each sampled answer token
+    /// (`GeneratedToken.alternatives`), 0 for none; at most `maxTopLogprobs`.
+    public var topLogprobs = 0
+    public static let maxTopLogprobs = 20
 
     public init(prompt: [Int32], sampling: SamplingOptions = SamplingOptions(), budget: Budget = Budget(),
                 thinks: Bool = true, tool: (any ReasoningTask, Problem)? = nil) {
@@ -71,6 +75,17 @@ public enum TokenPart: String, Codable, Sendable {
     case thinking, answer
 }
 
+/// A token and its log-probability under the model (untempered, as `Sampler` reports).
+public struct TokenAlternative: Sendable, Equatable {
+    public let token: Int32
+    public let logProb: Float
+
+    public init(token: Int32, logProb: Float) {
+        self.token = token
+        self.logProb = logProb
+    }
+}
+
 /// One token as the engine produced it, for streaming.
 public struct GeneratedToken: Sendable {
     public let token: Int32
@@ -78,12 +93,16 @@ public struct GeneratedToken: Sendable {
     /// Injected by the engine (a forced `</think>`, a continuation, a tool result), not sampled.
     public let forced: Bool
     public let logProb: Float
+    /// The most likely tokens at this position, most likely first, when the request asked for
+    /// them (`GenerationRequest.topLogprobs`) and the token was sampled in the answer.
+    public let alternatives: [TokenAlternative]
 
-    public init(token: Int32, part: TokenPart, forced: Bool, logProb: Float) {
+    public init(token: Int32, part: TokenPart, forced: Bool, logProb: Float, alternatives: [TokenAlternative] = []) {
         self.token = token
         self.part = part
         self.forced = forced
         self.logProb = logProb
+        self.alternatives = alternatives
     }
 }
 

@@ -61,4 +61,27 @@ public enum Sampler {
         }
         return (Int32(order[order.count - 1]), logProb(order[order.count - 1]))
     }
+
+    /// The `count` most likely tokens, most likely first (ties: the lower id), with their
+    /// log-probabilities normalised as `sample` normalises them: untempered, `banned` excluded.
+    public static func mostLikely(_ logits: ArraySlice<Float>, count: Int, banned: Set<Int32> = []) -> [TokenAlternative] {
+        guard count > 0 else { return [] }
+        let base = logits.startIndex
+        var maxValue = -Float.infinity
+        for (i, v) in logits.enumerated() where !banned.contains(Int32(i)) { maxValue = max(maxValue, v) }
+        guard maxValue > -.infinity else { return [] }
+        var sum: Double = 0
+        // The best `count` so far, best first: one pass with insertion into a short list.
+        var best: [(index: Int, value: Float)] = []
+        best.reserveCapacity(count + 1)
+        for (i, v) in logits.enumerated() where !banned.contains(Int32(i)) {
+            sum += Foundation.exp(Double(v - maxValue))
+            if best.count == count, let last = best.last, v <= last.value { continue }
+            let at = best.firstIndex { v > $0.value } ?? best.count
+            best.insert((i, v), at: at)
+            if best.count > count { best.removeLast() }
+        }
+        let logNorm = Double(maxValue) + Foundation.log(sum)
+        return best.map { TokenAlternative(token: Int32($0.index), logProb: Float(Double(logits[base + $0.index]) - logNorm)) }
+    }
 }

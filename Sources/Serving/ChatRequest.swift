@@ -1,9 +1,10 @@
 import Foundation
 import Model
+import Reasoning
 
 /// A validated `POST /v1/chat/completions` body. Unknown fields are ignored, as OpenAI's peers do;
 /// a known field with the wrong type or an out-of-range value, or one this server cannot honour
-/// (tools, a JSON response format, penalties, alternatives in `top_logprobs`), is a 400 naming it.
+/// (tools, a JSON response format, penalties), is a 400 naming it.
 public struct ChatRequest: Sendable, Equatable {
     /// OpenAI's reasoning effort levels; `none` answers without thinking.
     public enum Effort: String, Sendable, CaseIterable {
@@ -26,8 +27,10 @@ public struct ChatRequest: Sendable, Equatable {
     public var topP: Float = 1
     /// Keep only the `top_k` most likely tokens (0: all).
     public var topK = 0
-    /// Return each answer token's log-probability (`logprobs`); alternatives are not recorded.
+    /// Return each answer token's log-probability (`logprobs`).
     public var logprobs = false
+    /// And beside each, this many of the most likely tokens at its position (`top_logprobs`, 0–20).
+    public var topLogprobs = 0
     public var stop: [String] = []
 
     /// One chat message; `developer` is read as `system`, a tool message is refused.
@@ -97,8 +100,9 @@ public struct ChatRequest: Sendable, Equatable {
         if request.topP <= 0 { throw .invalid("top_p", "'top_p' must be greater than 0.") }
         request.topK = max(0, try integer(body, "top_k", in: -1...1_000_000) ?? 0)
         request.logprobs = try bool(body, "logprobs") ?? false
-        if let alternatives = try integer(body, "top_logprobs", in: 0...20), alternatives > 0 {
-            throw unsupported("top_logprobs", "alternative tokens are not recorded; use 'logprobs': true for the chosen tokens' log-probabilities")
+        request.topLogprobs = try integer(body, "top_logprobs", in: 0...GenerationRequest.maxTopLogprobs) ?? 0
+        if request.topLogprobs > 0 && !request.logprobs {
+            throw .invalid("top_logprobs", "'top_logprobs' needs 'logprobs' set to true.")
         }
         request.stop = try stops(body["stop"])
         return request

@@ -43,20 +43,21 @@ struct MessageBody: Encodable, Equatable {
     }
 }
 
-/// One answer token's log-probability, in OpenAI's `logprobs.content` shape (no alternatives).
+/// One answer token's log-probability, in OpenAI's `logprobs.content` shape, with the most
+/// likely tokens at its position when the request asked for `top_logprobs`.
 struct TokenLogprob: Encodable, Equatable {
+    /// One of the most likely tokens: `{token, logprob, bytes}`.
+    struct Alternative: Encodable, Equatable {
+        var token: String
+        var logprob: Float
+        var bytes: [UInt8]
+    }
+
     var token: String
     var logprob: Float
     var bytes: [UInt8]
+    var topLogprobs: [Alternative] = []
     enum CodingKeys: String, CodingKey { case token, logprob, bytes, topLogprobs = "top_logprobs" }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(token, forKey: .token)
-        try c.encode(logprob, forKey: .logprob)
-        try c.encode(bytes, forKey: .bytes)
-        try c.encode([String](), forKey: .topLogprobs)
-    }
 }
 
 /// One choice of a completion (`message`) or of a chunk (`delta`); `logprobs` is null unless the

@@ -65,9 +65,11 @@ final class ChatSession: @unchecked Sendable {
         promptCount = prompt.count
         let seed = request.seed ?? UInt64.random(in: 0...UInt64.max)
         let samples = (0..<(request.n * setting.votes)).map { i in
-            GenerationRequest(prompt: prompt, sampling: SamplingOptions(temperature: request.temperature, topK: request.topK,
-                                                                         topP: request.topP, seed: seed &+ UInt64(i)),
-                              budget: budget, thinks: options.thinks)
+            var sample = GenerationRequest(prompt: prompt, sampling: SamplingOptions(temperature: request.temperature, topK: request.topK,
+                                                                                      topP: request.topP, seed: seed &+ UInt64(i)),
+                                           budget: budget, thinks: options.thinks)
+            sample.topLogprobs = request.topLogprobs
+            return sample
         }
         let (events, sink) = AsyncStream<(Int, InferenceScheduler.Event)>.makeStream()
         guard let submitted = scheduler.submit(samples, sink: { sink.yield(($0, $1)) }) else {
@@ -160,7 +162,12 @@ final class ChatSession: @unchecked Sendable {
         guard request.logprobs, token.part == .answer, !assembler.stopped,
               token.token != marker.thinkEnd, token.token != marker.endOfTurn else { return nil }
         let bytes = vocabulary.bytes(of: token.token)
-        return TokenLogprob(token: String(decoding: bytes, as: UTF8.self), logprob: token.logProb, bytes: bytes)
+        let alternatives = token.alternatives.map { alternative in
+            let bytes = vocabulary.bytes(of: alternative.token)
+            return TokenLogprob.Alternative(token: String(decoding: bytes, as: UTF8.self), logprob: alternative.logProb, bytes: bytes)
+        }
+        return TokenLogprob(token: String(decoding: bytes, as: UTF8.self), logprob: token.logProb, bytes: bytes,
+                            topLogprobs: alternatives)
     }
 
     /// Index of the first generation whose answer most generations share.

@@ -107,6 +107,44 @@ import Model
         #expect(without["logprobs"] is NSNull)
     }
 
+    @Test func topLogprobsListTheMostLikelyTokensAtEachAnswerPosition() async throws {
+        let server = try await TestServer()
+        defer { server.stop() }
+        // Greedy: the chosen token is the most likely one, so it heads its own list.
+        let fields: [String: Any] = ["logprobs": true, "top_logprobs": 3, "temperature": 0, "reasoning_effort": "low"]
+        let choice = (try await server.chat(fields).json["choices"] as! [[String: Any]])[0]
+        let entries = (choice["logprobs"] as! [String: Any])["content"] as! [[String: Any]]
+        #expect(!entries.isEmpty)
+        for entry in entries {
+            let top = entry["top_logprobs"] as! [[String: Any]]
+            let values = top.map { $0["logprob"] as! Double }
+            #expect(top.count == 3 && values == values.sorted(by: >) && values.allSatisfy { $0 <= 0 })
+            #expect(values.reduce(0) { $0 + exp($1) } <= 1 + 1e-5)
+            #expect(top[0]["bytes"] as! [Int] == entry["bytes"] as! [Int])
+            #expect(abs(values[0] - (entry["logprob"] as! Double)) < 1e-6)
+        }
+        // Sampled: the lists are the same shape whatever was drawn; streamed, the same entries.
+        let sampled = fields.merging(["temperature": 1, "seed": 11, "top_logprobs": 5]) { $1 }
+        let plain = (try await server.chat(sampled).json["choices"] as! [[String: Any]])[0]
+        let plainEntries = (plain["logprobs"] as! [String: Any])["content"] as! [[String: Any]]
+        #expect(plainEntries.allSatisfy { ($0["top_logprobs"] as! [Any]).count == 5 })
+        var streamed: [[String: Any]] = []
+        for event in try await server.chat(sampled.merging(["stream": true]) { $1 }).text.components(separatedBy: "\n\n")
+            where event.hasPrefix("data: {") {
+            let chunk = try JSONSerialization.jsonObject(with: Data(event.dropFirst(6).utf8)) as! [String: Any]
+            for c in chunk["choices"] as! [[String: Any]] {
+                if let l = c["logprobs"] as? [String: Any] { streamed += l["content"] as! [[String: Any]] }
+            }
+        }
+        #expect(streamed.map { ($0["top_logprobs"] as! [[String: Any]]).map { $0["bytes"] as! [Int] } }
+                == plainEntries.map { ($0["top_logprobs"] as! [[String: Any]]).map { $0["bytes"] as! [Int] } })
+        // Alternatives need logprobs, and at most 20.
+        for bad: [String: Any] in [["top_logprobs": 2], ["logprobs": true, "top_logprobs": 21]] {
+            let reply = try await server.chat(bad)
+            #expect(reply.status == 400 && reply.error?["param"] as? String == "top_logprobs", "\(reply.text)")
+        }
+    }
+
     @Test func theReasoningGoesOutUnderBothNames() async throws {
         let server = try await TestServer()
         defer { server.stop() }
@@ -132,7 +170,7 @@ import Model
         let tool: [String: Any] = ["type": "function", "function": ["name": "f", "parameters": [:] as [String: Any]]]
         let refused: [(String, Any)] = [
             ("tools", [tool]), ("tool_choice", "auto"), ("response_format", ["type": "json_object"]),
-            ("presence_penalty", 0.5), ("logit_bias", ["65": 10]), ("top_logprobs", 2), ("audio", ["voice": "x"]),
+            ("presence_penalty", 0.5), ("logit_bias", ["65": 10]), ("audio", ["voice": "x"]),
         ]
         for (param, value) in refused {
             let reply = try await server.chat([param: value])

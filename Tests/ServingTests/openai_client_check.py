@@ -64,9 +64,11 @@ for budget in (0, 3):
     assert r.usage.completion_tokens_details.reasoning_tokens <= budget, (budget, r.usage)
 r = client.chat.completions.create(model=model, messages=messages, seed=7, reasoning_effort="none")
 assert r.usage.completion_tokens_details.reasoning_tokens == 0, r.usage
-r = client.chat.completions.create(model=model, messages=messages, seed=7, logprobs=True)
+r = client.chat.completions.create(model=model, messages=messages, seed=7, logprobs=True, top_logprobs=2)
 assert r.choices[0].logprobs is not None and all(t.logprob <= 0 for t in r.choices[0].logprobs.content)
-print(f"thinking_token_budget, effort none, {len(r.choices[0].logprobs.content)} answer logprobs")
+assert all(len(t.top_logprobs) == 2 and t.top_logprobs[0].logprob >= t.top_logprobs[1].logprob
+           for t in r.choices[0].logprobs.content)
+print(f"thinking_token_budget, effort none, {len(r.choices[0].logprobs.content)} answer logprobs with 2 alternatives each")
 
 # The Responses API: reasoning and message items, and a stream that adds up to the same response.
 prompt = messages[0]["content"]
