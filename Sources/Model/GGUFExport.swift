@@ -1,10 +1,10 @@
 import Foundation
 
-/// Writes a model as a GGUF file (version 3) for llama.cpp: the `llama` architecture, or `qwen2`
-/// for a model with q/k/v biases; the metadata llama.cpp reads; tensors under its names — for
+/// Writes a model as a GGUF file (version 3) for llama.cpp: the `llama` architecture, `qwen2`
+/// for a model with q/k/v biases, or `qwen3` for one with per-head q/k norms; the metadata llama.cpp reads; tensors under its names — for
 /// `llama` the q/k rows permuted from rotate-half RoPE (Hugging Face's layout, and Strawberry's)
 /// to llama.cpp's interleaved pairs, and Llama 3's rope scaling as the `rope_freqs` tensor;
-/// `qwen2` keeps rotate-half (llama.cpp's NeoX RoPE) — the vocabulary (`GGUFVocabulary`) and the
+/// `qwen2` and `qwen3` keep rotate-half (llama.cpp's NeoX RoPE) — the vocabulary (`GGUFVocabulary`) and the
 /// thinking chat template. Weights are F32, F16 or Q8_0; norms and biases stay F32, and a matrix
 /// whose rows are not whole Q8_0 blocks is stored F16, as llama.cpp's own quantiser does.
 public enum GGUFExport {
@@ -24,9 +24,9 @@ public enum GGUFExport {
 
     public static func write(_ model: Transformer, to path: String, precision: Precision, name: String) throws(ModelError) {
         let c = model.config
-        let arch = c.attentionBias ? "qwen2" : "llama"
-        if c.attentionBias && c.ropeScaling != nil {
-            throw .checkpoint("GGUF export of a model with q/k/v biases and Llama 3 rope scaling is not supported; export it with --format hf instead")
+        let arch = c.qkNorm ? "qwen3" : c.attentionBias ? "qwen2" : "llama"
+        if arch != "llama" && c.ropeScaling != nil || arch == "qwen3" && c.attentionBias {
+            throw .checkpoint("GGUF export of a \(arch) model with \(arch == "qwen3" && c.attentionBias ? "q/k/v biases" : "Llama 3 rope scaling") is not supported; export it with --format hf instead")
         }
         let vocabulary = try GGUFVocabulary(model.vocabulary, rows: c.vocabSize)
         var w = GGUFWriter()
@@ -40,6 +40,8 @@ public enum GGUFExport {
             ("\(arch).block_count", .uint32(UInt32(c.layers))),
             ("\(arch).feed_forward_length", .uint32(UInt32(c.ffnDim))),
             ("\(arch).rope.dimension_count", .uint32(UInt32(c.headDim))),
+            ("\(arch).attention.key_length", .uint32(UInt32(c.headDim))),
+            ("\(arch).attention.value_length", .uint32(UInt32(c.headDim))),
             ("\(arch).attention.head_count", .uint32(UInt32(c.heads))),
             ("\(arch).attention.head_count_kv", .uint32(UInt32(c.kvHeads))),
             ("\(arch).attention.layer_norm_rms_epsilon", .float32(c.normEps)),
@@ -103,7 +105,8 @@ public enum GGUFExport {
         let map = ["input_layernorm.weight": "attn_norm.weight", "self_attn.q_proj.weight": "attn_q.weight",
                    "self_attn.k_proj.weight": "attn_k.weight", "self_attn.v_proj.weight": "attn_v.weight",
                    "self_attn.q_proj.bias": "attn_q.bias", "self_attn.k_proj.bias": "attn_k.bias",
-                   "self_attn.v_proj.bias": "attn_v.bias",
+                   "self_attn.v_proj.bias": "attn_v.bias", "self_attn.q_norm.weight": "attn_q_norm.weight",
+                   "self_attn.k_norm.weight": "attn_k_norm.weight",
                    "self_attn.o_proj.weight": "attn_output.weight", "post_attention_layernorm.weight": "ffn_norm.weight",
                    "mlp.gate_proj.weight": "ffn_gate.weight", "mlp.up_proj.weight": "ffn_up.weight",
                    "mlp.down_proj.weight": "ffn_down.weight"]

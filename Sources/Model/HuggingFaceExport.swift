@@ -1,8 +1,8 @@
 import Foundation
 import Kernels
 
-/// Writes a model as a Hugging Face folder — `LlamaForCausalLM`, or `Qwen2ForCausalLM` when it
-/// has q/k/v biases: `config.json`, `model.safetensors` (the tensor names are already Hugging
+/// Writes a model as a Hugging Face folder — `LlamaForCausalLM`, `Qwen2ForCausalLM` when it
+/// has q/k/v biases, or `Qwen3ForCausalLM` when it has per-head q/k norms: `config.json`, `model.safetensors` (the tensor names are already Hugging
 /// Face's), `tokenizer.json` (for Strawberry's vocabulary a byte-level one whose ids equal
 /// Strawberry's: bytes 0–255, then the special tokens; for an imported model its own),
 /// `tokenizer_config.json` with a thinking chat template, `generation_config.json`, and
@@ -41,9 +41,10 @@ public enum HuggingFaceExport {
         }
         let c = model.config, vocabulary = model.vocabulary
         let endText = vocabulary.decode([vocabulary.markers.endOfTurn])
+        let type = c.qkNorm ? "qwen3" : c.attentionBias ? "qwen2" : "llama"
+        let architecture = ["qwen3": "Qwen3ForCausalLM", "qwen2": "Qwen2ForCausalLM", "llama": "LlamaForCausalLM"][type]!
         var config: [String: Any] = [
-            "architectures": [c.attentionBias ? "Qwen2ForCausalLM" : "LlamaForCausalLM"],
-            "model_type": c.attentionBias ? "qwen2" : "llama", "hidden_size": c.dim,
+            "architectures": [architecture], "model_type": type, "hidden_size": c.dim,
             "intermediate_size": c.ffnDim, "num_hidden_layers": c.layers, "num_attention_heads": c.heads,
             "num_key_value_heads": c.kvHeads, "head_dim": c.headDim, "max_position_embeddings": c.contextLength,
             "rms_norm_eps": Double(c.normEps), "rope_theta": c.ropeTheta, "vocab_size": c.vocabSize,
@@ -55,12 +56,9 @@ public enum HuggingFaceExport {
                                       "high_freq_factor": s.highFreqFactor,
                                       "original_max_position_embeddings": Int(s.originalContext)] as [String: Any]
         }
-        if c.attentionBias {
-            config["use_sliding_window"] = false
-        } else {
-            config["attention_bias"] = false
-            config["mlp_bias"] = false
-        }
+        if type == "llama" { config["mlp_bias"] = false }
+        if type != "qwen2" { config["attention_bias"] = c.attentionBias }
+        if type != "llama" { config["use_sliding_window"] = false }
         if vocabulary.tokenizerJSON == nil {
             config["bos_token_id"] = Int(Tokenizer.Special.bos.rawValue)
             config["pad_token_id"] = Int(Tokenizer.Special.pad.rawValue)

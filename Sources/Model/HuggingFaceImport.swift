@@ -1,10 +1,11 @@
 import Foundation
 import Kernels
 
-/// Reads a Hugging Face `LlamaForCausalLM` or `Qwen2ForCausalLM` folder (`config.json`,
+/// Reads a Hugging Face `LlamaForCausalLM`, `Qwen2ForCausalLM` or `Qwen3ForCausalLM` folder (`config.json`,
 /// `model.safetensors` or shards listed in `model.safetensors.index.json`, F32/F16/BF16, and
 /// `tokenizer.json`) into a Strawberry model. The tensor names and the rotate-half RoPE layout are
-/// already Strawberry's; Qwen2's q/k/v biases are `ModelConfig.attentionBias`. A byte-level BPE
+/// already Strawberry's; Qwen2's q/k/v biases are `ModelConfig.attentionBias`, Qwen3's per-head
+/// q/k norms `ModelConfig.qkNorm` and a `head_dim` other than hidden/heads `explicitHeadDim`. A byte-level BPE
 /// tokenizer becomes the model's `Vocabulary`: the reasoning markers (`<think>`, `</think>`, tool
 /// markers) it lacks are added as tokens, and when they do not fit the embedding rows the model
 /// has, the embedding (and an untied output head) grows by rows set to the mean of the others, so
@@ -31,7 +32,7 @@ public enum HuggingFaceImport {
         var sources: [(tensor: ParameterLayout.Tensor, file: Safetensors.File, fileShape: [Int])] = []
         for t in layout.tensors {
             guard let file = owner[t.name] else {
-                let kind = config.attentionBias ? "Qwen2" : "Llama"
+                let kind = config.qkNorm ? "Qwen3" : config.attentionBias ? "Qwen2" : "Llama"
                 throw .checkpoint("'\(directory)' has no tensor '\(t.name)', which a \(config.layers)-layer \(kind) with these sizes needs")
             }
             let isVocabulary = t.shape.count == 2 && t.shape[0] == config.vocabSize
@@ -87,10 +88,10 @@ public enum HuggingFaceImport {
     static func readConfig(_ directory: String, maxContext: Int) throws(ModelError) -> (ModelConfig, Int) {
         let c = try json(directory + "/config.json")
         let architectures = c["architectures"] as? [String] ?? []
-        let qwen2 = architectures.contains("Qwen2ForCausalLM")
-        guard qwen2 || architectures.contains("LlamaForCausalLM") else {
+        let qwen2 = architectures.contains("Qwen2ForCausalLM"), qwen3 = architectures.contains("Qwen3ForCausalLM")
+        guard qwen2 || qwen3 || architectures.contains("LlamaForCausalLM") else {
             let name = architectures.first ?? (c["model_type"] as? String ?? "unknown")
-            throw .checkpoint("'\(directory)' is a \(name) model; only LlamaForCausalLM and Qwen2ForCausalLM can be imported")
+            throw .checkpoint("'\(directory)' is a \(name) model; only LlamaForCausalLM, Qwen2ForCausalLM and Qwen3ForCausalLM can be imported")
         }
         func int(_ key: String) throws(ModelError) -> Int {
             guard let v = c[key] as? Int else { throw .checkpoint("'\(directory)/config.json' lacks the integer '\(key)'") }
@@ -121,22 +122,22 @@ public enum HuggingFaceImport {
             }
             ropeTheta = ropeTheta ?? rope["rope_theta"] as? Double
         }
-        if !qwen2 && (c["attention_bias"] as? Bool == true || c["mlp_bias"] as? Bool == true) {
-            throw .checkpoint("a Llama with attention or MLP biases is not supported (Qwen2's q/k/v biases are)")
+        if c["mlp_bias"] as? Bool == true || (!qwen2 && !qwen3 && c["attention_bias"] as? Bool == true) {
+            throw .checkpoint("a Llama with attention or MLP biases is not supported (Qwen2's and Qwen3's q/k/v biases are)")
         }
-        if qwen2 && c["use_sliding_window"] as? Bool == true { throw .checkpoint("sliding-window attention is not supported") }
+        if c["use_sliding_window"] as? Bool == true { throw .checkpoint("sliding-window attention is not supported") }
         let dim = try int("hidden_size"), heads = try int("num_attention_heads")
-        if let headDim = c["head_dim"] as? Int, headDim * heads != dim {
-            throw .checkpoint("head_dim \(headDim) × \(heads) heads ≠ hidden_size \(dim); Strawberry needs head_dim = hidden_size / heads")
-        }
         let vocab = try int("vocab_size")
         var config = ModelConfig(vocabSize: vocab, dim: dim, layers: try int("num_hidden_layers"), heads: heads,
                                  kvHeads: c["num_key_value_heads"] as? Int ?? heads, ffnDim: try int("intermediate_size"),
                                  contextLength: min(try int("max_position_embeddings"), maxContext),
                                  tiedEmbeddings: c["tie_word_embeddings"] as? Bool ?? false,
                                  ropeTheta: ropeTheta ?? 10_000,
-                                 normEps: Float((c["rms_norm_eps"] as? Double) ?? 1e-6), attentionBias: qwen2)
+                                 normEps: Float((c["rms_norm_eps"] as? Double) ?? 1e-6),
+                                 attentionBias: qwen2 || (qwen3 && c["attention_bias"] as? Bool == true))
         config.ropeScaling = scaling
+        config.qkNorm = qwen3
+        if let headDim = c["head_dim"] as? Int, headDim * heads != dim { config.explicitHeadDim = headDim }
         try config.validate()
         return (config, vocab)
     }

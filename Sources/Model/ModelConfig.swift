@@ -20,6 +20,11 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     public var budgetLevels: [Int] = []
     /// Llama 3.1/3.2's rotary frequency scaling; nil for plain RoPE.
     public var ropeScaling: Llama3RopeScaling?
+    /// The width of one attention head when it is not `dim / heads` (Qwen3's `head_dim`); nil otherwise.
+    public var explicitHeadDim: Int?
+    /// Whether each head's queries and keys are RMS-normalised before the rotation, with one
+    /// learned weight per head dimension (Qwen3's `q_norm` and `k_norm`).
+    public var qkNorm = false
 
     public init(vocabSize: Int = Tokenizer.vocabSize, dim: Int, layers: Int, heads: Int, kvHeads: Int,
                 ffnDim: Int, contextLength: Int, tiedEmbeddings: Bool = true,
@@ -39,9 +44,11 @@ public struct ModelConfig: Codable, Equatable, Sendable {
 
     private enum CodingKeys: String, CodingKey {
         case vocabSize, dim, layers, heads, kvHeads, ffnDim, contextLength, tiedEmbeddings, ropeTheta, normEps, attentionBias, budgetLevels, ropeScaling
+        case explicitHeadDim = "headDim", qkNorm
     }
 
-    /// Reads a config; `attentionBias`, `budgetLevels` and `ropeScaling` are absent from checkpoints written before they existed.
+    /// Reads a config; `attentionBias`, `budgetLevels`, `ropeScaling`, `headDim` and `qkNorm` are
+    /// absent from checkpoints written before they existed.
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         self.init(vocabSize: try c.decode(Int.self, forKey: .vocabSize), dim: try c.decode(Int.self, forKey: .dim),
@@ -53,9 +60,33 @@ public struct ModelConfig: Codable, Equatable, Sendable {
                   attentionBias: try c.decodeIfPresent(Bool.self, forKey: .attentionBias) ?? false)
         budgetLevels = try c.decodeIfPresent([Int].self, forKey: .budgetLevels) ?? []
         ropeScaling = try c.decodeIfPresent(Llama3RopeScaling.self, forKey: .ropeScaling)
+        explicitHeadDim = try c.decodeIfPresent(Int.self, forKey: .explicitHeadDim)
+        qkNorm = try c.decodeIfPresent(Bool.self, forKey: .qkNorm) ?? false
     }
 
-    public var headDim: Int { dim / heads }
+    /// Writes every field but leaves out `headDim` when it is `dim / heads` and `qkNorm` when
+    /// off, so that a config reads the same in a version that has neither.
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(vocabSize, forKey: .vocabSize)
+        try c.encode(dim, forKey: .dim)
+        try c.encode(layers, forKey: .layers)
+        try c.encode(heads, forKey: .heads)
+        try c.encode(kvHeads, forKey: .kvHeads)
+        try c.encode(ffnDim, forKey: .ffnDim)
+        try c.encode(contextLength, forKey: .contextLength)
+        try c.encode(tiedEmbeddings, forKey: .tiedEmbeddings)
+        try c.encode(ropeTheta, forKey: .ropeTheta)
+        try c.encode(normEps, forKey: .normEps)
+        try c.encode(attentionBias, forKey: .attentionBias)
+        try c.encode(budgetLevels, forKey: .budgetLevels)
+        try c.encodeIfPresent(ropeScaling, forKey: .ropeScaling)
+        try c.encodeIfPresent(explicitHeadDim, forKey: .explicitHeadDim)
+        if qkNorm { try c.encode(qkNorm, forKey: .qkNorm) }
+    }
+
+    /// The width of one attention head: `dim / heads` unless the model says otherwise.
+    public var headDim: Int { explicitHeadDim ?? dim / heads }
     /// Width of the fused query/key/value projection output.
     public var qkvDim: Int { (heads + 2 * kvHeads) * headDim }
 
@@ -83,7 +114,11 @@ public struct ModelConfig: Codable, Equatable, Sendable {
         for (name, limit) in Self.limits where sizes[name]! > limit {
             throw fail("\(name) \(sizes[name]!) is larger than \(limit), the most this engine takes")
         }
-        if dim % heads != 0 { throw fail("dim \(dim) is not divisible by heads \(heads)") }
+        if let width = explicitHeadDim {
+            if width <= 0 || width > 1 << 12 { throw fail("headDim \(width) must be in 1…4096") }
+        } else if dim % heads != 0 {
+            throw fail("dim \(dim) is not divisible by heads \(heads)")
+        }
         if heads % kvHeads != 0 { throw fail("heads \(heads) is not divisible by kvHeads \(kvHeads)") }
         if headDim % 2 != 0 { throw fail("head dimension \(headDim) must be even for rotary embeddings") }
         if !budgetLevels.isEmpty { try BudgetTag.validate(budgetLevels) }

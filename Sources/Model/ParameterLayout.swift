@@ -4,7 +4,8 @@
 /// `q_proj`, `k_proj` and `v_proj` are consecutive row blocks of the fused QKV matrix, and
 /// `gate_proj`, `up_proj` those of the fused gate/up matrix. Gradients and optimizer moments
 /// use the same offsets in buffers of the same size. Attention biases, when present, are likewise
-/// one contiguous `[q | k | v]` vector.
+/// one contiguous `[q | k | v]` vector, and Qwen3's per-head query and key norm weights one
+/// contiguous `[q_norm | k_norm]` pair of `headDim` each.
 public struct ParameterLayout: Sendable {
     /// One named tensor: its offset and shape in the flat buffer and whether weight decay applies.
     public struct Tensor: Sendable, Equatable {
@@ -20,6 +21,8 @@ public struct ParameterLayout: Sendable {
         public let attnNorm: Int, qkv: Int, out: Int, mlpNorm: Int, gateUp: Int, down: Int
         /// The fused `[q | k | v]` bias, when the config has attention biases.
         public let qkvBias: Int?
+        /// The query norm's weight, followed by the key norm's (`headDim` each), when the config has them.
+        public let qkNorm: Int?
     }
 
     public let tensors: [Tensor]
@@ -53,13 +56,18 @@ public struct ParameterLayout: Sendable {
                 _ = add(p + "self_attn.k_proj.bias", [c.kvHeads * hd], decays: false)
                 _ = add(p + "self_attn.v_proj.bias", [c.kvHeads * hd], decays: false)
             }
+            var qkNorm: Int?
+            if c.qkNorm {
+                qkNorm = add(p + "self_attn.q_norm.weight", [hd], decays: false)
+                _ = add(p + "self_attn.k_norm.weight", [hd], decays: false)
+            }
             let out = add(p + "self_attn.o_proj.weight", [c.dim, c.heads * hd], decays: true)
             let mlpNorm = add(p + "post_attention_layernorm.weight", [c.dim], decays: false)
             let gateUp = add(p + "mlp.gate_proj.weight", [c.ffnDim, c.dim], decays: true)
             _ = add(p + "mlp.up_proj.weight", [c.ffnDim, c.dim], decays: true)
             let down = add(p + "mlp.down_proj.weight", [c.dim, c.ffnDim], decays: true)
             blocks.append(Block(attnNorm: attnNorm, qkv: qkv, out: out, mlpNorm: mlpNorm, gateUp: gateUp, down: down,
-                                qkvBias: qkvBias))
+                                qkvBias: qkvBias, qkNorm: qkNorm))
         }
         finalNorm = add("model.norm.weight", [c.dim], decays: false)
         lmHead = c.tiedEmbeddings ? embedding : add("lm_head.weight", [c.vocabSize, c.dim], decays: true)

@@ -10,6 +10,8 @@ final class TrainingActivations {
         let rstdAttn: FloatBuffer, normedAttn: FloatBuffer, qkv: FloatBuffer, probs: FloatBuffer
         let attnOut: FloatBuffer, mid: FloatBuffer, rstdMLP: FloatBuffer, normedMLP: FloatBuffer
         let gateUp: FloatBuffer, act: FloatBuffer
+        /// Queries and keys before their per-head norm, and each head's rstd (models with `qkNorm`).
+        let qkSaved: FloatBuffer?, qkRstd: FloatBuffer?
     }
 
     let capacityBatch: Int
@@ -39,7 +41,9 @@ final class TrainingActivations {
                   probs: FloatBuffer(count: batchSize * c.heads * length * length),
                   attnOut: FloatBuffer(count: rows * attnWidth), mid: FloatBuffer(count: rows * c.dim),
                   rstdMLP: FloatBuffer(count: rows), normedMLP: FloatBuffer(count: rows * c.dim),
-                  gateUp: FloatBuffer(count: rows * 2 * c.ffnDim), act: FloatBuffer(count: rows * c.ffnDim))
+                  gateUp: FloatBuffer(count: rows * 2 * c.ffnDim), act: FloatBuffer(count: rows * c.ffnDim),
+                  qkSaved: c.qkNorm ? FloatBuffer(count: rows * (c.heads + c.kvHeads) * c.headDim) : nil,
+                  qkRstd: c.qkNorm ? FloatBuffer(count: rows * (c.heads + c.kvHeads)) : nil)
         }
         rstdFinal = FloatBuffer(count: rows)
         normedFinal = FloatBuffer(count: rows * c.dim)

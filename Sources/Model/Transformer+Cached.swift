@@ -37,6 +37,12 @@ extension Transformer {
                             rows: rows, dim: d, eps: c.normEps) }
             linearRows(normed.pointer, rows: rows, inDim: d, weight: w.qkv, packed: packed?.qkv[l], outDim: c.qkvDim, out: qkv.pointer)
             if let bias = w.qkvBias { addBias(bias, to: qkv.pointer, rows: rows, width: c.qkvDim) }
+            if let norm = w.qkNorm {
+                Profile.measure(.norms) {
+                    HeadNorm.forward(qkv: qkv.pointer, stride: c.qkvDim, rows: rows, heads: c.heads, kvHeads: c.kvHeads,
+                                     headDim: c.headDim, qWeight: weights(norm), kWeight: weights(norm) + c.headDim, eps: c.normEps)
+                }
+            }
             Profile.measure(.elementwise) {
                 storeKeysValues(qkv: qkv.pointer, rows: rows, layer: l, rowSlot: rowSlot, rowPosition: rowPosition, cache: cache)
             }

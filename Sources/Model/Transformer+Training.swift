@@ -58,6 +58,13 @@ extension Transformer {
             linear(a.normedAttn.pointer, rows: rows, inDim: d, weight: w.qkv, outDim: c.qkvDim, out: a.qkv.pointer)
             let qkv = a.qkv.pointer, stride = c.qkvDim, ropeHeads = c.heads + c.kvHeads
             if let bias = w.qkvBias { addBias(bias, to: qkv, rows: rows, width: stride) }
+            if let norm = w.qkNorm {
+                Profile.measure(.norms) {
+                    HeadNorm.forward(qkv: qkv, stride: stride, rows: rows, heads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim,
+                                     qWeight: weights(norm), kWeight: weights(norm) + c.headDim, eps: c.normEps,
+                                     saved: a.qkSaved!.pointer, rstd: a.qkRstd!.pointer)
+                }
+            }
             Profile.measure(.elementwise) {
                 Parallel.forEach(Parallel.threadCount) { part in
                     let (r0, r1) = Partition.range(part, of: Parallel.threadCount, total: rows)
@@ -121,6 +128,13 @@ extension Transformer {
                 Parallel.forEach(Parallel.threadCount) { part in
                     let (r0, r1) = Partition.range(part, of: Parallel.threadCount, total: rows)
                     for r in r0..<r1 { rope.rotate(dqkv + r &* stride, heads: ropeHeads, position: r % T, inverse: true) }
+                }
+            }
+            if let norm = w.qkNorm {
+                Profile.measure(.norms) {
+                    HeadNorm.backward(dqkv: dqkv, stride: stride, rows: rows, heads: c.heads, kvHeads: c.kvHeads, headDim: c.headDim,
+                                      saved: a.qkSaved!.pointer, rstd: a.qkRstd!.pointer, qWeight: weights(norm),
+                                      kWeight: weights(norm) + c.headDim, dqWeight: grads(norm), dkWeight: grads(norm) + c.headDim)
                 }
             }
             if let bias = w.qkvBias {

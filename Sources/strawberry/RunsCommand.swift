@@ -53,7 +53,8 @@ struct ShowCommand: ParsableCommand {
         if let checkpoint = r.checkpoint { print("checkpoint: \(checkpoint)" + (r.step.map { " (step \($0))" } ?? "")) }
         if let c = r.config {
             print("model: \(c.parameterCount.formatted()) parameters; dim \(c.dim), \(c.layers) layers, \(c.heads) heads / \(c.kvHeads) kv heads, "
-                  + "FFN \(c.ffnDim), context \(c.contextLength), \(c.tiedEmbeddings ? "tied" : "untied") embeddings\(c.attentionBias ? ", q/k/v biases" : "")")
+                  + "FFN \(c.ffnDim), context \(c.contextLength), \(c.tiedEmbeddings ? "tied" : "untied") embeddings\(c.attentionBias ? ", q/k/v biases" : "")"
+                  + "\(c.qkNorm ? ", q/k norms" : "")\(c.explicitHeadDim.map { ", head width \($0)" } ?? "")")
         }
         if let v = r.vocabulary { print("vocabulary: \(v)") }
         if !r.options.isEmpty { print("options: " + r.options.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")) }

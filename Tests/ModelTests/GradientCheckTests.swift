@@ -20,10 +20,15 @@ import Model
         return TokenBatch(sequences: sequences, tokenWeights: weights)
     }
 
-    static func model(tied: Bool, attentionBias: Bool = true) throws -> Transformer {
+    static func model(tied: Bool, attentionBias: Bool = true, qwen3: Bool = false) throws -> Transformer {
         var config = Self.config
         config.tiedEmbeddings = tied
         config.attentionBias = attentionBias
+        if qwen3 {
+            // Per-head q/k norms, and heads 6 wide where dim / heads is 4.
+            config.qkNorm = true
+            config.explicitHeadDim = 6
+        }
         let model = try Transformer(config: config, seed: 3)
         // Larger weights than the 0.02 initialisation so every path carries a measurable gradient.
         var rng = SeededRNG(seed: 11)
@@ -36,10 +41,11 @@ import Model
         return model
     }
 
-    /// Untied with q/k/v biases (Qwen2's shape), and tied without (Strawberry's presets).
-    @Test(arguments: [(false, true), (true, false)])
-    func everyTensorMatchesFiniteDifferences(tied: Bool, attentionBias: Bool) throws {
-        let model = try Self.model(tied: tied, attentionBias: attentionBias)
+    /// Untied with q/k/v biases (Qwen2's shape), tied without (Strawberry's presets), and tied
+    /// with per-head q/k norms and a head width that is not dim / heads (Qwen3's shape).
+    @Test(arguments: [(false, true, false), (true, false, false), (true, false, true)])
+    func everyTensorMatchesFiniteDifferences(tied: Bool, attentionBias: Bool, qwen3: Bool) throws {
+        let model = try Self.model(tied: tied, attentionBias: attentionBias, qwen3: qwen3)
         let batch = Self.batch()
         model.gradients.zero()
         try model.forwardBackward(batch)
@@ -63,8 +69,9 @@ import Model
         }
     }
 
-    @Test func singleCoordinatesMatchFiniteDifferences() throws {
-        let model = try Self.model(tied: false)
+    @Test(arguments: [false, true])
+    func singleCoordinatesMatchFiniteDifferences(qwen3: Bool) throws {
+        let model = try Self.model(tied: false, qwen3: qwen3)
         let batch = Self.batch()
         model.gradients.zero()
         try model.forwardBackward(batch)

@@ -101,3 +101,58 @@ import TestSupport
         #expect(FileManager.default.fileExists(atPath: exported + "/m.gguf"))
     }
 }
+
+/// Qwen3: per-head q/k norms and a head width (12) that is not hidden/heads (32/4).
+@Suite struct ImportQwen3Tests {
+    @Test func qwen3KeepsItsNormsHeadWidthAndLogitsAndGoesBackOut() throws {
+        let dir = Scratch.path("hf-qwen3")
+        let exported = dir + "-hf"
+        defer { for d in [dir, exported] { try? FileManager.default.removeItem(atPath: d) } }
+        let source = try TinyHuggingFaceModel.write(.qwen3, to: dir)
+        let model = try HuggingFaceImport.load(dir)
+        let c = model.config
+        #expect(c.qkNorm && c.headDim == 12 && c.explicitHeadDim == 12 && !c.attentionBias && c.tiedEmbeddings)
+        #expect(model.layout.tensor(named: "model.layers.1.self_attn.k_norm.weight")?.shape == [12])
+        #expect(model.layout.tensor(named: "model.layers.0.self_attn.q_proj.weight")?.shape == [48, 32])
+        #expect(model.layout.tensor(named: "model.layers.0.self_attn.o_proj.weight")?.shape == [32, 48])
+        #expect(model.vocabulary.format == .chatML)
+        let sameWeights = model.parameters.array == source.parameters.array
+        #expect(sameWeights)
+        let prompt = model.vocabulary.prompt("the theater")
+        #expect(try ImportBPETests.logits(model, prompt) == ImportBPETests.logits(source, prompt))
+        // Through a checkpoint's config.json and a Hugging Face export, and back, nothing changes.
+        try HuggingFaceExport.write(model, to: exported)
+        let config = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: exported + "/config.json"))) as! [String: Any]
+        #expect(config["architectures"] as? [String] == ["Qwen3ForCausalLM"] && config["head_dim"] as? Int == 12)
+        let again = try HuggingFaceImport.load(exported)
+        let sameAgain = again.parameters.array == model.parameters.array
+        #expect(sameAgain && again.config == model.config)
+        let encoded = try JSONEncoder().encode(model.config)
+        #expect(try JSONDecoder().decode(ModelConfig.self, from: encoded) == model.config)
+        // A config without the new fields reads as before, and a model without them writes none.
+        let old = try JSONEncoder().encode(ModelConfig.presets["micro"]!)
+        let text = String(decoding: old, as: UTF8.self)
+        #expect(!text.contains("headDim") && !text.contains("qkNorm"))
+    }
+
+    @Test func aQwen3ModelLearnsThroughItsNorms() throws {
+        let dir = Scratch.path("hf-qwen3-train")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try TinyHuggingFaceModel.write(.qwen3, to: dir)
+        let model = try HuggingFaceImport.load(dir)
+        let tokens = model.vocabulary.prompt("the theater is on") + model.vocabulary.completion("<think>is</think>on")
+        let batch = TokenBatch(sequences: [tokens], tokenWeights: [tokens.indices.map { $0 > 0 ? 1 : 0 }])
+        let optimizer = AdamW(layout: model.layout)
+        var losses: [Double] = []
+        var normGradient: [Float] = []
+        let norm = model.layout.tensor(named: "model.layers.0.self_attn.q_norm.weight")!
+        for _ in 0..<20 {
+            model.gradients.zero()
+            losses.append(try model.forwardBackward(batch).loss)
+            normGradient = Array(model.gradients.array[norm.offset..<(norm.offset + norm.count)])
+            optimizer.update(parameters: model.parameters, gradients: model.gradients, lr: 1e-2)
+        }
+        #expect(losses.last! < losses.first! * 0.5, "\(losses)")
+        #expect(normGradient.contains { $0 != 0 })
+    }
+}

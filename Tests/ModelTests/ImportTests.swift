@@ -73,9 +73,11 @@ import Kernels
 
     @Test func unsupportedFoldersAreRefusedWithTheReason() throws {
         let cases: [(String, (String) throws -> Void)] = [
-            ("only LlamaForCausalLM and Qwen2ForCausalLM", { try Self.editJSON($0 + "/config.json") { $0["architectures"] = ["MistralForCausalLM"] } }),
+            ("only LlamaForCausalLM, Qwen2ForCausalLM and Qwen3ForCausalLM", { try Self.editJSON($0 + "/config.json") { $0["architectures"] = ["MistralForCausalLM"] } }),
             ("a Llama with attention or MLP biases", { try Self.editJSON($0 + "/config.json") { $0["attention_bias"] = true } }),
             ("has no tensor 'model.layers.0.self_attn.q_proj.bias'", { try Self.editJSON($0 + "/config.json") { $0["architectures"] = ["Qwen2ForCausalLM"] } }),
+            ("has no tensor 'model.layers.0.self_attn.q_norm.weight'", { try Self.editJSON($0 + "/config.json") { $0["architectures"] = ["Qwen3ForCausalLM"] } }),
+            ("headDim 0 must be in", { try Self.editJSON($0 + "/config.json") { $0["head_dim"] = 0 } }),
             ("model.embed_tokens.weight", { try Self.editJSON($0 + "/config.json") { $0["vocab_size"] = 151_936 } }),
             ("rope_scaling of type 'yarn' is not supported", { try Self.editJSON($0 + "/config.json") { $0["rope_scaling"] = ["rope_type": "yarn"] } }),
             ("lacks the number 'low_freq_factor'", { try Self.editJSON($0 + "/config.json") { $0["rope_scaling"] = ["rope_type": "llama3", "factor": 8] } }),

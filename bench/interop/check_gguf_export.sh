@@ -3,8 +3,9 @@
 # llama.cpp through llama-cpp-python (from PyPI, pinned in bench/requirements/llama.txt, built from
 # source on first use, several minutes): same token ids, logits and greedy continuation as
 # Strawberry (check_gguf_export.py). The models: RUN (default: a random `small` model with
-# Strawberry's byte vocabulary), and two imported ones made by bench/lib/tiny_hf_model.py — a
-# Qwen2 (q/k/v biases, its own BPE merges, ChatML) and a Llama with Llama 3.1 rope scaling.
+# Strawberry's byte vocabulary), and three imported ones made by bench/lib/tiny_hf_model.py — a
+# Qwen2 (q/k/v biases, its own BPE merges, ChatML), a Qwen3 (per-head q/k norms, heads wider than
+# hidden/heads) and a Llama with Llama 3.1 rope scaling.
 # Outside CI (heavy).
 # Usage: bench/interop/check_gguf_export.sh [RUN]
 set -euo pipefail
@@ -22,7 +23,7 @@ if [ -z "$run" ]; then
   run="$dir/random"
 fi
 models=("$run")
-for kind in qwen2 llama3; do
+for kind in qwen2 qwen3 llama3; do
   "$python" bench/lib/tiny_hf_model.py $kind "$dir/hf-$kind"
   $bin import "$dir/hf-$kind" --out "$dir/imported-$kind" >/dev/null
   models+=("$dir/imported-$kind")

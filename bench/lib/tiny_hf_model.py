@@ -1,8 +1,10 @@
 """Tiny random Hugging Face model folders written with NumPy alone (config.json, model.safetensors,
 tokenizer.json from tiny_bpe.py), for checks that need an imported model but not PyTorch:
 
-    python tiny_hf_model.py KIND DIR      KIND: qwen2 (q/k/v biases, ChatML, padded vocabulary)
-                                                or llama3 (untied head, Llama 3.1 rope scaling)
+    python tiny_hf_model.py KIND DIR      KIND: qwen2 (q/k/v biases, ChatML, padded vocabulary),
+                                                qwen3 (per-head q/k norms, heads 24 wide where
+                                                hidden/heads is 16, ChatML), or llama3 (untied head,
+                                                Llama 3.1 rope scaling)
 """
 import json
 import pathlib
@@ -35,12 +37,13 @@ def write_safetensors(tensors, path):
 def make(kind, folder):
     folder = pathlib.Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    tok = tokenizer("qwen2" if kind == "qwen2" else "llama")
+    qwen = kind in ("qwen2", "qwen3")
+    tok = tokenizer("qwen2" if qwen else "llama")
     tok.save(str(folder / "tokenizer.json"))
-    vocab = tok.get_vocab_size() + (20 if kind == "qwen2" else 0)
+    vocab = tok.get_vocab_size() + (20 if qwen else 0)
     rng = np.random.default_rng(0)
     d, f, heads, kv = SHAPE["hidden_size"], SHAPE["intermediate_size"], SHAPE["num_attention_heads"], SHAPE["num_key_value_heads"]
-    hd = d // heads
+    hd = 24 if kind == "qwen3" else d // heads
 
     def w(*shape):
         return rng.normal(0, 0.1, shape).astype(np.float32)
@@ -57,6 +60,9 @@ def make(kind, folder):
         if kind == "qwen2":
             for m, n in (("q", heads), ("k", kv), ("v", kv)):
                 t[p + f"self_attn.{m}_proj.bias"] = w(n * hd)
+        if kind == "qwen3":
+            t[p + "self_attn.q_norm.weight"] = 1 + w(hd)
+            t[p + "self_attn.k_norm.weight"] = 1 + w(hd)
         t[p + "mlp.gate_proj.weight"] = w(f, d)
         t[p + "mlp.up_proj.weight"] = w(f, d)
         t[p + "mlp.down_proj.weight"] = w(d, f)
@@ -64,6 +70,9 @@ def make(kind, folder):
     if kind == "qwen2":
         config.update(architectures=["Qwen2ForCausalLM"], model_type="qwen2", tie_word_embeddings=True,
                       rope_theta=1e6, use_sliding_window=False)
+    elif kind == "qwen3":
+        config.update(architectures=["Qwen3ForCausalLM"], model_type="qwen3", tie_word_embeddings=True,
+                      rope_theta=1e6, use_sliding_window=False, attention_bias=False, head_dim=hd)
     else:
         t["lm_head.weight"] = w(vocab, d)
         config.update(architectures=["LlamaForCausalLM"], model_type="llama", tie_word_embeddings=False,
