@@ -5,7 +5,10 @@ Every precision must give the same token ids; F32 the same logits within 1e-3; F
 same greedy continuation. Q8_0 rounds every weight to 1/254 of its block's largest, so its logits
 must be within 5% of the logits' span, and the tokens of its greedy continuation that agree are
 counted (on an untrained model, whose logits are nearly flat, it may leave the path; on a trained
-one it should not). The Modelfile must name a file that is there.
+one it should not). The chat template stored in the file, rendered by llama-cpp-python's Jinja
+formatter for the probe's user message, must give the probe's prompt ending in `<think>` (the
+thinking is opened for the model, as Strawberry's engine does). The Modelfile must name a file
+that is there.
 
     python check_gguf_export.py DIR
 """
@@ -16,6 +19,7 @@ import sys
 
 import numpy as np
 from llama_cpp import Llama
+from llama_cpp.llama_chat_format import Jinja2ChatFormatter
 
 folder = sys.argv[1]
 probe = json.load(open(f"{folder}/strawberry_probe.json"))
@@ -51,6 +55,14 @@ for precision in ("f32", "f16", "q8_0"):
         assert same, f"{precision}: greedy continuation differs\n{greedy}\n{probe['greedy_ids']}"
     if precision == "f32":
         assert diff <= 1e-3, f"f32 logits differ by {diff}"
+    if checked == 0:
+        template = llm.metadata["tokenizer.chat_template"]
+        eos = llm.detokenize([llm.token_eos()], special=True).decode()
+        rendered = Jinja2ChatFormatter(template=template, eos_token=eos, bos_token="")(
+            messages=[{"role": "user", "content": "Use 3 7 12 to make 33."}]).prompt
+        expected = probe["text"][: probe["text"].index("<think>") + len("<think>")]
+        assert rendered == expected, f"the stored chat template renders {rendered!r}, not {expected!r}"
+        print(f"chat template: renders the prompt and opens <think> ({rendered[-40:]!r})")
     checked += 1
 assert checked, f"no model-*.gguf in {folder}"
 source = re.search(r"^FROM \./(\S+)$", open(f"{folder}/Modelfile").read(), re.M)
