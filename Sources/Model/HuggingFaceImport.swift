@@ -137,7 +137,8 @@ public enum HuggingFaceImport {
                                  attentionBias: qwen2 || (qwen3 && c["attention_bias"] as? Bool == true))
         config.ropeScaling = scaling
         config.qkNorm = qwen3
-        if let headDim = c["head_dim"] as? Int, headDim * heads != dim { config.explicitHeadDim = headDim }
+        // Compared without multiplying, so that no value in a hostile config can overflow.
+        if let headDim = c["head_dim"] as? Int, heads > 0, dim % heads != 0 || headDim != dim / heads { config.explicitHeadDim = headDim }
         try config.validate()
         return (config, vocab)
     }

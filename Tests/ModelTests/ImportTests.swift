@@ -78,6 +78,7 @@ import Kernels
             ("has no tensor 'model.layers.0.self_attn.q_proj.bias'", { try Self.editJSON($0 + "/config.json") { $0["architectures"] = ["Qwen2ForCausalLM"] } }),
             ("has no tensor 'model.layers.0.self_attn.q_norm.weight'", { try Self.editJSON($0 + "/config.json") { $0["architectures"] = ["Qwen3ForCausalLM"] } }),
             ("headDim 0 must be in", { try Self.editJSON($0 + "/config.json") { $0["head_dim"] = 0 } }),
+            ("headDim 4611686018427387904 must be in", { try Self.editJSON($0 + "/config.json") { $0["head_dim"] = 1 << 62 } }),
             ("model.embed_tokens.weight", { try Self.editJSON($0 + "/config.json") { $0["vocab_size"] = 151_936 } }),
             ("rope_scaling of type 'yarn' is not supported", { try Self.editJSON($0 + "/config.json") { $0["rope_scaling"] = ["rope_type": "yarn"] } }),
             ("lacks the number 'low_freq_factor'", { try Self.editJSON($0 + "/config.json") { $0["rope_scaling"] = ["rope_type": "llama3", "factor": 8] } }),

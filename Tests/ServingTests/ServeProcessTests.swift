@@ -15,12 +15,12 @@ import TestSupport
         let executable = try #require(Self.executable, "the strawberry executable is built beside the tests")
         let dir = Scratch.path("strawberry-serve")
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        let model = try Transformer(config: ModelConfig.slow(context: 512), seed: 4)
+        let model = try Transformer(config: ModelConfig.slow(context: 2048), seed: 4)
         try Checkpoint.save(model: model, state: Optional<Int>.none, to: dir)
 
         let server = Process()
         server.executableURL = URL(fileURLWithPath: executable)
-        server.arguments = ["serve", "--model", dir, "--name", "m", "--port", "0", "--effort", "high=400,vote:4"]
+        server.arguments = ["serve", "--model", dir, "--name", "m", "--port", "0", "--effort", "high=1600"]
         let stderr = Pipe()
         server.standardError = stderr
         server.standardOutput = FileHandle.nullDevice
@@ -38,43 +38,36 @@ import TestSupport
             }
         }
         let p = try #require(port, "no startup line: \(output)")
-        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(p)/v1/chat/completions")!)
-        request.httpMethod = "POST"
-        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        request.httpBody = try JSONSerialization.data(withJSONObject: [
-            "model": "m", "n": 4, "reasoning_effort": "high", "messages": [["role": "user", "content": "think hard"]]])
         var health = URLRequest(url: URL(string: "http://127.0.0.1:\(p)/health")!)
         health.timeoutInterval = 5
         while ((try? await URLSession.shared.data(for: health))?.1 as? HTTPURLResponse)?.statusCode != 200 {
             try await Task.sleep(nanoseconds: 20_000_000)
         }
-        // SIGTERM only once the server is decoding the request: a loaded machine may take a while
-        // to connect, and a connection that arrives after SIGTERM is rightly refused. On a machine
-        // busy with other tests a request can also finish between two looks at /metrics; then a
-        // fresh one is sent.
-        var metrics = URLRequest(url: URL(string: "http://127.0.0.1:\(p)/metrics")!)
-        metrics.timeoutInterval = 5
-        var decoding = false
-        var inFlight: Task<(Data, URLResponse), any Error>?
-        for _ in 0..<3 where !decoding {
-            let finished = Flag()
-            let attempt = Task { defer { finished.raise() }; return try await URLSession.shared.data(for: request) }
-            for _ in 0..<1000 where !decoding && !finished.isRaised {
-                if let (data, _) = try? await URLSession.shared.data(for: metrics) {
-                    decoding = String(decoding: data, as: UTF8.self).split(separator: "\n")
-                        .contains { $0.hasPrefix("strawberry_decoding ") && !$0.hasSuffix(" 0") }
-                }
-                if !decoding { try await Task.sleep(nanoseconds: 10_000_000) }
-            }
-            if decoding { inFlight = attempt } else { _ = try? await attempt.value }
+        // SIGTERM only once this request is decoding: its stream has carried thinking. The stream
+        // itself says so, so no other request has to catch the server at it; a loaded machine
+        // only makes every step slower. (A connection that arrives after SIGTERM is rightly refused.)
+        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(p)/v1/chat/completions")!)
+        request.httpMethod = "POST"
+        request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        request.httpBody = try JSONSerialization.data(withJSONObject: [
+            "model": "m", "n": 4, "stream": true, "temperature": 1, "seed": 3, "reasoning_effort": "high",
+            "messages": [["role": "user", "content": "think hard"]]])
+        let stream = StreamReader()
+        let session = URLSession(configuration: .ephemeral, delegate: stream, delegateQueue: nil)
+        defer { session.invalidateAndCancel() }
+        session.dataTask(with: request).resume()
+        while !stream.text.contains("\"reasoning_content\"") && !stream.isDone {
+            try await Task.sleep(nanoseconds: 5_000_000)
         }
-        let decodingRequest = try #require(inFlight, "a request reached a decoding slot before SIGTERM")
+        try #require(!stream.isDone, "the request was still decoding when it was seen to think: \(stream.text.suffix(300))")
         kill(server.processIdentifier, SIGTERM)
-        let (data, response) = try await decodingRequest.value
-        #expect((response as? HTTPURLResponse)?.statusCode == 200)
-        let body = try JSONSerialization.jsonObject(with: data) as? [String: Any]
-        #expect((body?["choices"] as? [Any])?.count == 4, "the whole completion arrived")
-        for _ in 0..<500 where server.isRunning { try await Task.sleep(nanoseconds: 10_000_000) }
+        while !stream.isDone { try await Task.sleep(nanoseconds: 10_000_000) }
+        #expect(stream.failure == nil && stream.status == 200)
+        let events = stream.text.components(separatedBy: "\n\n").filter { $0.hasPrefix("data: ") }
+        #expect(events.last == "data: [DONE]", "the whole stream arrived")
+        let finishes = events.filter { $0.contains("\"finish_reason\":\"") }.count
+        #expect(finishes == 4, "every choice finished: \(finishes)")
+        for _ in 0..<3000 where server.isRunning { try await Task.sleep(nanoseconds: 10_000_000) }
         #expect(!server.isRunning && server.terminationStatus == 0, "the server exits cleanly after SIGTERM")
     }
 }
@@ -170,5 +163,36 @@ extension ServeProcessTests {
     @Test func anEmptyAPIKeyIsRefused() throws {
         let (status, output) = try StrawberryProcess.run(["serve", "--model", "/nonexistent", "--api-key", ""])
         #expect(status != 0 && output.contains("--api-key"), "\(output)")
+    }
+}
+
+/// Collects a streamed response as it arrives, so a test can act on what it has read so far.
+final class StreamReader: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+    private let lock = NSLock()
+    private var received = Data()
+    private var finished = false
+    private var error: (any Error)?
+    private var statusCode: Int?
+
+    var text: String { lock.withLock { String(decoding: received, as: UTF8.self) } }
+    var isDone: Bool { lock.withLock { finished } }
+    var failure: (any Error)? { lock.withLock { error } }
+    var status: Int? { lock.withLock { statusCode } }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
+                    completionHandler: @escaping @Sendable (URLSession.ResponseDisposition) -> Void) {
+        lock.withLock { statusCode = (response as? HTTPURLResponse)?.statusCode }
+        completionHandler(.allow)
+    }
+
+    func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
+        lock.withLock { received.append(data) }
+    }
+
+    func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
+        lock.withLock {
+            self.error = error
+            finished = true
+        }
     }
 }

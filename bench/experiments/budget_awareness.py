@@ -4,7 +4,7 @@
     the line of --swap-tag (400), paired on the same problems, exact McNemar p;
 (b) unforced: thinking tokens per problem against the budget line shown, with the budget itself
     set high (each line's evaluation in eval-free-LEVEL/), Spearman's rho pooled over problems and
-    lines, and the mean thinking per line.
+    lines, and the mean thinking and the accuracy per line.
 
     python3 bench/experiments/budget_awareness.py RUN1 RUN2 RUN3
 
@@ -56,8 +56,8 @@ def main():
     args = parser.parse_args()
     wanted = None if args.levels is None else {int(v) for v in args.levels.split(",")}
     print(f"| seed run | (a) acc. line {args.forced} | acc. line {args.swap_tag} | difference (points) | McNemar p (b/c) "
-          f"| (b) Spearman rho | mean thinking per line |")
-    print("|---|---|---|---|---|---|---|")
+          f"| (b) Spearman rho | mean thinking per line | accuracy per line, unforced |")
+    print("|---|---|---|---|---|---|---|---|")
     diffs, rhos = [], []
     for run in args.runs:
         own, swap = load(os.path.join(run, "eval-own")), load(os.path.join(run, "eval-swap"))
@@ -69,7 +69,7 @@ def main():
         sa, sb = set(a["solved"]), set(b["solved"])
         diff = 100 * (a["accuracy"] - b["accuracy"])
         diffs.append(diff)
-        free = {}
+        free, accuracy = {}, {}
         for path in glob.glob(os.path.join(run, "eval-free-*")):
             report = load(path)
             if problem_set(report) != problem_set(own):
@@ -77,14 +77,16 @@ def main():
             level = report["settings"]["budgetTag"]
             if wanted is None or level in wanted:
                 free[level] = report["cells"][0]["thinkingPerProblem"]
+                accuracy[level] = report["cells"][0]["accuracy"]
         levels = sorted(free)
         x = [level for level in levels for _ in free[level]]
         y = [t for level in levels for t in free[level]]
         rho = spearman(x, y) if len(levels) > 1 else float("nan")
         rhos.append(rho)
         means = ", ".join(f"{level}: {statistics.mean(free[level]):.0f}" for level in levels)
+        accuracies = ", ".join(f"{level}: {accuracy[level]:.3f}" for level in levels)
         print(f"| {run} | {a['accuracy']:.3f} | {b['accuracy']:.3f} | {diff:+.1f} | "
-              f"{mcnemar(len(sa - sb), len(sb - sa)):.3f} ({len(sa - sb)}/{len(sb - sa)}) | {rho:.3f} | {means} |")
+              f"{mcnemar(len(sa - sb), len(sb - sa)):.3f} ({len(sa - sb)}/{len(sb - sa)}) | {rho:.3f} | {means} | {accuracies} |")
     if len(diffs) > 1:
         print(f"mean (a) {statistics.mean(diffs):+.1f} ± {statistics.stdev(diffs):.1f} points; "
               f"mean (b) rho {statistics.mean(rhos):.3f} ± {statistics.stdev(rhos):.3f}")
