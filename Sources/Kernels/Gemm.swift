@@ -59,8 +59,8 @@ public enum Gemm {
         let packJob: (Int) -> Void = { job in
             let kb = job / panels, jp = job % panels
             GemmPanels.packB(b: b, ldb: ldb, transposed: transposeB, k0: kb &* blockK, kLen: min(blockK, k &- kb &* blockK),
-                  j0: jp &* microCols, jLen: min(microCols, n &- jp &* microCols),
-                  into: packedB + (kb &* panels &+ jp) &* panelStride)
+                             j0: jp &* microCols, jLen: min(microCols, n &- jp &* microCols),
+                             into: packedB + (kb &* panels &+ jp) &* panelStride)
         }
         // Packing a small B costs less than waking the other threads for it.
         Profile.measure(.packing) {

@@ -1,6 +1,7 @@
 /// RMS normalisation of each attention head's queries and keys inside fused `[q | k | v]` rows
 /// (Qwen3's `q_norm` and `k_norm`): each `headDim` slice of the first `heads` heads (queries,
-/// weight `qWeight`) and of the next `kvHeads` (keys, `kWeight`) becomes `x · rstd · w`, in place.
+/// weight `qWeight`) and of the next `kvHeads` (keys, `kWeight`) becomes `x · rstd · w`, in place,
+/// row by row as `RMSNorm` does it.
 public enum HeadNorm {
     /// Normalises every row's query and key heads in place. With `saved` and `rstd`, first keeps
     /// what the backward pass needs: each row's `(heads + kvHeads) · headDim` values before the
@@ -16,10 +17,9 @@ public enum HeadNorm {
                 let row = qkv + r &* stride
                 saved?.advanced(by: r &* width).update(from: row, count: width)
                 for h in 0..<slices {
-                    let x = row + h &* headDim, w = h < heads ? qWeight : kWeight
-                    let s = 1 / (Vector.sumOfSquares(x, headDim) / Float(headDim) + eps).squareRoot()
+                    let x = row + h &* headDim
+                    let s = RMSNorm.row(x, weight: h < heads ? qWeight : kWeight, out: x, dim: headDim, eps: eps)
                     rstd?[r &* slices &+ h] = s
-                    for i in 0..<headDim { x[i] = x[i] * s * w[i] }
                 }
             }
         }
@@ -34,24 +34,20 @@ public enum HeadNorm {
                                 dqWeight: UnsafeMutablePointer<Float>, dkWeight: UnsafeMutablePointer<Float>) {
         let slices = heads &+ kvHeads, width = slices &* headDim
         for r in 0..<rows {
-            let g = dqkv + r &* stride, x = saved + r &* width
             for h in 0..<slices {
-                let dw = h < heads ? dqWeight : dkWeight, s = rstd[r &* slices &+ h], o = h &* headDim
-                for i in 0..<headDim { dw[i] += g[o &+ i] * x[o &+ i] * s }
+                let o = h &* headDim
+                RMSNorm.addRowWeightGradient(dout: dqkv + (r &* stride &+ o), x: saved + (r &* width &+ o),
+                                             rstd: rstd[r &* slices &+ h], dweight: h < heads ? dqWeight : dkWeight, dim: headDim)
             }
         }
         let parts = rows &* width >= 1 << 14 ? min(rows, Parallel.threadCount) : 1
         Parallel.forEach(parts) { part in
             let (r0, r1) = Partition.range(part, of: parts, total: rows)
             for r in r0..<r1 {
-                let row = dqkv + r &* stride
                 for h in 0..<slices {
-                    let g = row + h &* headDim, x = saved + (r &* width &+ h &* headDim)
-                    let w = h < heads ? qWeight : kWeight, s = rstd[r &* slices &+ h]
-                    var projection: Float = 0
-                    for i in 0..<headDim { projection += g[i] * w[i] * x[i] }
-                    let c = projection * s * s * s / Float(headDim)
-                    for i in 0..<headDim { g[i] = g[i] * w[i] * s - x[i] * c }
+                    let g = dqkv + (r &* stride &+ h &* headDim)
+                    RMSNorm.rowInputGradient(dout: g, x: saved + (r &* width &+ h &* headDim), weight: h < heads ? qWeight : kWeight,
+                                             rstd: rstd[r &* slices &+ h], dx: g, dim: headDim, accumulate: false)
                 }
             }
         }

@@ -16,11 +16,11 @@ public final class PackedMatrix: @unchecked Sendable {
 
     /// Packs `W`, whose `n` rows of `k` values are `ld` apart.
     public init(_ w: UnsafePointer<Float>, n: Int, k: Int, ld: Int) {
-        let panels = (n &+ Gemm.microCols &- 1) / Gemm.microCols, kBlocks = (k &+ Gemm.blockK &- 1) / Gemm.blockK
-        let stride = PanelLayout.panelStride
-        let data = FloatBuffer(count: max(1, kBlocks &* panels &* stride))
+        let data = FloatBuffer(count: PanelLayout.floats(rows: n, columns: k))
+        let layout = PanelLayout(base: data.pointer, rows: n, columns: k)
         self.data = data
-        layout = PanelLayout(base: data.pointer, rows: n, columns: k)
+        self.layout = layout
+        let panels = layout.panels, kBlocks = layout.kBlocks, stride = PanelLayout.panelStride
         Parallel.forEach(Parallel.threadCount) { part in
             let (j0, j1) = Partition.range(part, of: Parallel.threadCount, total: kBlocks &* panels)
             for job in j0..<j1 {

@@ -7,10 +7,8 @@ public enum RMSNorm {
         Parallel.forEach(min(rows, Parallel.threadCount)) { part in
             let (r0, r1) = Partition.range(part, of: min(rows, Parallel.threadCount), total: rows)
             for r in r0..<r1 {
-                let xr = x + r &* dim, yr = out + r &* dim
-                let s = 1 / (Vector.sumOfSquares(xr, dim) / Float(dim) + eps).squareRoot()
+                let s = row(x + r &* dim, weight: weight, out: out + r &* dim, dim: dim, eps: eps)
                 rstd?[r] = s
-                for i in 0..<dim { yr[i] = xr[i] * s * weight[i] }
             }
         }
     }
@@ -24,18 +22,41 @@ public enum RMSNorm {
         Parallel.forEach(parts) { part in
             let (r0, r1) = Partition.range(part, of: parts, total: rows)
             for r in r0..<r1 {
-                let xr = x + r &* dim, gr = dout + r &* dim, dxr = dx + r &* dim
-                let s = rstd[r]
-                var proj: Float = 0
-                for i in 0..<dim { proj += gr[i] * weight[i] * xr[i] }
-                let c = proj * s * s * s / Float(dim)
-                for i in 0..<dim { dxr[i] += gr[i] * weight[i] * s - xr[i] * c }
+                rowInputGradient(dout: dout + r &* dim, x: x + r &* dim, weight: weight, rstd: rstd[r], dx: dx + r &* dim,
+                                 dim: dim, accumulate: true)
             }
         }
-        for r in 0..<rows {
-            let xr = x + r &* dim, gr = dout + r &* dim
-            let s = rstd[r]
-            for i in 0..<dim { dweight[i] += gr[i] * xr[i] * s }
+        for r in 0..<rows { addRowWeightGradient(dout: dout + r &* dim, x: x + r &* dim, rstd: rstd[r], dweight: dweight, dim: dim) }
+    }
+
+    /// One row: `out = x · rstd · weight`, returning `rstd`. `out` may be `x`.
+    @inlinable @inline(__always)
+    public static func row(_ x: UnsafePointer<Float>, weight: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>,
+                           dim: Int, eps: Float) -> Float {
+        let s = 1 / (Vector.sumOfSquares(x, dim) / Float(dim) + eps).squareRoot()
+        for i in 0..<dim { out[i] = x[i] * s * weight[i] }
+        return s
+    }
+
+    /// One row's input gradient from the output's, added to `dx` or written there; `dx` may be
+    /// `dout` when writing.
+    @inlinable @inline(__always)
+    public static func rowInputGradient(dout: UnsafePointer<Float>, x: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                                        rstd s: Float, dx: UnsafeMutablePointer<Float>, dim: Int, accumulate: Bool) {
+        var projection: Float = 0
+        for i in 0..<dim { projection += dout[i] * weight[i] * x[i] }
+        let c = projection * s * s * s / Float(dim)
+        if accumulate {
+            for i in 0..<dim { dx[i] += dout[i] * weight[i] * s - x[i] * c }
+        } else {
+            for i in 0..<dim { dx[i] = dout[i] * weight[i] * s - x[i] * c }
         }
+    }
+
+    /// Adds one row's weight gradient to `dweight`.
+    @inlinable @inline(__always)
+    public static func addRowWeightGradient(dout: UnsafePointer<Float>, x: UnsafePointer<Float>, rstd s: Float,
+                                            dweight: UnsafeMutablePointer<Float>, dim: Int) {
+        for i in 0..<dim { dweight[i] += dout[i] * x[i] * s }
     }
 }

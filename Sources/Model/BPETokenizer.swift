@@ -41,9 +41,7 @@ public struct BPETokenizer: Sendable {
         var tokens: [Int: String] = [:]
         for (t, id) in vocab { tokens[id] = t }
         var ranks: [String: Int] = [:]
-        for (rank, merge) in (model["merges"] as? [Any] ?? []).enumerated() {
-            if let s = merge as? String { ranks[s] = rank } else if let pair = merge as? [String], pair.count == 2 { ranks[pair[0] + " " + pair[1]] = rank }
-        }
+        for (rank, merge) in Self.merges(model).enumerated() { ranks[merge] = rank }
         self.ranks = ranks
         var added: [(String, Int)] = []
         for a in addedTokens {
@@ -54,7 +52,26 @@ public struct BPETokenizer: Sendable {
         addedIDs = Dictionary(added, uniquingKeysWith: { first, _ in first })
         maxID = tokens.keys.max() ?? -1
         nfc = (json["normalizer"] as? [String: Any])?["type"] as? String == "NFC"
-        // The split pattern: ByteLevel's own regex, or a Split step's regex in a Sequence.
+        let pattern = try Self.splitPattern(json, source: path)
+        do { split = try pattern.map { try NSRegularExpression(pattern: $0) } } catch {
+            throw .checkpoint("'\(path)': its split pattern does not compile here: \(error)")
+        }
+    }
+
+    /// The merges of a tokenizer.json's `model`, in rank order, as `"left right"` (either way
+    /// tokenizer.json writes them).
+    static func merges(_ model: [String: Any]) -> [String] {
+        (model["merges"] as? [Any] ?? []).compactMap { merge in
+            if let s = merge as? String { return s }
+            if let pair = merge as? [String], pair.count == 2 { return pair[0] + " " + pair[1] }
+            return nil
+        }
+    }
+
+    /// The regex a tokenizer.json's pre-tokenizer splits with: a `Split` step's (in a `Sequence`
+    /// or alone), or GPT-2's for `ByteLevel` with `use_regex`; nil for no split. Other steps are
+    /// refused, naming `path`.
+    static func splitPattern(_ json: [String: Any], source path: String) throws(ModelError) -> String? {
         var pattern: String?
         let pre = json["pre_tokenizer"] as? [String: Any] ?? [:]
         let steps = pre["type"] as? String == "Sequence" ? pre["pretokenizers"] as? [[String: Any]] ?? [] : [pre]
@@ -72,9 +89,7 @@ public struct BPETokenizer: Sendable {
             case let other?: throw .checkpoint("'\(path)': pre-tokenizer \(other) is not supported")
             }
         }
-        do { split = try pattern.map { try NSRegularExpression(pattern: $0) } } catch {
-            throw .checkpoint("'\(path)': its split pattern does not compile here: \(error)")
-        }
+        return pattern
     }
 
     private static let byteToChar: [Character] = HuggingFaceExport.byteCharacters()

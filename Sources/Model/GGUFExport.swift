@@ -1,11 +1,11 @@
 import Foundation
 
-/// Writes a model as a GGUF file (version 3) for llama.cpp: the `llama` architecture, `qwen2`
-/// for a model with q/k/v biases, or `qwen3` for one with per-head q/k norms; the metadata llama.cpp reads; tensors under its names — for
-/// `llama` the q/k rows permuted from rotate-half RoPE (Hugging Face's layout, and Strawberry's)
-/// to llama.cpp's interleaved pairs, and Llama 3's rope scaling as the `rope_freqs` tensor;
-/// `qwen2` and `qwen3` keep rotate-half (llama.cpp's NeoX RoPE) — the vocabulary (`GGUFVocabulary`) and the
-/// thinking chat template. Weights are F32, F16 or Q8_0; norms and biases stay F32, and a matrix
+/// Writes a model as a GGUF file (version 3) for llama.cpp, as the architecture its
+/// `ModelConfig.modelType` names (`llama`, `qwen2`, `qwen3`): the metadata llama.cpp reads;
+/// tensors under its names — for `llama` the q/k rows permuted from rotate-half RoPE (Hugging
+/// Face's layout, and Strawberry's) to llama.cpp's interleaved pairs, and Llama 3's rope scaling
+/// as the `rope_freqs` tensor; `qwen2` and `qwen3` keep rotate-half (llama.cpp's NeoX RoPE); the
+/// vocabulary (`GGUFVocabulary`) and the thinking chat template. Weights are F32, F16 or Q8_0; norms and biases stay F32, and a matrix
 /// whose rows are not whole Q8_0 blocks is stored F16, as llama.cpp's own quantiser does.
 public enum GGUFExport {
     /// How the weight matrices are stored (norms and biases are F32 in every file).
@@ -24,7 +24,7 @@ public enum GGUFExport {
 
     public static func write(_ model: Transformer, to path: String, precision: Precision, name: String) throws(ModelError) {
         let c = model.config
-        let arch = c.qkNorm ? "qwen3" : c.attentionBias ? "qwen2" : "llama"
+        let arch = c.modelType
         if arch != "llama" && c.ropeScaling != nil || arch == "qwen3" && c.attentionBias {
             throw .checkpoint("GGUF export of a \(arch) model with \(arch == "qwen3" && c.attentionBias ? "q/k/v biases" : "Llama 3 rope scaling") is not supported; export it with --format hf instead")
         }

@@ -49,12 +49,8 @@ struct GGUFVocabulary {
         }
         tokens = names.enumerated().map { id, name in name ?? "[PAD\(id)]" }
         types = kinds
-        merges = (model["merges"] as? [Any] ?? []).compactMap { merge in
-            if let s = merge as? String { return s }
-            if let pair = merge as? [String], pair.count == 2 { return pair[0] + " " + pair[1] }
-            return nil
-        }
-        let pattern = Self.splitPattern(json)
+        merges = BPETokenizer.merges(model)
+        let pattern = try BPETokenizer.splitPattern(json, source: "the model's tokenizer.json")
         guard let known = Self.knownSplits.first(where: { $0.pattern == pattern }) else {
             throw .checkpoint("GGUF names its pre-tokenizer instead of storing it, and this tokenizer's split (\(pattern ?? "none")) is none of those llama.cpp knows here (GPT-2's, Llama 3's, Qwen2's); export it with --format hf instead")
         }
@@ -62,17 +58,5 @@ struct GGUFVocabulary {
         let bosText = vocabulary.format == .llama3 ? "<|begin_of_text|>" : "<|endoftext|>"
         bos = tokens.firstIndex(of: bosText)
         padding = tokens.firstIndex(of: "<|endoftext|>") ?? tokens.firstIndex(of: "<|end_of_text|>")
-    }
-
-    /// The regex a tokenizer.json splits with: a Split step's, or GPT-2's for ByteLevel with use_regex.
-    static func splitPattern(_ json: [String: Any]) -> String? {
-        let pre = json["pre_tokenizer"] as? [String: Any] ?? [:]
-        let steps = pre["type"] as? String == "Sequence" ? pre["pretokenizers"] as? [[String: Any]] ?? [] : [pre]
-        var pattern: String?
-        for step in steps {
-            if step["type"] as? String == "Split" { pattern = (step["pattern"] as? [String: Any])?["Regex"] as? String }
-            if step["type"] as? String == "ByteLevel", step["use_regex"] as? Bool ?? true { pattern = BPETokenizer.gpt2Pattern }
-        }
-        return pattern
     }
 }

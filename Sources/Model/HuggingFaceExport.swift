@@ -41,7 +41,7 @@ public enum HuggingFaceExport {
         }
         let c = model.config, vocabulary = model.vocabulary
         let endText = vocabulary.decode([vocabulary.markers.endOfTurn])
-        let type = c.qkNorm ? "qwen3" : c.attentionBias ? "qwen2" : "llama"
+        let type = c.modelType
         let architecture = ["qwen3": "Qwen3ForCausalLM", "qwen2": "Qwen2ForCausalLM", "llama": "LlamaForCausalLM"][type]!
         var config: [String: Any] = [
             "architectures": [architecture], "model_type": type, "hidden_size": c.dim,

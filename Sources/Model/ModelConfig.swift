@@ -87,6 +87,9 @@ public struct ModelConfig: Codable, Equatable, Sendable {
 
     /// The width of one attention head: `dim / heads` unless the model says otherwise.
     public var headDim: Int { explicitHeadDim ?? dim / heads }
+    /// The family this shape belongs to, by Hugging Face's `model_type`, which is also llama.cpp's
+    /// architecture name: `qwen3` with per-head q/k norms, `qwen2` with q/k/v biases, else `llama`.
+    public var modelType: String { qkNorm ? "qwen3" : attentionBias ? "qwen2" : "llama" }
     /// Width of the fused query/key/value projection output.
     public var qkvDim: Int { (heads + 2 * kvHeads) * headDim }
 

@@ -28,12 +28,9 @@ public enum Sampler {
     public static func sample(_ logits: ArraySlice<Float>, options: SamplingOptions, rng: inout SeededRNG,
                               banned: Set<Int32> = []) -> (token: Int32, logProb: Float) {
         let base = logits.startIndex
-        var values = Array(logits)
-        for b in banned where Int(b) < values.count { values[Int(b)] = -.infinity }
+        let values = withoutBanned(logits, banned)
         let maxValue = values.max() ?? 0
-        var sum: Double = 0
-        for v in values { sum += Foundation.exp(Double(v - maxValue)) }
-        let logNorm = Double(maxValue) + Foundation.log(sum)
+        let logNorm = logNormaliser(values, max: maxValue)
         func logProb(_ t: Int) -> Float { Float(Double(logits[base + t]) - logNorm) }
 
         if options.temperature <= 0 {
@@ -67,21 +64,32 @@ public enum Sampler {
     public static func mostLikely(_ logits: ArraySlice<Float>, count: Int, banned: Set<Int32> = []) -> [TokenAlternative] {
         guard count > 0 else { return [] }
         let base = logits.startIndex
-        var maxValue = -Float.infinity
-        for (i, v) in logits.enumerated() where !banned.contains(Int32(i)) { maxValue = max(maxValue, v) }
-        guard maxValue > -.infinity else { return [] }
-        var sum: Double = 0
-        // The best `count` so far, best first: one pass with insertion into a short list.
+        let values = withoutBanned(logits, banned)
+        guard let maxValue = values.max(), maxValue > -.infinity else { return [] }
+        // The best `count`, best first: one pass with insertion into a short list.
         var best: [(index: Int, value: Float)] = []
         best.reserveCapacity(count + 1)
-        for (i, v) in logits.enumerated() where !banned.contains(Int32(i)) {
-            sum += Foundation.exp(Double(v - maxValue))
+        for (i, v) in values.enumerated() where v > -.infinity {
             if best.count == count, let last = best.last, v <= last.value { continue }
             let at = best.firstIndex { v > $0.value } ?? best.count
             best.insert((i, v), at: at)
             if best.count > count { best.removeLast() }
         }
-        let logNorm = Double(maxValue) + Foundation.log(sum)
+        let logNorm = logNormaliser(values, max: maxValue)
         return best.map { TokenAlternative(token: Int32($0.index), logProb: Float(Double(logits[base + $0.index]) - logNorm)) }
+    }
+
+    /// The logits with the banned tokens at −∞.
+    private static func withoutBanned(_ logits: ArraySlice<Float>, _ banned: Set<Int32>) -> [Float] {
+        var values = Array(logits)
+        for b in banned where Int(b) < values.count { values[Int(b)] = -.infinity }
+        return values
+    }
+
+    /// `log Σ exp(v)` over `values`, summed in order from their largest, `max`.
+    private static func logNormaliser(_ values: [Float], max maxValue: Float) -> Double {
+        var sum: Double = 0
+        for v in values { sum += Foundation.exp(Double(v - maxValue)) }
+        return Double(maxValue) + Foundation.log(sum)
     }
 }

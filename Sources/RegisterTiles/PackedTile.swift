@@ -9,12 +9,21 @@ public struct PanelLayout: @unchecked Sendable {
 
     @inlinable public static var panelStride: Int { GemmPanels.blockK &* GemmPanels.microCols }
 
+    /// The floats a `rows × columns` weight takes packed (at least one).
+    public static func floats(rows: Int, columns: Int) -> Int {
+        max(1, panels(rows) &* kBlocks(columns) &* panelStride)
+    }
+
+    static func panels(_ rows: Int) -> Int { (rows &+ GemmPanels.microCols &- 1) / GemmPanels.microCols }
+    static func kBlocks(_ columns: Int) -> Int { (columns &+ GemmPanels.blockK &- 1) / GemmPanels.blockK }
+
+    /// The layout of a `rows × columns` weight packed at `base` (`floats(rows:columns:)` long).
     public init(base: UnsafePointer<Float>, rows: Int, columns: Int) {
         self.base = base
         self.rows = rows
         self.columns = columns
-        panels = (rows &+ GemmPanels.microCols &- 1) / GemmPanels.microCols
-        kBlocks = (columns &+ GemmPanels.blockK &- 1) / GemmPanels.blockK
+        panels = Self.panels(rows)
+        kBlocks = Self.kBlocks(columns)
     }
 
     /// The panel of block `kb` and columns `16·jp ..< 16·jp + 16`.

@@ -10,8 +10,8 @@ struct ExportCommand: ParsableCommand {
         discussion: """
         hf: config.json, model.safetensors, tokenizer.json, tokenizer_config.json (chat template).
 
-        gguf: model-f32.gguf, model-f16.gguf and/or model-q8_0.gguf (llama architecture, or qwen2 for a model with \
-        q/k/v biases; the gpt2 vocabulary with its merges; the thinking chat template), and a Modelfile for Ollama \
+        gguf: model-f32.gguf, model-f16.gguf and/or model-q8_0.gguf (llama architecture, qwen2 for a model with \
+        q/k/v biases, qwen3 for one with q/k norms; the gpt2 vocabulary with its merges; the thinking chat template), and a Modelfile for Ollama \
         that uses the smallest of them.
 
         Both also write strawberry_probe.json; bench/check_hf_export.sh and bench/check_gguf_export.sh load the \
