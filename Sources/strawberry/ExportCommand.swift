@@ -14,7 +14,7 @@ struct ExportCommand: ParsableCommand {
         q/k/v biases, qwen3 for one with q/k norms; the gpt2 vocabulary with its merges; the thinking chat template), and a Modelfile for Ollama \
         that uses the smallest of them.
 
-        Both also write strawberry_probe.json; bench/check_hf_export.sh and bench/check_gguf_export.sh load the \
+        Both also write strawberry_probe.json; bench/interop/check_hf_export.sh and bench/interop/check_gguf_export.sh load the \
         export with transformers or llama.cpp and compare tokens, logits and greedy continuations with Strawberry's.
         """
     )
