@@ -56,6 +56,10 @@ public struct EvalCell: Codable, Sendable, Equatable {
     /// Thinking tokens spent on each test problem, in problem order (absent in reports written
     /// before it existed).
     public var thinkingPerProblem: [Int]? = nil
+    /// Slips, false claims, misses and recoveries in the answered (or first) completion of each
+    /// problem, and its search length against the worked solution's; nil for a task that cannot
+    /// audit its thinking (and in reports written before it existed).
+    public var selfCorrection: SelfCorrection? = nil
 }
 
 /// A test problem whose answer the verifier failed to judge, and why.
@@ -197,6 +201,8 @@ struct ProblemOutcome: Codable, Sendable {
     /// The chosen completion, or the first sample's when the strategy declined to answer.
     var shownCompletion: String
     var note: String
+    /// The audit of `shownCompletion`.
+    var selfCorrection: SelfCorrection
 
     init(problem: Problem, result r: StrategyResult, task: any ReasoningTask) {
         let score = r.chosen.map { task.score(problem, completion: $0) }
@@ -210,6 +216,7 @@ struct ProblemOutcome: Codable, Sendable {
         cutSamples = r.generations.filter(\.thinkingCut).count
         shownCompletion = r.chosen ?? r.generations.first?.text ?? ""
         note = r.note
+        selfCorrection = task.selfCorrection(problem, completion: shownCompletion)
     }
 }
 
@@ -223,6 +230,7 @@ struct CellTally {
     var thinkingPerProblem: [Int] = []
     var failureCount = 0
     var failures: [VerifierFailure] = []
+    var selfCorrection = SelfCorrection()
 
     init(strategy: any Strategy, budget: Int) {
         self.strategy = strategy
@@ -244,6 +252,7 @@ struct CellTally {
             flops += o.flops
             samples += o.samples
             cutSamples += o.cutSamples
+            selfCorrection = selfCorrection + o.selfCorrection
         }
         problems += outcomes.count
     }
@@ -262,6 +271,7 @@ struct CellTally {
                             meanFlops: flops / n, cutFraction: Double(cutSamples) / Double(max(samples, 1)), solved: solved)
         cell.problems = problems
         cell.thinkingPerProblem = thinkingPerProblem
+        if selfCorrection.samples > 0 { cell.selfCorrection = selfCorrection }
         if failureCount > 0 {
             cell.verifierFailureCount = failureCount
             cell.verifierFailures = failures

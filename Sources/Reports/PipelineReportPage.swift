@@ -33,8 +33,13 @@ public enum PipelineReportPage {
         let reward = SVGChart(title: "Reward and accuracy against RL steps", xLabel: stepName, yLabel: "share",
                               series: series([("reward", "reward"), ("accuracy", "accuracy"), ("training problems solved", "solved"),
                                               ("probe pass@k", "probe_pass_at_k"), ("probe greedy", "probe_greedy_accuracy")]))
-        let reflection = SVGChart(title: "Reflection rate against RL steps", xLabel: stepName, yLabel: "share of completions",
-                                  series: series([("reflection", "reflection_rate"), ("cut by budget", "cut_fraction")]))
+        // Every worked solution backtracks and checks, so the reflection rate starts at 1 and cannot show
+        // self-correction emerging; slips, false claims and recovery from them can.
+        let selfCorrection = SVGChart(title: "Self-correction against RL steps", xLabel: stepName, yLabel: "rate",
+                                      series: series([("slips per step", "slip_rate"), ("false claims per sample", "false_claim_rate"),
+                                                      ("mistakes recovered from", "recovery_rate"),
+                                                      ("search length ÷ worked solution's", "search_length_ratio"),
+                                                      ("cut by budget", "cut_fraction")]), yRange: nil)
         let thinking = SVGChart(title: "Thinking length against RL steps", xLabel: stepName, yLabel: "tokens",
                                 series: series([("thinking tokens", "thinking_tokens")]), yRange: nil)
         func curve(_ r: EvalReport, _ name: String) -> SVGChart.Series {
@@ -71,7 +76,7 @@ public enum PipelineReportPage {
         .right{color:#1a7f37;font-weight:bold}.wrong{color:#c62828;font-weight:bold}</style></head><body>
         <h1>\(esc(title))</h1>
         <p>\(after.parameters) parameters; \(after.settings.problems) test problems of \(esc(after.task)), difficulty \(after.settings.difficulty).</p>
-        \(budget.render())\(reward.render())\(reflection.render())\(thinking.render())
+        \(budget.render())\(reward.render())\(selfCorrection.render())\(thinking.render())
         <h2>Accuracy before and after RL</h2><table><tr><th>strategy</th><th>budget</th><th>after SFT</th><th>after SFT + RL</th></tr>\(rows)</table>
         <h2>Example thinking</h2>\(examples)</body></html>
         """

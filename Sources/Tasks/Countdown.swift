@@ -95,16 +95,44 @@ public struct Countdown: ReasoningTask {
     /// A thinking line `a op b=r yes` (or its calculator form) whose `r` is not the target, or
     /// whose written arithmetic is wrong.
     public func claimsFalsely(_ problem: Problem, completion: String) -> Bool {
-        guard let thinking = Completion(completion).thinking else { return false }
-        return thinking.split(separator: "\n").contains { line in
-            guard line.hasSuffix(" yes") else { return false }
-            let claim = line.dropLast(4).replacingOccurrences(of: "<tool>", with: "")
+        (audit(problem, completion: completion)?.falseClaims ?? 0) > 0
+    }
+
+    /// Reads every step `a op b=r` of the thinking (`, left …`, ` no` or ` yes` after it; the
+    /// calculator form `<tool>a op b</tool><result>r</result>` too). A ` yes` line that is not a
+    /// step at all counts as a false claim.
+    public func audit(_ problem: Problem, completion: String) -> ThinkingAudit? {
+        var audit = ThinkingAudit()
+        guard let thinking = Completion(completion).thinking else { return audit }
+        var mistakesSoFar = 0, lastTrueClaim: Int?
+        for raw in thinking.split(separator: "\n") {
+            let line = raw.replacingOccurrences(of: "<tool>", with: "")
                 .replacingOccurrences(of: "</tool><result>", with: "=").replacingOccurrences(of: "</result>", with: "")
-            let sides = claim.split(separator: "=")
-            guard sides.count == 2, let stated = Int(sides[1]) else { return true }
-            guard case .success(let e) = Expression.evaluate(String(sides[0])) else { return true }
-            return stated != problem.target || e.value != stated
+            let claims = line.hasSuffix(" yes")
+            let head = claims ? Substring(line.dropLast(4)) : line.prefix { $0 != "," && $0 != " " }
+            let sides = head.split(separator: "=")
+            guard sides.count == 2, let stated = Int(sides[1]), case .success(let e) = Expression.evaluate(String(sides[0])) else {
+                if claims { audit.falseClaims += 1; mistakesSoFar += 1 }
+                continue
+            }
+            audit.steps += 1
+            let slip = e.value != stated
+            if slip { audit.slips += 1; mistakesSoFar += 1 }
+            if claims {
+                if slip || stated != problem.target {
+                    audit.falseClaims += 1
+                    mistakesSoFar += 1
+                } else {
+                    audit.stepsToSolution = audit.stepsToSolution ?? audit.steps
+                    lastTrueClaim = mistakesSoFar
+                }
+            } else if line.hasSuffix(" no"), !slip, e.value == problem.target {
+                audit.misses += 1
+                mistakesSoFar += 1
+            }
         }
+        audit.recovered = lastTrueClaim ?? 0
+        return audit
     }
 
     /// The numbers and the target are in the prompt, so the full verdict is public.

@@ -46,6 +46,10 @@ public protocol ReasoningTask: Sendable {
     /// the target), so RL can penalise the claim itself rather than every step of a failed search.
     func claimsFalsely(_ problem: Problem, completion: String) -> Bool
 
+    /// The steps and mistakes of a completion's thinking (`ThinkingAudit`), or nil when the task
+    /// cannot read its thinking line by line.
+    func audit(_ problem: Problem, completion: String) -> ThinkingAudit?
+
     /// Runs one tool call (the text between `<tool>` and `</tool>`) for `problem` and returns the
     /// result text. Tools see only what the model may see (never the hidden key or tests).
     func runTool(_ call: String, problem: Problem) -> String
@@ -57,6 +61,8 @@ extension ReasoningTask {
     public var reflectionMarkers: [String] { [] }
 
     public func claimsFalsely(_ problem: Problem, completion: String) -> Bool { false }
+
+    public func audit(_ problem: Problem, completion: String) -> ThinkingAudit? { nil }
 
     /// Whether a completion's thinking contains one of the task's reflection markers.
     public func reflects(_ completion: String) -> Bool {

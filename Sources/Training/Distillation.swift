@@ -36,6 +36,8 @@ public struct Distillation: Sendable {
         public var thinkingTokens = 0
         public var cutSamples = 0
         public var reflectingSamples = 0
+        /// The samples' slips, false claims, misses and recoveries.
+        public var selfCorrection = SelfCorrection()
         public var seconds: Double
     }
 
@@ -70,6 +72,7 @@ public struct Distillation: Sendable {
                 part.thinkingTokens += group.reduce(0) { $0 + $1.thinkingTokens }
                 part.cutSamples += group.filter(\.thinkingCut).count
                 part.reflectingSamples += group.filter { task.reflects($0.text) }.count
+                for g in group { part.selfCorrection = part.selfCorrection + task.selfCorrection(p, completion: g.text) }
                 let correct = group.filter { task.score(p, completion: $0.text).correct }
                 part.correctSamples += correct.count
                 if let best = correct.min(by: { $0.thinkingTokens < $1.thinkingTokens }) {
@@ -86,6 +89,7 @@ public struct Distillation: Sendable {
                 harvest.thinkingTokens += p.thinkingTokens
                 harvest.cutSamples += p.cutSamples
                 harvest.reflectingSamples += p.reflectingSamples
+                harvest.selfCorrection = harvest.selfCorrection + p.selfCorrection
                 harvest.correctSamples += p.correctSamples
             }
             progress("    teacher: \(min(all.count, first + chunk))/\(all.count) problems, \(harvest.examples.count) solved")

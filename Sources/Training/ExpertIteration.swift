@@ -47,6 +47,7 @@ public struct ExpertIteration: Sendable {
                 "sampling_s": .double(harvest.seconds),
             ]
             if let loss { r["loss"] = .double(loss) }
+            r.merge(harvest.selfCorrection.record) { a, _ in a }
             return r
         }
     }

@@ -95,6 +95,8 @@ public struct RolloutBatch: Sendable {
     public var advantages: [Double] = []
     public var rewardSum = 0.0
     public var correct = 0, reflecting = 0, groupsUsed = 0
+    /// The rollouts' slips, false claims, misses and recoveries (`SelfCorrection`).
+    public var selfCorrection = SelfCorrection()
     /// Samples the verifier failed to judge (scored 0), and the first cause.
     public var verifierFailures = 0
     public var firstVerifierFailure: String?
@@ -138,14 +140,18 @@ public struct GRPOStep: Sendable {
     /// Samples the verifier failed to judge, and the first cause.
     public var verifierFailures = 0
     public var firstVerifierFailure: String?
+    /// The rollouts' slips, false claims, misses and recoveries.
+    public var selfCorrection = SelfCorrection()
 
     var record: [String: MetricsLog.Value] {
-        ["step": .int(step), "reward": .double(reward), "accuracy": .double(accuracy),
+        var r: [String: MetricsLog.Value] = ["step": .int(step), "reward": .double(reward), "accuracy": .double(accuracy),
          "thinking_tokens": .double(thinkingTokens), "answer_tokens": .double(answerTokens),
          "cut_fraction": .double(cutFraction), "reflection_rate": .double(reflectionRate),
          "clip_fraction": .double(clipFraction), "kl": .double(kl), "grad_norm": .double(Double(gradientNorm)),
          "groups_used": .int(groupsUsed), "rollout_tokens_per_s": .double(rolloutTokensPerSecond),
          "update_tokens_per_s": .double(updateTokensPerSecond), "verifier_failures": .int(verifierFailures)]
+        r.merge(selfCorrection.record) { a, _ in a }
+        return r
     }
 }
 
@@ -285,6 +291,7 @@ public final class GRPOTrainer {
             updateTokensPerSecond: Double(t.updateTokens) / max(t.updateSeconds, 1e-9))
         result.verifierFailures = t.verifierFailures
         result.firstVerifierFailure = t.firstVerifierFailure
+        result.selfCorrection = t.selfCorrection
         return result
     }
 
@@ -295,6 +302,7 @@ public final class GRPOTrainer {
         var clipped = 0, active = 0, updateTokens = 0
         var rewardSum = 0.0, klSum = 0.0, rolloutSeconds = 0.0, updateSeconds = 0.0
         var firstVerifierFailure: String?
+        var selfCorrection = SelfCorrection()
 
         init(_ batch: RolloutBatch, _ update: UpdateStats) {
             let gens = batch.generations
@@ -304,6 +312,7 @@ public final class GRPOTrainer {
             groupsUsed = batch.groupsUsed
             verifierFailures = batch.verifierFailures
             firstVerifierFailure = batch.firstVerifierFailure
+            selfCorrection = batch.selfCorrection
             thinkingTokens = gens.reduce(0) { $0 + $1.thinkingTokens }
             answerTokens = gens.reduce(0) { $0 + $1.answerTokens }
             cut = gens.filter(\.thinkingCut).count
@@ -320,7 +329,7 @@ public final class GRPOTrainer {
             s.verifierFailures += b.verifierFailures; s.firstVerifierFailure = a.firstVerifierFailure ?? b.firstVerifierFailure
             s.thinkingTokens += b.thinkingTokens; s.answerTokens += b.answerTokens; s.cut += b.cut; s.tokens += b.tokens
             s.clipped += b.clipped; s.active += b.active; s.updateTokens += b.updateTokens
-            s.rewardSum += b.rewardSum; s.klSum += b.klSum
+            s.rewardSum += b.rewardSum; s.klSum += b.klSum; s.selfCorrection = a.selfCorrection + b.selfCorrection
             s.rolloutSeconds = max(a.rolloutSeconds, b.rolloutSeconds); s.updateSeconds = max(a.updateSeconds, b.updateSeconds)
             return s
         }
@@ -364,6 +373,7 @@ public final class GRPOTrainer {
                     batch.firstVerifierFailure = batch.firstVerifierFailure ?? cause
                 }
                 if task.reflects(g.text) { batch.reflecting += 1 }
+                batch.selfCorrection = batch.selfCorrection + task.selfCorrection(p, completion: g.text)
                 rewards.append(reward)
                 if latestSamples.count < 8 { latestSamples.append((p.prompt, g.text, reward)) }
             }

@@ -1,5 +1,6 @@
 import Foundation
 import Model
+import Tasks
 
 /// Appends one JSON object per line to a run's `metrics.jsonl`, flushed after every line so a
 /// crash loses at most the line being written.
@@ -58,5 +59,18 @@ public final class MetricsLog {
         do { try handle.write(contentsOf: Data(("{" + body + "}\n").utf8)) } catch {
             throw .run("cannot write to metrics log '\(path)': \(error.localizedDescription)")
         }
+    }
+}
+
+extension SelfCorrection {
+    /// The fields a metrics record gets (none for a task that cannot audit its thinking): slips
+    /// per step, false claims per sample, the share of mistakes recovered from, and the search
+    /// length against the worked solution's.
+    var record: [String: MetricsLog.Value] {
+        guard samples > 0 else { return [:] }
+        var r: [String: MetricsLog.Value] = ["slip_rate": .double(slipRate), "false_claim_rate": .double(falseClaimRate),
+                                             "mistakes": .int(slips + falseClaims + misses), "recovery_rate": .double(recoveryRate)]
+        if searchesFound > 0 { r["search_length_ratio"] = .double(searchLengthRatio) }
+        return r
     }
 }

@@ -73,6 +73,7 @@ import Tasks
         for c in a.cells {
             #expect(c.meanThinkingTokens <= Double(c.budget * c.samples * (c.strategy.hasPrefix("revise") ? 2 : 1)))
             #expect((0...1).contains(c.accuracy))
+            #expect(c.selfCorrection?.samples == 4, "one audited completion per problem")
         }
         let page = EvalReportPage.html(a)
         #expect(page.contains("<svg") && page.contains("Accuracy against thinking budget"))

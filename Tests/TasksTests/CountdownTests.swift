@@ -122,6 +122,49 @@ import Tasks
         }
     }
 
+    @Test func theWorkedSolutionIsAuditedAsFlawless() {
+        for p in task.problems(count: 40, difficulty: 3, split: .train) {
+            for style in [TraceStyle.human, .tool] {
+                let trace = task.trace(p, style: style, maxThinkingTokens: 100_000)!
+                let audit = task.audit(p, completion: trace)!
+                let steps = trace.components(separatedBy: "\n").filter { ($0.contains("=") || $0.contains("<tool>")) && !$0.hasPrefix("Check") }.count
+                #expect(audit.steps == steps && audit.steps > 0, "\(trace)")
+                #expect(audit.mistakes == 0 && audit.recovered == 0, "\(trace)")
+                #expect(audit.stepsToSolution == audit.steps, "the search ends at its first true yes: \(trace)")
+            }
+        }
+    }
+
+    @Test func slipsFalseClaimsMissesAndRecoveryAreCounted() {
+        let p = Problem(task: "countdown", seed: 1, difficulty: 3, prompt: "", inputs: [8, 7, 12], target: 140, key: "(8-7)*12")
+        func audit(_ lines: String) -> ThinkingAudit { task.audit(p, completion: "<think>Target 140 from 8 7 12.\n\(lines)</think>x")! }
+        // A slip in a middle step, a false claim built on it, then the search goes on and finds 140.
+        let recovered = audit("8+7=16, left 16 12\n16*12=140 yes\nback to 8 7 12\n8+12=20, left 20 7\n20*7=140 yes\n")
+        #expect(recovered.steps == 4 && recovered.slips == 2 && recovered.falseClaims == 1 && recovered.misses == 0)
+        #expect(recovered.recovered == 3 && recovered.stepsToSolution == 4)
+        // A solution passed by: 20*7 is 140, and the thinking says no; nothing found afterwards.
+        let missed = audit("8+12=20, left 20 7\n20*7=140 no\n20+7=27 no\n")
+        #expect(missed.steps == 3 && missed.mistakes == 1 && missed.misses == 1 && missed.recovered == 0)
+        #expect(missed.stepsToSolution == nil)
+        // A wrong "no" that is only a slip is a slip, not a miss; a claim that is no step at all is false.
+        #expect(audit("8+12=20, left 20 7\n20*7=141 no\n") == { var a = ThinkingAudit(); a.steps = 2; a.slips = 1; return a }())
+        #expect(audit("the answer is here yes\n").falseClaims == 1)
+        #expect(task.audit(p, completion: "(8+12)*7") == ThinkingAudit(), "no thinking, nothing to audit")
+        #expect(Arithmetic().audit(p, completion: "<think>1+1=3 yes\n</think>2") == nil, "a task that cannot read its thinking")
+    }
+
+    @Test func selfCorrectionComparesTheSearchWithTheWorkedSolution() {
+        let p = task.problems(count: 1, difficulty: 3, split: .train)[0]
+        let trace = task.trace(p, style: .human, maxThinkingTokens: 100_000)!
+        let own = task.selfCorrection(p, completion: trace)
+        #expect(own.samples == 1 && own.searchesFound == 1 && own.searchLengthRatio == 1)
+        // A completion that answers at once, without a search, is audited but finds nothing.
+        let blind = task.selfCorrection(p, completion: "<think></think>\(p.key)")
+        #expect(blind.samples == 1 && blind.searchesFound == 0 && blind.searchLengthRatio == 0)
+        let both = own + blind
+        #expect(both.samples == 2 && both.steps == own.steps && both.searchLengthRatio == 1)
+    }
+
     @Test func trainAndTestNeverShareAProblem() {
         for d in task.difficulties {
             let train = Set(task.problems(count: 400, difficulty: d, split: .train).map(task.canonical))

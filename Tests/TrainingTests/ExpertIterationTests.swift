@@ -48,6 +48,7 @@ import Training
         #expect(recorded("accuracy", Double(first.harvest.correctSamples) / 18))
         #expect(recorded("thinking_tokens", Double(first.harvest.thinkingTokens) / 18))
         for key in ["cut_fraction", "reflection_rate", "kept_cut_fraction", "loss"] { #expect(r[key] is Double, "\(key)") }
+        #expect(r["slip_rate"] == nil, "arithmetic cannot audit its thinking, so no self-correction fields")
         #expect(lines.contains { $0.hasPrefix("    round 1: solved \(first.harvest.examples.count) of 6") })
         // The run folder's checkpoint is the model after the last round.
         #expect(try Checkpoint.loadModel(dir).parameters.array == model.parameters.array)

@@ -149,7 +149,8 @@ import Training
         for line in lines {
             let record = try JSONSerialization.jsonObject(with: Data(line.utf8)) as! [String: Any]
             for key in ["reward", "accuracy", "thinking_tokens", "cut_fraction", "reflection_rate", "clip_fraction", "kl",
-                        "grad_norm", "rollout_tokens_per_s", "probe_pass_at_k", "probe_greedy_accuracy"] {
+                        "grad_norm", "rollout_tokens_per_s", "probe_pass_at_k", "probe_greedy_accuracy",
+                        "slip_rate", "false_claim_rate", "recovery_rate", "mistakes"] {
                 #expect(record[key] != nil, "\(key) missing")
             }
         }
