@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# Expert iteration against a compute-matched SFT control on the fixed 1,000 test problems (issue 17).
+# Per seed, from the untagged micro model of experiment_budget_tags.sh (SOURCE/plain-s<seed>: 1,200
+# SFT steps on its 20,000 human traces):
+#   cut      400 more SFT steps with half of the thinking cut at random (`sft --cut-thinking 0.5`),
+#            so that a budget's cut is familiar; every arm below starts from it.
+#   control  300 SFT steps (lr 3e-4) on the same human traces, half the thinking cut.
+#   ei       one round of expert iteration at budget 128: 8 samples at temperature 1 for 3,000
+#            training problems, the shortest correct one kept, 300 SFT steps (lr 3e-4) on them
+#            (`distill --teacher cut --student cut`).
+#   ei-mix   the same kept samples mixed 1:1 with human traces (half of their thinking cut at a
+#            uniform point, its forced </think> not learned), 300 SFT steps (lr 3e-4), as ReST-EM
+#            and RAFT mix their own samples with the data they started from.
+# Then every model greedy on the same 1,000 problems (`--problem-seed 1000`) at budgets
+# 0, 64, 128, 200, 400; compare with
+#   python3 bench/experiments/paired_comparison.py OUT/s1/eval-ei:OUT/s1/eval-control …
+# Usage: bench/experiments/experiment_expert_iteration.sh SOURCE OUT [SEEDS]   (default seeds: 1 2 3)
+# About 25 minutes per seed on one thread. Finished steps are skipped, so it can be resumed.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+source_runs=${1:?usage: experiment_expert_iteration.sh SOURCE OUT [SEEDS]}
+out=${2:?usage: experiment_expert_iteration.sh SOURCE OUT [SEEDS]}
+seeds=${3:-1 2 3}
+source bench/lib/private_binary.sh && private_binary "$out"
+bin=$out/strawberry
+for seed in $seeds; do
+  base=$source_runs/plain-s$seed
+  [ -e "$base/sft/latest" ] || { echo "missing $base/sft: run experiment_budget_tags.sh first" >&2; exit 1; }
+  d=$out/s$seed
+  mkdir -p "$d"
+  sft() { # NAME MODEL DATA SEED [extra sft options]
+    local name=$1 model=$2 data=$3 s=$4; shift 4
+    [ -f "$d/$name/done" ] && return
+    rm -rf "${d:?}/$name"
+    $bin sft --model "$model" --data "$data" --out "$d/$name" --seed "$s" --checkpoint-every 1000 --log-every 100 "$@" \
+      > "$d/$name.log" 2>&1
+    touch "$d/$name/done"
+  }
+  sft cut "$base/sft" "$base/sft.jsonl" $((seed + 200)) --steps 400 --lr 5e-4 --cut-thinking 0.5
+  sft control "$d/cut" "$base/sft.jsonl" $((seed + 300)) --steps 300 --lr 3e-4 --cut-thinking 0.5
+  if [ ! -f "$d/ei/comparison.json" ]; then
+    rm -rf "$d/ei"
+    $bin distill --teacher "$d/cut" --student "$d/cut" --budget 128 --samples 8 --temperature 1 --problems 3000 \
+      --steps 300 --lr 3e-4 --no-baseline --eval-problems 20 --budgets 128 --cost-problems 1 --seed "$seed" \
+      --out "$d/ei" > "$d/ei.log" 2>&1
+  fi
+  python3 bench/experiments/mix_with_human.py "$d/ei/distill.jsonl" "$base/sft.jsonl" "$seed" > "$d/mix.jsonl"
+  sft ei-mix "$d/cut" "$d/mix.jsonl" $((seed + 300)) --steps 300 --lr 3e-4
+  for arm in cut control ei ei-mix; do
+    model=$d/$arm; [ $arm = ei ] && model=$d/ei/student
+    [ -f "$d/eval-$arm/eval.json" ] && continue
+    $bin eval --model "$model" --task countdown --difficulty 3 --n 1000 --problem-seed 1000 --seed "$seed" \
+      --budgets 0,64,128,200,400 --max-answer 24 --out "$d/eval-$arm" > "$d/eval-$arm.log" 2>&1
+  done
+done
