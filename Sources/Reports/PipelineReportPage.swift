@@ -24,7 +24,9 @@ public enum PipelineReportPage {
     }
 
     /// `stepName` labels the x axis of the RL curves: "RL step", or "expert-iteration round".
-    public static func html(title: String, rl: [Point], stepName: String = "RL step", before: EvalReport, after: EvalReport) -> String {
+    /// `control`, when given, is the SFT model trained as many steps instead of RL.
+    public static func html(title: String, rl: [Point], stepName: String = "RL step", before: EvalReport, after: EvalReport,
+                            control: EvalReport? = nil) -> String {
         /// The named metrics that the log records, as series; a metric it lacks is left out.
         func series(_ named: [(String, String)]) -> [SVGChart.Series] {
             named.map { name, key in SVGChart.Series(name: name, points: rl.compactMap { p in p.values[key].map { (Double(p.step), $0) } }) }
@@ -46,14 +48,16 @@ public enum PipelineReportPage {
             SVGChart.Series(name: name, points: r.cells.filter { $0.strategy == "single" }.map { (Double(max($0.budget, 1)), $0.accuracy) })
         }
         let budget = SVGChart(title: "Accuracy against thinking budget", xLabel: "thinking budget (tokens)", yLabel: "accuracy",
-                              series: [curve(before, "after SFT"), curve(after, "after SFT + RL")], logX: true,
+                              series: [curve(before, "after SFT"), curve(after, "after SFT + RL")]
+                                  + (control.map { [curve($0, "SFT control (as many steps, no RL)")] } ?? []), logX: true,
                               xTicks: SVGChart.budgetTicks(before.settings.budgets))
         func esc(_ s: String) -> String {
             s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;").replacingOccurrences(of: ">", with: "&gt;")
         }
         var rows = ""
-        for (b, a) in zip(before.cells, after.cells) {
-            rows += "<tr><td>\(b.strategy)</td><td>\(b.budget)</td><td>\(String(format: "%.3f", b.accuracy))</td><td>\(String(format: "%.3f", a.accuracy))</td></tr>"
+        for (i, (b, a)) in zip(before.cells, after.cells).enumerated() {
+            let c = control.map { "<td>\(String(format: "%.3f", $0.cells[i].accuracy))</td>" } ?? ""
+            rows += "<tr><td>\(b.strategy)</td><td>\(b.budget)</td><td>\(String(format: "%.3f", b.accuracy))</td><td>\(String(format: "%.3f", a.accuracy))</td>\(c)</tr>"
         }
         var examples = ""
         for b in Self.budgetsThatMatter(before, after) {
@@ -77,7 +81,7 @@ public enum PipelineReportPage {
         <h1>\(esc(title))</h1>
         <p>\(after.parameters) parameters; \(after.settings.problems) test problems of \(esc(after.task)), difficulty \(after.settings.difficulty).</p>
         \(budget.render())\(reward.render())\(selfCorrection.render())\(thinking.render())
-        <h2>Accuracy before and after RL</h2><table><tr><th>strategy</th><th>budget</th><th>after SFT</th><th>after SFT + RL</th></tr>\(rows)</table>
+        <h2>Accuracy before and after RL</h2><table><tr><th>strategy</th><th>budget</th><th>after SFT</th><th>after SFT + RL</th>\(control == nil ? "" : "<th>SFT control</th>")</tr>\(rows)</table>
         <h2>Example thinking</h2>\(examples)</body></html>
         """
     }

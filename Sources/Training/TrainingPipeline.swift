@@ -1,5 +1,6 @@
 import Cluster
 import Foundation
+import Kernels
 import Model
 import Reasoning
 import Reports
@@ -29,6 +30,10 @@ public struct TrainingPipeline: Sendable {
     public var rl = GRPOOptions()
     /// The expert-iteration stage, used when `rlMethod` is `.expertIteration` (its `rounds` 0: no RL).
     public var expertIteration = ExpertIteration()
+    /// SFT steps a copy of the SFT model gets on the worked solutions instead of RL (thinking cut as
+    /// in SFT, at the expert-iteration learning rate): the compute-matched control RL is measured
+    /// against, written to `control/` and `eval-control.json`. 0: no control.
+    public var controlSteps = 0
     public var evalProblems = 100
     public var budgets = [0, 32, 64, 128, 200]
     public var strategies = ["single", "best-of-n:4"]
@@ -44,9 +49,13 @@ public struct TrainingPipeline: Sendable {
         self.out = out
     }
 
+    /// The thinking budget the RL stage samples at.
+    public var rlBudget: Int { rlMethod == .grpo ? rl.budget.maxThinking : expertIteration.budget.maxThinking }
+
     /// Runs every stage, writing `sft.jsonl`, `sft/`, `rl/`, `eval-sft.json`, `eval-rl.json` and
-    /// `report.html` into `out`; `log` receives progress lines. Returns the two evaluations.
-    public func run(log: @escaping (String) -> Void) throws -> (sft: EvalReport, rl: EvalReport?) {
+    /// `report.html` into `out` (and `control/`, `eval-control.json` with `controlSteps`); `log`
+    /// receives progress lines. Returns the evaluations.
+    public func run(log: @escaping (String) -> Void) throws -> (sft: EvalReport, rl: EvalReport?, control: EvalReport?) {
         let fm = FileManager.default
         let primary = communicator.isPrimary
         if primary, fm.fileExists(atPath: out + "/sft/latest") || fm.fileExists(atPath: out + "/rl/latest") {
@@ -82,10 +91,13 @@ public struct TrainingPipeline: Sendable {
         let before = try Evaluator.run(model: trainer.model, modelName: out + "/sft", task: task, settings: settings,
                                        communicator: communicator, progress: { log("    " + $0) })
         if primary { try before.write(to: out + "/eval-sft.json") }
+        // RL changes the model in place; the control starts from the same SFT weights.
+        let sftWeights = FloatBuffer(count: trainer.model.parameters.count)
+        sftWeights.copy(from: trainer.model.parameters)
         let rlModel: Transformer
         switch rlMethod {
         case .grpo:
-            guard rl.steps > 0 else { return (before, nil) }
+            guard rl.steps > 0 else { return (before, nil, nil) }
             log("4/4 RL: \(rl.steps) steps of \(rl.problemsPerStep) problems × \(rl.groupSize) samples, then eval")
             var rlOptions = rl
             rlOptions.difficulty = difficulty
@@ -99,7 +111,7 @@ public struct TrainingPipeline: Sendable {
             rlModel = rlTrainer.model
         case .expertIteration:
             let ei = expertIteration
-            guard ei.rounds > 0 else { return (before, nil) }
+            guard ei.rounds > 0 else { return (before, nil, nil) }
             log("4/4 RL by expert iteration: \(ei.rounds) round(s) of \(ei.problems) problems × \(ei.samples) samples at budget \(ei.budget.maxThinking), \(ei.steps) SFT steps each, then eval")
             try ei.run(model: trainer.model, task: task, difficulty: difficulty, runDirectory: out + "/rl",
                        communicator: communicator, log: log)
@@ -107,12 +119,29 @@ public struct TrainingPipeline: Sendable {
         }
         let after = try Evaluator.run(model: rlModel, modelName: out + "/rl", task: task, settings: settings,
                                       communicator: communicator, progress: { log("    " + $0) })
-        guard primary else { return (before, after) }
-        try after.write(to: out + "/eval-rl.json")
+        if primary { try after.write(to: out + "/eval-rl.json") }
+        var control: EvalReport?
+        if controlSteps > 0 {
+            log("control: the SFT model given \(controlSteps) more SFT steps on the worked solutions instead of RL, then eval")
+            var options = sft
+            options.steps = controlSteps
+            options.learningRate = expertIteration.learningRate
+            options.seed = seed &+ 300
+            options.checkpointEvery = controlSteps
+            let controlTrainer = SFTTrainer(model: try Transformer(config: trainer.model.config, parameters: sftWeights,
+                                                                   vocabulary: trainer.model.vocabulary),
+                                            dataset: dataset, options: options, runDirectory: out + "/control", communicator: communicator)
+            try controlTrainer.run { p in if p.isDue(every: 100) { log("    " + p.line()) } }
+            control = try Evaluator.run(model: controlTrainer.model, modelName: out + "/control", task: task, settings: settings,
+                                        communicator: communicator, progress: { log("    " + $0) })
+            if primary, let control { try control.write(to: out + "/eval-control.json") }
+        }
+        guard primary else { return (before, after, control) }
         let page = PipelineReportPage.html(title: "Strawberry: \(task.name) difficulty \(difficulty), \(preset)",
                                            rl: PipelineReportPage.readMetrics(out + "/rl/metrics.jsonl"),
-                                           stepName: rlMethod == .grpo ? "RL step" : "expert-iteration round", before: before, after: after)
+                                           stepName: rlMethod == .grpo ? "RL step" : "expert-iteration round", before: before, after: after,
+                                           control: control)
         try AtomicFile.write(Data(page.utf8), to: out + "/report.html")
-        return (before, after)
+        return (before, after, control)
     }
 }

@@ -92,6 +92,9 @@ struct TrainCommand: ParsableCommand, RunsAcrossRanks {
     @Option(name: .customLong("ei-lr"), help: "SFT peak learning rate of each expert-iteration round.")
     var eiLearningRate: Float = 3e-4
 
+    @Option(help: "SFT steps a copy of the SFT model gets on the worked solutions instead of RL (at --ei-lr, thinking cut as in SFT): the compute-matched control, evaluated beside RL and paired with it problem by problem. 0: none.")
+    var controlSteps = 0
+
     @Option(help: "Test problems per evaluation.")
     var evalProblems = 100
 
@@ -102,8 +105,8 @@ struct TrainCommand: ParsableCommand, RunsAcrossRanks {
     var seed: UInt64 = 1
 
     func validate() throws {
-        guard examples > 0, sftSteps > 0, rlSteps >= 0, evalProblems > 0, maxThinking > 0, budget >= 0 else {
-            throw ValidationError("--examples, --sft-steps, --eval-problems and --max-thinking must be positive, --rl-steps and --budget at least 0")
+        guard examples > 0, sftSteps > 0, rlSteps >= 0, evalProblems > 0, maxThinking > 0, budget >= 0, controlSteps >= 0 else {
+            throw ValidationError("--examples, --sft-steps, --eval-problems and --max-thinking must be positive, --rl-steps, --budget and --control-steps at least 0")
         }
         guard eiRounds >= 0, eiProblems > 0, eiSamples > 0, eiSteps > 0, eiTemperature > 0 else {
             throw ValidationError("--ei-problems, --ei-samples, --ei-steps and --ei-temperature must be positive, --ei-rounds at least 0")
@@ -147,6 +150,7 @@ struct TrainCommand: ParsableCommand, RunsAcrossRanks {
         pipeline.expertIteration.steps = eiSteps
         pipeline.expertIteration.learningRate = eiLearningRate
         pipeline.expertIteration.seed = seed
+        pipeline.controlSteps = controlSteps
         pipeline.communicator = try Cluster.join()
         if pipeline.communicator.size > 1 {
             // Every rank builds the same data and model from the same options; a fresh model has no weights to compare yet.

@@ -31,7 +31,7 @@ import Training
         let dir = Scratch.path("diverge")
         let trainer = try Self.trainer(dir, steps: 200, lr: 1e6, checkpointEvery: 1)
         var message = ""
-        do { try trainer.run() } catch let error as TrainingError {
+        do { try trainer.run() } catch {
             guard case .diverged(let m) = error else { throw error }
             message = m
         }

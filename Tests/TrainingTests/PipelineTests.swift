@@ -30,8 +30,8 @@ import Training
         pipeline.rl.probeSamples = 2
         pipeline.rl.budget = Budget(maxThinking: 16, maxAnswer: 8)
         var lines: [String] = []
-        let (before, after) = try pipeline.run { lines.append($0) }
-        #expect(before.cells.count == 4 && after?.cells.count == 4)
+        let (before, after, control) = try pipeline.run { lines.append($0) }
+        #expect(before.cells.count == 4 && after?.cells.count == 4 && control == nil)
         for file in ["sft.jsonl", "sft/latest", "rl/latest", "rl/metrics.jsonl", "eval-sft.json", "eval-rl.json", "report.html"] {
             #expect(FileManager.default.fileExists(atPath: out + "/" + file), "\(file) missing")
         }
@@ -52,16 +52,24 @@ import Training
         pipeline.expertIteration.samples = 2
         pipeline.expertIteration.budget = Budget(maxThinking: 16, maxAnswer: 8)
         pipeline.expertIteration.steps = 2
+        pipeline.controlSteps = 3
         var lines: [String] = []
-        let (_, after) = try pipeline.run { lines.append($0) }
-        #expect(after?.cells.count == 4)
-        for file in ["rl/latest", "rl/round-1/distill.jsonl", "rl/round-2/distill.jsonl", "eval-rl.json", "report.html"] {
+        let (_, after, control) = try pipeline.run { lines.append($0) }
+        #expect(after?.cells.count == 4 && control?.cells.count == 4)
+        for file in ["rl/latest", "rl/round-1/distill.jsonl", "rl/round-2/distill.jsonl", "eval-rl.json", "report.html",
+                     "control/latest", "eval-control.json"] {
             #expect(FileManager.default.fileExists(atPath: out + "/" + file), "\(file) missing")
         }
         #expect(lines.contains { $0.hasPrefix("4/4 RL by expert iteration: 2 round(s)") })
         let page = try String(contentsOfFile: out + "/report.html", encoding: .utf8)
         #expect(page.contains("expert-iteration round") && page.contains("training problems solved"))
         #expect(!page.contains(">probe pass@k<"), "a metric expert iteration does not record is left out of the plots")
+        #expect(page.contains("SFT control"))
+        // The control started from the SFT weights, not from the model RL changed: its run is 3 steps past SFT.
+        let sftModel = try Checkpoint.loadModel(out + "/sft"), rlModel = try Checkpoint.loadModel(out + "/rl")
+        let controlModel = try Checkpoint.loadModel(out + "/control")
+        #expect(controlModel.parameters.array != sftModel.parameters.array && controlModel.parameters.array != rlModel.parameters.array)
+        #expect(try String(contentsOfFile: out + "/control/metrics.jsonl", encoding: .utf8).split(separator: "\n").count == 3)
         // Tool-assisted thinking is refused before any training.
         let toolOut = out + "-tool"
         var tool = pipeline
