@@ -11,6 +11,9 @@
 #   ei-mix   the same kept samples mixed 1:1 with human traces (half of their thinking cut at a
 #            uniform point, its forced </think> not learned), 300 SFT steps (lr 3e-4), as ReST-EM
 #            and RAFT mix their own samples with the data they started from.
+# With ROUNDS=2, a second round on top of the first: ei2, the ei model's expert iteration on 3,000
+# fresh training problems (`--seed` + 100 picks others), against control2, the control given 300
+# more SFT steps on the human traces.
 # Then every model greedy on the same 1,000 problems (`--problem-seed 1000`) at budgets
 # 0, 64, 128, 200, 400; compare with
 #   python3 bench/experiments/paired_comparison.py OUT/s1/eval-ei:OUT/s1/eval-control …
@@ -21,6 +24,7 @@ cd "$(dirname "$0")/../.."
 source_runs=${1:?usage: experiment_expert_iteration.sh SOURCE OUT [SEEDS]}
 out=${2:?usage: experiment_expert_iteration.sh SOURCE OUT [SEEDS]}
 seeds=${3:-1 2 3}
+rounds=${ROUNDS:-1}
 source bench/lib/private_binary.sh && private_binary "$out"
 bin=$out/strawberry
 for seed in $seeds; do
@@ -46,8 +50,19 @@ for seed in $seeds; do
   fi
   python3 bench/experiments/mix_with_human.py "$d/ei/distill.jsonl" "$base/sft.jsonl" "$seed" > "$d/mix.jsonl"
   sft ei-mix "$d/cut" "$d/mix.jsonl" $((seed + 300)) --steps 300 --lr 3e-4
-  for arm in cut control ei ei-mix; do
-    model=$d/$arm; [ $arm = ei ] && model=$d/ei/student
+  arms="cut control ei ei-mix"
+  if [ "$rounds" = 2 ]; then
+    sft control2 "$d/control" "$base/sft.jsonl" $((seed + 600)) --steps 300 --lr 3e-4 --cut-thinking 0.5
+    if [ ! -f "$d/ei2/comparison.json" ]; then
+      rm -rf "$d/ei2"
+      $bin distill --teacher "$d/ei/student" --student "$d/ei/student" --budget 128 --samples 8 --temperature 1 --problems 3000 \
+        --steps 300 --lr 3e-4 --no-baseline --eval-problems 20 --budgets 128 --cost-problems 1 --seed $((seed + 100)) \
+        --out "$d/ei2" > "$d/ei2.log" 2>&1
+    fi
+    arms="$arms control2 ei2"
+  fi
+  for arm in $arms; do
+    model=$d/$arm; [ $arm = ei ] || [ $arm = ei2 ] && model=$d/$arm/student
     [ -f "$d/eval-$arm/eval.json" ] && continue
     $bin eval --model "$model" --task countdown --difficulty 3 --n 1000 --problem-seed 1000 --seed "$seed" \
       --budgets 0,64,128,200,400 --max-answer 24 --out "$d/eval-$arm" > "$d/eval-$arm.log" 2>&1
