@@ -18,6 +18,10 @@ public struct Distillation: Sendable {
     public var budget = Budget(maxThinking: 200, maxAnswer: Budget.trainingAnswerTokens)
     public var temperature: Float = 0.7
     public var seed: UInt64 = 1
+    /// Keep only correct samples whose thinking has no slip, false claim or missed solution
+    /// (`ThinkingAudit`), for tasks that can audit their thinking: the verifier checks the steps as
+    /// well as the answer, so a right answer reached through wrong arithmetic is not learned.
+    public var cleanThinking = false
 
     public init(task: any ReasoningTask, difficulty: Int) {
         self.task = task
@@ -73,9 +77,9 @@ public struct Distillation: Sendable {
                 part.cutSamples += group.filter(\.thinkingCut).count
                 part.reflectingSamples += group.filter { task.reflects($0.text) }.count
                 for g in group { part.selfCorrection = part.selfCorrection + task.selfCorrection(p, completion: g.text) }
-                let correct = group.filter { task.score(p, completion: $0.text).correct }
-                part.correctSamples += correct.count
-                if let best = correct.min(by: { $0.thinkingTokens < $1.thinkingTokens }) {
+                part.correctSamples += group.filter { task.score(p, completion: $0.text).correct }.count
+                if let i = Self.kept(group.map { ($0.text, $0.thinkingTokens) }, problem: p, task: task, cleanThinking: cleanThinking) {
+                    let best = group[i]
                     part.examples.append(WorkedExamples.Example(problem: p, completion: best.text,
                                                                 thinkingCut: best.thinkingCut))
                 }
@@ -96,5 +100,15 @@ public struct Distillation: Sendable {
         }
         harvest.seconds = Date().timeIntervalSince(start)
         return harvest
+    }
+
+    /// Which of a problem's samples (completion text, thinking tokens) is kept: the first of the
+    /// shortest correct ones, among those whose thinking has no mistake when `cleanThinking`.
+    public static func kept(_ samples: [(text: String, thinkingTokens: Int)], problem: Problem, task: any ReasoningTask,
+                            cleanThinking: Bool) -> Int? {
+        samples.indices.filter { i in
+            task.score(problem, completion: samples[i].text).correct
+                && (!cleanThinking || (task.audit(problem, completion: samples[i].text)?.mistakes ?? 0) == 0)
+        }.min { samples[$0].thinkingTokens < samples[$1].thinkingTokens }
     }
 }

@@ -22,6 +22,8 @@ public struct ExpertIteration: Sendable {
     public var steps = 300
     public var learningRate: Float = 3e-4
     public var seed: UInt64 = 1
+    /// Keep only samples whose thinking is free of slips, false claims and missed solutions.
+    public var cleanThinking = false
 
     public init() {}
 
@@ -67,6 +69,7 @@ public struct ExpertIteration: Sendable {
         distillation.budget = budget
         distillation.temperature = temperature
         distillation.seed = seed
+        distillation.cleanThinking = cleanThinking
         var done: [Round] = []
         for round in stride(from: 1, through: rounds, by: 1) {
             let directory = runDirectory + "/round-\(round)"

@@ -46,6 +46,9 @@ struct DistillCommand: ParsableCommand, RunsAcrossRanks {
     @Option(help: "Teacher samples per problem; the shortest correct one is kept.")
     var samples = 4
 
+    @Flag(help: "Keep only correct samples whose thinking has no arithmetic slip, false \"yes\" or missed solution (tasks that can audit their thinking: countdown).")
+    var cleanThinking = false
+
     @Option(help: "Teacher's thinking budget.")
     var budget = 200
 
@@ -93,6 +96,7 @@ struct DistillCommand: ParsableCommand, RunsAcrossRanks {
                                             studentConfig: try initial?.config ?? ModelConfig.preset(studentPreset))
         pipeline.harvest.problems = problems
         pipeline.harvest.samples = samples
+        pipeline.harvest.cleanThinking = cleanThinking
         pipeline.harvest.budget = Budget(maxThinking: budget, maxAnswer: Budget.trainingAnswerTokens)
         pipeline.harvest.temperature = temperature
         pipeline.harvest.seed = seed

@@ -83,6 +83,9 @@ struct TrainCommand: ParsableCommand, RunsAcrossRanks {
     @Option(help: "Samples per problem in expert iteration; the shortest correct one is kept.")
     var eiSamples = 8
 
+    @Flag(help: "Expert iteration keeps only correct samples whose thinking has no arithmetic slip, false \"yes\" or missed solution (countdown).")
+    var eiCleanThinking = false
+
     @Option(help: "Sampling temperature of expert iteration.")
     var eiTemperature: Float = 1
 
@@ -150,6 +153,7 @@ struct TrainCommand: ParsableCommand, RunsAcrossRanks {
         pipeline.expertIteration.steps = eiSteps
         pipeline.expertIteration.learningRate = eiLearningRate
         pipeline.expertIteration.seed = seed
+        pipeline.expertIteration.cleanThinking = eiCleanThinking
         pipeline.controlSteps = controlSteps
         pipeline.communicator = try Cluster.join()
         if pipeline.communicator.size > 1 {

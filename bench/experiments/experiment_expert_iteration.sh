@@ -8,6 +8,8 @@
 #   ei       one round of expert iteration at budget 128: 8 samples at temperature 1 for 3,000
 #            training problems, the shortest correct one kept, 300 SFT steps (lr 3e-4) on them
 #            (`distill --teacher cut --student cut`).
+#   ei-clean as ei, keeping only samples whose thinking has no arithmetic slip, false "yes" or
+#            missed solution (`distill --clean-thinking`): the verifier checks the steps too.
 #   ei-mix   the same kept samples mixed 1:1 with human traces (half of their thinking cut at a
 #            uniform point, its forced </think> not learned), 300 SFT steps (lr 3e-4), as ReST-EM
 #            and RAFT mix their own samples with the data they started from.
@@ -48,9 +50,15 @@ for seed in $seeds; do
       --steps 300 --lr 3e-4 --no-baseline --eval-problems 20 --budgets 128 --cost-problems 1 --seed "$seed" \
       --out "$d/ei" > "$d/ei.log" 2>&1
   fi
+  if [ ! -f "$d/ei-clean/comparison.json" ]; then
+    rm -rf "$d/ei-clean"
+    $bin distill --teacher "$d/cut" --student "$d/cut" --budget 128 --samples 8 --temperature 1 --problems 3000 \
+      --steps 300 --lr 3e-4 --no-baseline --eval-problems 20 --budgets 128 --cost-problems 1 --seed "$seed" \
+      --clean-thinking --out "$d/ei-clean" > "$d/ei-clean.log" 2>&1
+  fi
   python3 bench/experiments/mix_with_human.py "$d/ei/distill.jsonl" "$base/sft.jsonl" "$seed" > "$d/mix.jsonl"
   sft ei-mix "$d/cut" "$d/mix.jsonl" $((seed + 300)) --steps 300 --lr 3e-4
-  arms="cut control ei ei-mix"
+  arms="cut control ei ei-clean ei-mix"
   if [ "$rounds" = 2 ]; then
     sft control2 "$d/control" "$base/sft.jsonl" $((seed + 600)) --steps 300 --lr 3e-4 --cut-thinking 0.5
     if [ ! -f "$d/ei2/comparison.json" ]; then
@@ -62,7 +70,7 @@ for seed in $seeds; do
     arms="$arms control2 ei2"
   fi
   for arm in $arms; do
-    model=$d/$arm; [ $arm = ei ] || [ $arm = ei2 ] && model=$d/$arm/student
+    model=$d/$arm; case $arm in ei|ei2|ei-clean) model=$d/$arm/student ;; esac
     [ -f "$d/eval-$arm/eval.json" ] && continue
     $bin eval --model "$model" --task countdown --difficulty 3 --n 1000 --problem-seed 1000 --seed "$seed" \
       --budgets 0,64,128,200,400 --max-answer 24 --out "$d/eval-$arm" > "$d/eval-$arm.log" 2>&1
