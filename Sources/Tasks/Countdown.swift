@@ -98,14 +98,18 @@ public struct Countdown: ReasoningTask {
         (audit(problem, completion: completion)?.falseClaims ?? 0) > 0
     }
 
-    /// Reads every step `a op b=r` of the thinking (`, left …`, ` no` or ` yes` after it; the
-    /// calculator form `<tool>a op b</tool><result>r</result>` too). A ` yes` line that is not a
-    /// step at all counts as a false claim.
+    /// Reads every finished line (ended by a newline or a verdict) of the thinking for steps `a op b=r`
+    /// (`, left …`, ` no` or ` yes` after it; the calculator form `<tool>a op b</tool><result>r</result>`
+    /// too). A ` yes` line that is not a step at all counts as a false claim.
     public func audit(_ problem: Problem, completion: String) -> ThinkingAudit? {
         var audit = ThinkingAudit()
         guard let thinking = Completion(completion).thinking else { return audit }
         var mistakesSoFar = 0, lastTrueClaim: Int?
-        for raw in thinking.split(separator: "\n") {
+        // Only finished lines: a budget's cut leaves the last one unfinished (`16+14=3`), which is no
+        // slip; a last line that ends in its verdict is finished.
+        var lines = thinking.split(separator: "\n", omittingEmptySubsequences: false)
+        if let last = lines.last, !last.hasSuffix(" yes"), !last.hasSuffix(" no") { lines.removeLast() }
+        for raw in lines {
             let line = raw.replacingOccurrences(of: "<tool>", with: "")
                 .replacingOccurrences(of: "</tool><result>", with: "=").replacingOccurrences(of: "</result>", with: "")
             let claims = line.hasSuffix(" yes")

@@ -149,6 +149,9 @@ import Tasks
         // A wrong "no" that is only a slip is a slip, not a miss; a claim that is no step at all is false.
         #expect(audit("8+12=20, left 20 7\n20*7=141 no\n") == { var a = ThinkingAudit(); a.steps = 2; a.slips = 1; return a }())
         #expect(audit("the answer is here yes\n").falseClaims == 1)
+        // A budget's cut leaves the last line unfinished: it is not read.
+        #expect(audit("8+12=20, left 20 7\n20*7=14") == { var a = ThinkingAudit(); a.steps = 1; return a }())
+        #expect(audit("8+12=20, left 20 7\n20*7=141 yes").falseClaims == 1, "a verdict finishes a line")
         #expect(task.audit(p, completion: "(8+12)*7") == ThinkingAudit(), "no thinking, nothing to audit")
         #expect(Arithmetic().audit(p, completion: "<think>1+1=3 yes\n</think>2") == nil, "a task that cannot read its thinking")
     }
