@@ -4,7 +4,8 @@ solve within that budget").
 
 Usage: python3 bench/beyond_human_search.py OUT [BUDGETS=64,128,200]
 OUT is a folder of bench/experiment_rl_vs_sft.sh (either layout, with the control where it exists)
-holding its private OUT/strawberry. For each seed the script writes that seed's test problems with
+or of bench/experiments/experiment_expert_iteration.sh (every OUT/s<seed>/eval-<arm>, its `cut` model
+as SFT), holding its private OUT/strawberry. For each seed the script writes that seed's test problems with
 their worked solutions (`strawberry data --split test --seed S`, the evaluator's problems in the
 evaluator's order) and measures, in thinking tokens, where the search first reaches the target
 (the end of its first "… yes" line). A problem counts as beyond the human search at budget B when
@@ -34,6 +35,12 @@ def reports(root):
         sft = root / f"eval-sft-s{seed}" / "eval.json"
         if sft.exists():
             found[seed] = {"SFT": json.loads(sft.read_text()), "after RL": json.loads(p.read_text())}
+    for p in sorted(root.glob("s*/eval-cut/eval.json")):
+        seed = int(p.parent.parent.name[1:])
+        found[seed] = {"SFT": json.loads(p.read_text())}
+        for q in sorted(p.parent.parent.glob("eval-*/eval.json")):
+            if q.parent.name != "eval-cut":
+                found[seed][q.parent.name[len("eval-"):]] = json.loads(q.read_text())
     for seed, models in found.items():
         control = root / f"eval-control-s{seed}" / "eval.json"
         if control.exists():
@@ -45,7 +52,8 @@ def search_lengths(binary, settings):
     """Thinking tokens until the human search first finds the target, per test problem."""
     text = subprocess.run([str(binary), "data", "--task", "countdown", "--split", "test",
                            "--difficulty", str(settings["difficulty"]), "--n", str(settings["problems"]),
-                           "--seed", str(settings["seed"]), "--max-thinking", "1000000"],
+                           "--seed", str(settings["seed"] if settings.get("problemSeed") is None else settings["problemSeed"]),
+                           "--max-thinking", "1000000"],
                           check=True, capture_output=True, text=True).stdout
     lengths = []
     for line in text.splitlines():
@@ -62,7 +70,8 @@ def main(out, budgets):
     found = reports(root)
     if not found:
         sys.exit(f"no finished seeds in {out}")
-    names = [n for n in ["SFT", "after RL", "control"] if all(n in m for m in found.values())]
+    every = set.intersection(*(set(m) for m in found.values()))
+    names = ["SFT"] + sorted(every - {"SFT"})
     print(f"\ntest problems the human search does not solve within the budget, and how many of them each model "
           f"solves greedily at that budget (seeds {sorted(found)})\n")
     print("| seed | budget | beyond the human search | " + " | ".join(f"{n} solves" for n in names) + " |")
