@@ -43,25 +43,24 @@ import TestSupport
         while ((try? await URLSession.shared.data(for: health))?.1 as? HTTPURLResponse)?.statusCode != 200 {
             try await Task.sleep(nanoseconds: 20_000_000)
         }
-        // SIGTERM only once this request is decoding: its stream has carried thinking. The stream
-        // itself says so, so no other request has to catch the server at it; a loaded machine
-        // only makes every step slower. (A connection that arrives after SIGTERM is rightly refused.)
+        // SIGTERM only once this request is decoding: its stream has carried thinking. The stream's
+        // own delegate sends it the moment that first thinking arrives, on URLSession's thread, so a
+        // test thread starved on a loaded machine cannot miss the request in flight. (A connection
+        // that arrives after SIGTERM is rightly refused.)
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(p)/v1/chat/completions")!)
         request.httpMethod = "POST"
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         request.httpBody = try JSONSerialization.data(withJSONObject: [
             "model": "m", "n": 4, "stream": true, "temperature": 1, "seed": 3, "reasoning_effort": "high",
             "messages": [["role": "user", "content": "think hard"]]])
-        let stream = StreamReader()
+        let serverID = server.processIdentifier
+        let stream = StreamReader(onFirstThinking: { kill(serverID, SIGTERM) })
         let session = URLSession(configuration: .ephemeral, delegate: stream, delegateQueue: nil)
         defer { session.invalidateAndCancel() }
         session.dataTask(with: request).resume()
-        while !stream.text.contains("\"reasoning_content\"") && !stream.isDone {
-            try await Task.sleep(nanoseconds: 5_000_000)
-        }
-        try #require(!stream.isDone, "the request was still decoding when it was seen to think: \(stream.text.suffix(300))")
-        kill(server.processIdentifier, SIGTERM)
         while !stream.isDone { try await Task.sleep(nanoseconds: 10_000_000) }
+        let atSignal = try #require(stream.textAtFirstThinking, "the stream never carried thinking: \(stream.text.suffix(300))")
+        try #require(!atSignal.contains("[DONE]"), "the request was still decoding when it was seen to think: \(atSignal.suffix(300))")
         #expect(stream.failure == nil && stream.status == 200)
         let events = stream.text.components(separatedBy: "\n\n").filter { $0.hasPrefix("data: ") }
         #expect(events.last == "data: [DONE]", "the whole stream arrived")
@@ -169,6 +168,9 @@ extension ServeProcessTests {
 /// Collects a streamed response as it arrives, so a test can act on what it has read so far.
 final class StreamReader: NSObject, URLSessionDataDelegate, @unchecked Sendable {
     private let lock = NSLock()
+    /// Called once, on URLSession's thread, when the stream first carries thinking.
+    private let onFirstThinking: (@Sendable () -> Void)?
+    private var atFirstThinking: String?
     private var received = Data()
     private var finished = false
     private var error: (any Error)?
@@ -178,6 +180,12 @@ final class StreamReader: NSObject, URLSessionDataDelegate, @unchecked Sendable 
     var isDone: Bool { lock.withLock { finished } }
     var failure: (any Error)? { lock.withLock { error } }
     var status: Int? { lock.withLock { statusCode } }
+    /// What had arrived when the stream first carried thinking (nil until then).
+    var textAtFirstThinking: String? { lock.withLock { atFirstThinking } }
+
+    init(onFirstThinking: (@Sendable () -> Void)? = nil) {
+        self.onFirstThinking = onFirstThinking
+    }
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
                     completionHandler: @escaping @Sendable (URLSession.ResponseDisposition) -> Void) {
@@ -186,7 +194,15 @@ final class StreamReader: NSObject, URLSessionDataDelegate, @unchecked Sendable 
     }
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-        lock.withLock { received.append(data) }
+        let first: Bool = lock.withLock {
+            received.append(data)
+            guard atFirstThinking == nil else { return false }
+            let text = String(decoding: received, as: UTF8.self)
+            guard text.contains("\"reasoning_content\"") else { return false }
+            atFirstThinking = text
+            return true
+        }
+        if first { onFirstThinking?() }
     }
 
     func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {
