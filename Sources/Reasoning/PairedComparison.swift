@@ -33,11 +33,9 @@ public struct PairedComparison: Sendable, Equatable {
     public static func mcNemar(_ b: Int, _ c: Int) -> Double {
         let n = b + c
         guard n > 0 else { return 1 }
-        let logHalf = Double(n) * log(0.5)
+        let logHead = lgamma(Double(n + 1)) + Double(n) * log(0.5)
         var tail = 0.0
-        for i in 0...min(b, c) {
-            tail += exp(lgamma(Double(n + 1)) - lgamma(Double(i + 1)) - lgamma(Double(n - i + 1)) + logHalf)
-        }
+        for i in 0...min(b, c) { tail += exp(logHead - lgamma(Double(i + 1)) - lgamma(Double(n - i + 1))) }
         return min(1, 2 * tail)
     }
 }

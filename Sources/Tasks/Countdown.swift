@@ -104,7 +104,7 @@ public struct Countdown: ReasoningTask {
     public func audit(_ problem: Problem, completion: String) -> ThinkingAudit? {
         var audit = ThinkingAudit()
         guard let thinking = Completion(completion).thinking else { return audit }
-        var mistakesSoFar = 0, lastTrueClaim: Int?
+        var mistakesSoFar = 0, mistakesBeforeLastTrueClaim = 0
         // Only finished lines: a budget's cut leaves the last one unfinished (`16+14=3`), which is no
         // slip; a last line that ends in its verdict is finished.
         var lines = thinking.split(separator: "\n", omittingEmptySubsequences: false)
@@ -128,14 +128,14 @@ public struct Countdown: ReasoningTask {
                     mistakesSoFar += 1
                 } else {
                     audit.stepsToSolution = audit.stepsToSolution ?? audit.steps
-                    lastTrueClaim = mistakesSoFar
+                    mistakesBeforeLastTrueClaim = mistakesSoFar
                 }
             } else if line.hasSuffix(" no"), !slip, e.value == problem.target {
                 audit.misses += 1
                 mistakesSoFar += 1
             }
         }
-        audit.recovered = lastTrueClaim ?? 0
+        audit.recovered = mistakesBeforeLastTrueClaim
         return audit
     }
 

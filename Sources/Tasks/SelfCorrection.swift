@@ -37,8 +37,10 @@ public struct SelfCorrection: Codable, Sendable, Equatable {
     public var slipRate: Double { Double(slips) / Double(max(steps, 1)) }
     /// False `… yes` claims per sample.
     public var falseClaimRate: Double { Double(falseClaims) / Double(max(samples, 1)) }
-    /// Share of mistakes (slips, false claims, misses) after which the search still found the target.
-    public var recoveryRate: Double { Double(recovered) / Double(max(slips + falseClaims + misses, 1)) }
+    /// Slips, false claims and misses together.
+    public var mistakes: Int { slips + falseClaims + misses }
+    /// Share of mistakes after which the search still found the target.
+    public var recoveryRate: Double { Double(recovered) / Double(max(mistakes, 1)) }
     /// Steps to the solution against the worked solution's on the same problems (below 1: a shorter
     /// search than the human strategy's); 0 when no sample found one.
     public var searchLengthRatio: Double {
@@ -47,13 +49,18 @@ public struct SelfCorrection: Codable, Sendable, Equatable {
 }
 
 extension ReasoningTask {
-    /// The self-correction tally of one completion for `problem`, against the task's own human
-    /// worked solution; empty (no samples) when the task cannot audit its thinking.
-    public func selfCorrection(_ problem: Problem, completion: String) -> SelfCorrection {
+    /// The tally of the `audits` of samples of one `problem`, each against the task's own human
+    /// worked solution, which is written and audited once; empty when there are no audits.
+    public func selfCorrection(_ problem: Problem, audits: [ThinkingAudit]) -> SelfCorrection {
         var tally = SelfCorrection()
-        guard let audit = audit(problem, completion: completion) else { return tally }
-        let human = trace(problem, style: .human, maxThinkingTokens: 4096).flatMap { self.audit(problem, completion: $0) }
-        tally.add(audit, human: human)
+        guard !audits.isEmpty else { return tally }
+        let human = trace(problem, style: .human, maxThinkingTokens: 4096).flatMap { audit(problem, completion: $0) }
+        for a in audits { tally.add(a, human: human) }
         return tally
+    }
+
+    /// The tally of one completion for `problem`; empty when the task cannot audit its thinking.
+    public func selfCorrection(_ problem: Problem, completion: String) -> SelfCorrection {
+        selfCorrection(problem, audits: audit(problem, completion: completion).map { [$0] } ?? [])
     }
 }

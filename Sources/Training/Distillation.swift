@@ -75,13 +75,16 @@ public struct Distillation: Sendable {
                 part.teacherTokens += group.reduce(0) { $0 + $1.tokens.count }
                 part.thinkingTokens += group.reduce(0) { $0 + $1.thinkingTokens }
                 part.cutSamples += group.filter(\.thinkingCut).count
-                part.reflectingSamples += group.filter { task.reflects($0.text) }.count
-                for g in group { part.selfCorrection = part.selfCorrection + task.selfCorrection(p, completion: g.text) }
-                part.correctSamples += group.filter { task.score(p, completion: $0.text).correct }.count
-                if let i = Self.kept(group.map { ($0.text, $0.thinkingTokens) }, problem: p, task: task, cleanThinking: cleanThinking) {
-                    let best = group[i]
-                    part.examples.append(WorkedExamples.Example(problem: p, completion: best.text,
-                                                                thinkingCut: best.thinkingCut))
+                // Each sample is decoded, scored and audited once.
+                let texts = group.map(\.text)
+                let correct = texts.map { task.score(p, completion: $0).correct }
+                let audits = texts.map { task.audit(p, completion: $0) }
+                part.reflectingSamples += texts.filter { task.reflects($0) }.count
+                part.selfCorrection = part.selfCorrection + task.selfCorrection(p, audits: audits.compactMap { $0 })
+                part.correctSamples += correct.filter { $0 }.count
+                let candidates = group.indices.map { (thinkingTokens: group[$0].thinkingTokens, correct: correct[$0], mistakes: audits[$0]?.mistakes) }
+                if let i = Self.kept(candidates, cleanThinking: cleanThinking) {
+                    part.examples.append(WorkedExamples.Example(problem: p, completion: texts[i], thinkingCut: group[i].thinkingCut))
                 }
             }
             let parts: [Harvest]
@@ -102,13 +105,11 @@ public struct Distillation: Sendable {
         return harvest
     }
 
-    /// Which of a problem's samples (completion text, thinking tokens) is kept: the first of the
-    /// shortest correct ones, among those whose thinking has no mistake when `cleanThinking`.
-    public static func kept(_ samples: [(text: String, thinkingTokens: Int)], problem: Problem, task: any ReasoningTask,
-                            cleanThinking: Bool) -> Int? {
-        samples.indices.filter { i in
-            task.score(problem, completion: samples[i].text).correct
-                && (!cleanThinking || (task.audit(problem, completion: samples[i].text)?.mistakes ?? 0) == 0)
-        }.min { samples[$0].thinkingTokens < samples[$1].thinkingTokens }
+    /// Which of a problem's samples is kept: the first of the shortest (in thinking tokens) of those
+    /// the verifier accepts, and with `cleanThinking` only of those whose thinking audit found no
+    /// mistake (`mistakes` nil: a task that cannot audit, so nothing to hold against it).
+    public static func kept(_ samples: [(thinkingTokens: Int, correct: Bool, mistakes: Int?)], cleanThinking: Bool) -> Int? {
+        samples.indices.filter { samples[$0].correct && (!cleanThinking || (samples[$0].mistakes ?? 0) == 0) }
+            .min { samples[$0].thinkingTokens < samples[$1].thinkingTokens }
     }
 }

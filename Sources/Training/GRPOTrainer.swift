@@ -373,10 +373,10 @@ public final class GRPOTrainer {
                     batch.firstVerifierFailure = batch.firstVerifierFailure ?? cause
                 }
                 if task.reflects(g.text) { batch.reflecting += 1 }
-                batch.selfCorrection = batch.selfCorrection + task.selfCorrection(p, completion: g.text)
                 rewards.append(reward)
                 if latestSamples.count < 8 { latestSamples.append((p.prompt, g.text, reward)) }
             }
+            batch.selfCorrection = batch.selfCorrection + task.selfCorrection(p, audits: group.compactMap { task.audit(p, completion: $0.text) })
             guard let adv = Self.advantages(rewards, normalizeByStd: o.normalizeByStd, positiveOnly: o.positiveOnly) ?? (o.dynamicSampling ? nil : rewards.map { _ in 0 })
             else { continue }
             batch.groupsUsed += 1

@@ -69,7 +69,7 @@ extension SelfCorrection {
     var record: [String: MetricsLog.Value] {
         guard samples > 0 else { return [:] }
         var r: [String: MetricsLog.Value] = ["slip_rate": .double(slipRate), "false_claim_rate": .double(falseClaimRate),
-                                             "mistakes": .int(slips + falseClaims + misses), "recovery_rate": .double(recoveryRate)]
+                                             "mistakes": .int(mistakes), "recovery_rate": .double(recoveryRate)]
         if searchesFound > 0 { r["search_length_ratio"] = .double(searchLengthRatio) }
         return r
     }

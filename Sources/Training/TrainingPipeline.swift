@@ -91,9 +91,9 @@ public struct TrainingPipeline: Sendable {
         let before = try Evaluator.run(model: trainer.model, modelName: out + "/sft", task: task, settings: settings,
                                        communicator: communicator, progress: { log("    " + $0) })
         if primary { try before.write(to: out + "/eval-sft.json") }
-        // RL changes the model in place; the control starts from the same SFT weights.
-        let sftWeights = FloatBuffer(count: trainer.model.parameters.count)
-        sftWeights.copy(from: trainer.model.parameters)
+        // RL changes the model in place; the control starts from a copy of the SFT weights.
+        let sftWeights = controlSteps > 0 ? FloatBuffer(count: trainer.model.parameters.count) : nil
+        sftWeights?.copy(from: trainer.model.parameters)
         let rlModel: Transformer
         switch rlMethod {
         case .grpo:
@@ -121,7 +121,7 @@ public struct TrainingPipeline: Sendable {
                                       communicator: communicator, progress: { log("    " + $0) })
         if primary { try after.write(to: out + "/eval-rl.json") }
         var control: EvalReport?
-        if controlSteps > 0 {
+        if let sftWeights {
             log("control: the SFT model given \(controlSteps) more SFT steps on the worked solutions instead of RL, then eval")
             var options = sft
             options.steps = controlSteps

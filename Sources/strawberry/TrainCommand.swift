@@ -117,6 +117,10 @@ struct TrainCommand: ParsableCommand, RunsAcrossRanks {
         if rlMethod == .expertIteration && traces == .tool && eiRounds > 0 {
             throw ValidationError("--rl-method expert-iteration does not run with --traces tool yet; use grpo or human traces")
         }
+        let rlRuns = traces != .none && (rlMethod == .grpo ? rlSteps > 0 : eiRounds > 0)
+        if controlSteps > 0 && !rlRuns {
+            throw ValidationError("--control-steps trains a control for the RL stage, and there is none: set --rl-steps (GRPO) or --ei-rounds (expert iteration) above 0, with human or tool traces")
+        }
         guard (0...1).contains(cutThinking) else { throw ValidationError("--cut-thinking must be between 0 and 1") }
         let config = try ModelConfig.preset(preset, contextLength: context)
         guard maxThinking < config.contextLength else {

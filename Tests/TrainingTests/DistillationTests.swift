@@ -10,16 +10,19 @@ import Training
     @Test func theShortestCorrectSampleIsKeptAndCleanThinkingSkipsRightAnswersFromWrongSteps() {
         let task = Countdown()
         let p = Problem(task: "countdown", seed: 1, difficulty: 3, prompt: "", inputs: [8, 7, 12], target: 140, key: "(8+12)*7")
-        let samples: [(text: String, thinkingTokens: Int)] = [
+        let written: [(text: String, thinkingTokens: Int)] = [
             ("<think>Target 140 from 8 7 12.\n8+7=15, left 15 12\n</think>(8+7)*12", 30),                              // wrong answer
             ("<think>Target 140 from 8 7 12.\n8+12=21, left 21 7\n</think>(8+12)*7", 40),                             // right, by a slip
             ("<think>Target 140 from 8 7 12.\n8+12=20, left 20 7\n20*7=140 yes\n</think>(8+12)*7", 60),             // right and clean
             ("<think>Target 140 from 8 7 12.\n8+12=20, left 20 7\n20*7=140 yes\nCheck: fine\n</think>(8+12)*7", 60), // as long: not chosen
         ]
-        #expect(Distillation.kept(samples, problem: p, task: task, cleanThinking: false) == 1)
-        #expect(Distillation.kept(samples, problem: p, task: task, cleanThinking: true) == 2)
-        #expect(Distillation.kept(Array(samples.prefix(2)), problem: p, task: task, cleanThinking: true) == nil)
-        #expect(Distillation.kept([samples[0]], problem: p, task: task, cleanThinking: false) == nil)
+        // As `collect` sees them: scored by the verifier and audited once each.
+        let samples = written.map { (thinkingTokens: $0.thinkingTokens, correct: task.score(p, completion: $0.text).correct,
+                                     mistakes: task.audit(p, completion: $0.text)?.mistakes) }
+        #expect(Distillation.kept(samples, cleanThinking: false) == 1)
+        #expect(Distillation.kept(samples, cleanThinking: true) == 2)
+        #expect(Distillation.kept(Array(samples.prefix(2)), cleanThinking: true) == nil)
+        #expect(Distillation.kept([samples[0]], cleanThinking: false) == nil)
     }
 
     /// A tiny teacher that has memorised the worked solutions of the first training problems.
