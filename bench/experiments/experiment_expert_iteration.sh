@@ -20,6 +20,7 @@
 # 0, 64, 128, 200, 400; compare with
 #   python3 bench/experiments/paired_comparison.py OUT/s1/eval-ei:OUT/s1/eval-control …
 # Usage: bench/experiments/experiment_expert_iteration.sh SOURCE OUT [SEEDS]   (default seeds: 1 2 3)
+# ARMS="cut control ei" leaves out the arms it does not name (cut, control and ei always run).
 # About 25 minutes per seed on one thread. Finished steps are skipped, so it can be resumed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -27,6 +28,8 @@ source_runs=${1:?usage: experiment_expert_iteration.sh SOURCE OUT [SEEDS]}
 out=${2:?usage: experiment_expert_iteration.sh SOURCE OUT [SEEDS]}
 seeds=${3:-1 2 3}
 rounds=${ROUNDS:-1}
+arms=${ARMS:-cut control ei ei-clean ei-mix}
+wants() { [[ " $arms " == *" $1 "* ]]; }
 source bench/lib/private_binary.sh && private_binary "$out"
 bin=$out/strawberry
 for seed in $seeds; do
@@ -50,15 +53,17 @@ for seed in $seeds; do
       --steps 300 --lr 3e-4 --no-baseline --eval-problems 20 --budgets 128 --cost-problems 1 --seed "$seed" \
       --out "$d/ei" > "$d/ei.log" 2>&1
   fi
-  if [ ! -f "$d/ei-clean/comparison.json" ]; then
+  if wants ei-clean && [ ! -f "$d/ei-clean/comparison.json" ]; then
     rm -rf "$d/ei-clean"
     $bin distill --teacher "$d/cut" --student "$d/cut" --budget 128 --samples 8 --temperature 1 --problems 3000 \
       --steps 300 --lr 3e-4 --no-baseline --eval-problems 20 --budgets 128 --cost-problems 1 --seed "$seed" \
       --clean-thinking --out "$d/ei-clean" > "$d/ei-clean.log" 2>&1
   fi
-  python3 bench/experiments/mix_with_human.py "$d/ei/distill.jsonl" "$base/sft.jsonl" "$seed" > "$d/mix.jsonl"
-  sft ei-mix "$d/cut" "$d/mix.jsonl" $((seed + 300)) --steps 300 --lr 3e-4
-  arms="cut control ei ei-clean ei-mix"
+  if wants ei-mix; then
+    python3 bench/experiments/mix_with_human.py "$d/ei/distill.jsonl" "$base/sft.jsonl" "$seed" > "$d/mix.jsonl"
+    sft ei-mix "$d/cut" "$d/mix.jsonl" $((seed + 300)) --steps 300 --lr 3e-4
+  fi
+  evaluated=$arms
   if [ "$rounds" = 2 ]; then
     sft control2 "$d/control" "$base/sft.jsonl" $((seed + 600)) --steps 300 --lr 3e-4 --cut-thinking 0.5
     if [ ! -f "$d/ei2/comparison.json" ]; then
@@ -67,9 +72,9 @@ for seed in $seeds; do
         --steps 300 --lr 3e-4 --no-baseline --eval-problems 20 --budgets 128 --cost-problems 1 --seed $((seed + 100)) \
         --out "$d/ei2" > "$d/ei2.log" 2>&1
     fi
-    arms="$arms control2 ei2"
+    evaluated="$evaluated control2 ei2"
   fi
-  for arm in $arms; do
+  for arm in $evaluated; do
     model=$d/$arm; case $arm in ei|ei2|ei-clean) model=$d/$arm/student ;; esac
     [ -f "$d/eval-$arm/eval.json" ] && continue
     $bin eval --model "$model" --task countdown --difficulty 3 --n 1000 --problem-seed 1000 --seed "$seed" \
