@@ -15,6 +15,7 @@ public final class KVCache: @unchecked Sendable {
     let headDim: Int
     let kvWidth: Int
     let layerStride: Int
+    let layerCount: Int
     /// Floats of one KV head's keys (or values) in one slot.
     let headStride: Int
     let keys: FloatBuffer
@@ -33,6 +34,7 @@ public final class KVCache: @unchecked Sendable {
         headDim = config.headDim
         kvWidth = config.kvHeads * config.headDim
         layerStride = slots * rowLength * kvWidth
+        layerCount = config.layers
         headStride = rowLength * config.headDim
         keys = FloatBuffer(count: config.layers * layerStride)
         values = FloatBuffer(count: config.layers * layerStride)
@@ -69,6 +71,20 @@ public final class KVCache: @unchecked Sendable {
     }
 
     func advance(slot: Int, by count: Int) { lengths[slot] += count }
+
+    /// Makes slot `target` hold what slot `source` holds (a sequence forked at its current
+    /// length): the filled positions of every layer and KV head are copied.
+    public func copy(slot source: Int, to target: Int) {
+        let length = lengths[source]
+        let keyFloats = ((length + 15) >> 4) &* headDim &* 16, valueFloats = length &* headDim
+        for layer in 0..<layerCount {
+            for g in 0..<kvHeads {
+                keys(layer: layer, slot: target, kvHead: g).update(from: keys(layer: layer, slot: source, kvHead: g), count: keyFloats)
+                values(layer: layer, slot: target, kvHead: g).update(from: values(layer: layer, slot: source, kvHead: g), count: valueFloats)
+            }
+        }
+        lengths[target] = length
+    }
 
     /// The packed weights of `model` for this cache, packed on first use; nil for a model too large to pack.
     func packed(_ model: Transformer) -> PackedWeights? {

@@ -6,18 +6,27 @@ import Tasks
 /// Sequences decoding together over one KV cache. Each `step()` feeds every active sequence's
 /// pending tokens (a whole prompt for a new one, one token for the rest) through one cached
 /// forward pass, samples, and applies the budget rules. Requests may join between steps and
-/// leave when they finish or are cancelled (continuous batching). Not thread-safe: one owner
-/// steps it.
+/// leave when they finish or are cancelled (continuous batching). A request with thinking
+/// `cuts` forks into one of the fork slots at each cut (its KV cache copied), and the fork
+/// answers there; a sequence whose fork finds no free fork slot waits, holding its logits, until
+/// one frees. Not thread-safe: one owner steps it.
 public final class DecodeBatch {
     public let model: Transformer
     private let cache: KVCache
+    /// Request slots, then fork slots.
     private var active: [Active?]
+    /// Slots that requests are admitted to; the rest take forks.
+    public let slots: Int
+    /// Per request with cuts: the generation at each cut, as its forks finish.
+    private var cutResults: [Int: [Generation?]] = [:]
+    /// Requests that finished before their forks did.
+    private var waiting: [Int: Generation] = [:]
 
     /// Per-sequence state while it is in a slot.
     private struct Active {
         let id: Int
-        let request: GenerationRequest
-        let onToken: ((GeneratedToken) -> Void)?
+        var request: GenerationRequest
+        var onToken: ((GeneratedToken) -> Void)?
         var rng: SeededRNG
         var result = Generation()
         var pending: [Int32]
@@ -26,16 +35,23 @@ public final class DecodeBatch {
         var phase: TokenPart
         var toolCall: [Int32]? = nil
         let start: Date
+        /// Index in `request.cuts` of the next cut to fork at.
+        var nextCut = 0
+        /// For a fork: the index of the cut it answers.
+        var cutIndex: Int? = nil
+        /// The logits kept while the sequence waits for a fork slot.
+        var held: [Float]? = nil
     }
 
-    public init(model: Transformer, slots: Int) {
+    /// `slots` sequences decode together, and up to `forkSlots` forks of those with cuts.
+    public init(model: Transformer, slots: Int, forkSlots: Int = 0) {
         self.model = model
-        cache = KVCache(config: model.config, slots: max(1, slots))
-        active = Array(repeating: nil, count: max(1, slots))
+        self.slots = max(1, slots)
+        cache = KVCache(config: model.config, slots: self.slots + max(0, forkSlots))
+        active = Array(repeating: nil, count: self.slots + max(0, forkSlots))
     }
 
-    public var slots: Int { active.count }
-    public var freeSlots: Int { active.lazy.filter { $0 == nil }.count }
+    public var freeSlots: Int { active[..<slots].lazy.filter { $0 == nil }.count }
     public var isEmpty: Bool { active.allSatisfy { $0 == nil } }
     /// Longest prompt a request may bring (the context less room for `<think>` and one token).
     public var maxPromptTokens: Int { cache.capacity - 2 }
@@ -44,11 +60,15 @@ public final class DecodeBatch {
     /// it is decided. Throws when the prompt does not fit the context or no slot is free.
     public func admit(_ request: GenerationRequest, id: Int,
                       onToken: ((GeneratedToken) -> Void)? = nil) throws(ModelError) {
+        if let problem = request.cutsProblem(for: model) { throw .invalidInput(problem) }
+        guard request.cuts.isEmpty || active.count > slots else {
+            throw .invalidInput("a request with cuts needs a batch with fork slots")
+        }
         let prompt = request.promptTokens(for: model)
         guard prompt.count + (request.thinks ? 1 : 0) < cache.capacity else {
             throw .invalidInput("prompt of \(prompt.count) tokens does not fit the \(cache.capacity)-token context")
         }
-        guard let slot = active.firstIndex(where: { $0 == nil }) else {
+        guard let slot = active[..<slots].firstIndex(where: { $0 == nil }) else {
             throw .invalidInput("no free slot: \(slots) sequences are already decoding")
         }
         cache.reset(slot: slot)
@@ -64,21 +84,30 @@ public final class DecodeBatch {
             a.result.thinkingTokens -= 1  // `<think>` itself is not thinking
             if request.budget.maxThinking <= 0 { forceThinkEnd(&a, cut: true) }
         }
+        if !request.cuts.isEmpty { cutResults[id] = Array(repeating: nil, count: request.cuts.count) }
         active[slot] = a
     }
 
-    /// Drops the sequence `id` (its client went away); returns whether it was decoding.
+    /// Drops the sequence `id` and its forks (its client went away); returns whether it was decoding.
     @discardableResult
     public func cancel(id: Int) -> Bool {
-        guard let slot = active.firstIndex(where: { $0?.id == id }) else { return false }
-        active[slot] = nil
-        return true
+        let slots = active.indices.filter { active[$0]?.id == id }
+        for slot in slots { active[slot] = nil }
+        cutResults[id] = nil
+        return slots.count > 0 || waiting.removeValue(forKey: id) != nil
     }
 
     /// One forward pass over every active sequence; returns those that finished, freeing their slots.
     public func step() throws(ModelError) -> [(id: Int, generation: Generation)] {
-        let running = (0..<slots).filter { active[$0] != nil }
-        if running.isEmpty { return [] }
+        var finished: [(id: Int, generation: Generation)] = []
+        // Sequences that waited for a fork slot go on where one has freed.
+        for slot in active.indices {
+            guard let held = active[slot]?.held else { continue }
+            active[slot]!.held = nil
+            advance(slot: slot, logits: held[...], finished: &finished)
+        }
+        let running = active.indices.filter { active[$0] != nil && active[$0]!.held == nil }
+        if running.isEmpty { return finished }
         let segments = running.map { CacheSegment(slot: $0, tokens: active[$0]!.pending) }
         for slot in running {
             for i in 0..<active[slot]!.pending.count {
@@ -87,22 +116,64 @@ public final class DecodeBatch {
         }
         let logits = try model.forwardCached(segments, cache: cache)
         let vocab = model.config.vocabSize
-        var finished: [(id: Int, generation: Generation)] = []
         for (row, slot) in running.enumerated() {
-            var a = active[slot]!
-            a.position = cache.lengths[slot]
-            a.pending = []
-            a.pendingForced = []
-            sample(&a, logits: logits[(row * vocab)..<((row + 1) * vocab)])
-            if a.phase == .answer && a.result.done {
-                a.result.seconds = Date().timeIntervalSince(a.start)
-                finished.append((a.id, a.result))
-                active[slot] = nil
-            } else {
-                active[slot] = a
-            }
+            active[slot]!.position = cache.lengths[slot]
+            active[slot]!.pending = []
+            active[slot]!.pendingForced = []
+            advance(slot: slot, logits: logits[(row * vocab)..<((row + 1) * vocab)], finished: &finished)
         }
         return finished
+    }
+
+    /// Forks the sequence in `slot` at every cut its thinking has reached, samples its next token
+    /// and settles it if it has finished; without a free fork slot it holds `logits` and waits.
+    private func advance(slot: Int, logits: ArraySlice<Float>, finished: inout [(id: Int, generation: Generation)]) {
+        var a = active[slot]!
+        while a.phase == .thinking && a.nextCut < a.request.cuts.count && a.result.thinkingTokens >= a.request.cuts[a.nextCut] {
+            guard let free = active[slots...].firstIndex(where: { $0 == nil }) else {
+                a.held = Array(logits)
+                active[slot] = a
+                return
+            }
+            // The fork is the run this request would be with the cut as its budget, from here on.
+            var fork = a
+            fork.request.budget.maxThinking = a.request.cuts[a.nextCut]
+            fork.request.cuts = []
+            fork.onToken = nil
+            fork.cutIndex = a.nextCut
+            cache.copy(slot: slot, to: free)
+            sample(&fork, logits: logits)
+            settle(fork, in: free, finished: &finished)
+            a.nextCut += 1
+        }
+        sample(&a, logits: logits)
+        settle(a, in: slot, finished: &finished)
+    }
+
+    /// Keeps a sequence in its slot, or, when it has finished, frees the slot and hands its
+    /// generation on: to `finished`, or to the request it forked from, which is finished once
+    /// it and all its forks are.
+    private func settle(_ sequence: Active, in slot: Int, finished: inout [(id: Int, generation: Generation)]) {
+        var a = sequence
+        guard a.phase == .answer && a.result.done else { active[slot] = a; return }
+        active[slot] = nil
+        a.result.seconds = Date().timeIntervalSince(a.start)
+        if let cut = a.cutIndex {
+            cutResults[a.id]?[cut] = a.result
+        } else if cutResults[a.id] != nil {
+            // Cuts the thinking never reached answer as this generation did.
+            for cut in a.nextCut..<a.request.cuts.count { cutResults[a.id]![cut] = a.result }
+            waiting[a.id] = a.result
+        } else {
+            finished.append((a.id, a.result))
+            return
+        }
+        if let results = cutResults[a.id], var generation = waiting[a.id], results.allSatisfy({ $0 != nil }) {
+            generation.atCuts = results.map { $0! }
+            cutResults[a.id] = nil
+            waiting[a.id] = nil
+            finished.append((a.id, generation))
+        }
     }
 
     private func record(_ a: inout Active, _ token: Int32, forced: Bool, logProb: Float, alternatives: [TokenAlternative] = []) {

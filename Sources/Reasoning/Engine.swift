@@ -13,11 +13,13 @@ public final class Engine: @unchecked Sendable {
     }
 
     /// Runs every request to completion; `onToken(requestIndex, token)` streams each completion
-    /// token as it is decided. Results are in request order.
+    /// token as it is decided. Results are in request order. Requests with thinking cuts get as
+    /// many fork slots as request slots, so a fork rarely waits.
     public func generate(_ requests: [GenerationRequest],
                          onToken: ((Int, GeneratedToken) -> Void)? = nil) throws(ModelError) -> [Generation] {
         var results = [Generation?](repeating: nil, count: requests.count)
-        let batch = DecodeBatch(model: model, slots: min(slots, max(1, requests.count)))
+        let width = min(slots, max(1, requests.count))
+        let batch = DecodeBatch(model: model, slots: width, forkSlots: requests.contains { !$0.cuts.isEmpty } ? width : 0)
         var next = 0
         while next < requests.count || !batch.isEmpty {
             while batch.freeSlots > 0 && next < requests.count {

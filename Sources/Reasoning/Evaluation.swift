@@ -111,7 +111,10 @@ public enum Evaluator {
     /// so a long evaluation shows its way and loses nothing. Chunking does not change the results.
     /// Under MPI each rank solves and scores its share of every chunk and the ranks exchange the
     /// outcomes, so every rank returns the whole report (samples are seeded by problem index, so
-    /// the report equals the one-process one).
+    /// the report equals the one-process one). A sampling strategy (`single`, `vote`, `best-of-n`)
+    /// decodes once at the largest budget and answers after a cut at each smaller one, where the
+    /// prompt does not depend on the budget (`StrategyContext.sharesThinking`): the cells are
+    /// those of separate runs, for the thinking of one.
     public static func run(model: Transformer, modelName: String, task: any ReasoningTask, settings: EvalSettings,
                            slots: Int = 32, chunk: Int = 1000, communicator: any Communicator = SingleProcess(),
                            progress: (String) -> Void = { _ in },
@@ -122,6 +125,11 @@ public enum Evaluator {
                                      baseSeed: settings.problemSeed ?? settings.seed)
         var cells: [EvalCell] = []
         var examples: [EvalExample] = []
+        func context(first: Int, budget: Int) -> StrategyContext {
+            StrategyContext(task: task, engine: engine, budget: Budget(maxThinking: budget, maxAnswer: settings.maxAnswer),
+                            thinks: settings.thinks, useTool: settings.useTool, seed: settings.seed,
+                            firstIndex: first, budgetTag: settings.budgetTag)
+        }
         func report(_ cells: [EvalCell]) -> EvalReport {
             EvalReport(task: task.name, model: modelName, parameters: model.config.parameterCount, settings: settings,
                        cells: cells, examples: examples, wallSeconds: Date().timeIntervalSince(start))
@@ -129,48 +137,61 @@ public enum Evaluator {
         for name in settings.strategies {
             let strategy: any Strategy
             do { strategy = try StrategyParser.parse(name) } catch { throw .model(error) }
-            for budget in settings.budgets {
+            // Budgets whose prompt is the same share one decode, each smaller one a cut of the largest.
+            let probe = context(first: 0, budget: settings.budgets.max() ?? 0)
+            let shared = strategy is any SamplingStrategy && probe.sharesThinking(across: settings.budgets, problems: problems)
+            for budgets in shared ? [settings.budgets] : settings.budgets.map({ [$0] }) {
                 let cellStart = Date()
-                var tally = CellTally(strategy: strategy, budget: budget)
+                var tallies = budgets.map { CellTally(strategy: strategy, budget: $0) }
                 for first in stride(from: 0, to: problems.count, by: chunk) {
                     let part = Array(problems[first..<min(first + chunk, problems.count)])
                     let mine = communicator.share(of: part.count)
-                    let context = StrategyContext(task: task, engine: engine,
-                                                  budget: Budget(maxThinking: budget, maxAnswer: settings.maxAnswer),
-                                                  thinks: settings.thinks, useTool: settings.useTool, seed: settings.seed,
-                                                  firstIndex: first + mine.lowerBound, budgetTag: settings.budgetTag)
-                    let results: [StrategyResult]
-                    do { results = try strategy.solve(Array(part[mine]), context: context) } catch { throw .model(error) }
-                    let outcomes = zip(part[mine], results).map { ProblemOutcome(problem: $0, result: $1, task: task) }
-                    let all: [ProblemOutcome]
-                    do { all = try communicator.allGather(outcomes).flatMap { $0 } } catch { throw .cluster(error) }
-                    tally.add(all, firstIndex: first)
-                    if first == 0 {
-                        // A success and a failure where the cell has both; else its first two problems.
-                        let shown = [all.firstIndex { $0.correct }, all.firstIndex { !$0.correct }].compactMap { $0 }
-                        for i in (shown.count == 2 ? shown.sorted() : Array(all.indices.prefix(2))) {
-                            var example = EvalExample(strategy: strategy.name, budget: budget, prompt: part[i].prompt,
-                                                      completion: all[i].shownCompletion, correct: all[i].correct, note: all[i].note)
-                            example.problem = i
-                            examples.append(example)
-                        }
+                    let results: [[StrategyResult]]
+                    do {
+                        let context = context(first: first + mine.lowerBound, budget: budgets[0])
+                        results = try shared
+                            ? (strategy as! any SamplingStrategy).solve(Array(part[mine]), context: context, budgets: budgets)
+                            : [strategy.solve(Array(part[mine]), context: context)]
+                    } catch { throw .model(error) }
+                    for (b, budgetResults) in results.enumerated() {
+                        let outcomes = zip(part[mine], budgetResults).map { ProblemOutcome(problem: $0, result: $1, task: task) }
+                        let all: [ProblemOutcome]
+                        do { all = try communicator.allGather(outcomes).flatMap { $0 } } catch { throw .cluster(error) }
+                        tallies[b].add(all, firstIndex: first)
+                        if first == 0 { examples += Self.shownExamples(all, part: part, strategy: strategy, budget: budgets[b]) }
                     }
-                    if tally.problems < problems.count {
+                    let done = tallies[0].problems
+                    if done < problems.count {
                         let seconds = Date().timeIntervalSince(cellStart)
-                        let eta = seconds / Double(tally.problems) * Double(problems.count - tally.problems)
-                        progress(String(format: "%@ budget %d: %d/%d problems, accuracy so far %.3f%@, about %.0fs to go",
-                                        strategy.name, budget, tally.problems, problems.count, tally.cell().accuracy,
-                                        tally.failureNote, eta))
-                        partial(report(cells + [tally.cell()]))
+                        let eta = seconds / Double(done) * Double(problems.count - done)
+                        let accuracies = tallies.map { String(format: "%.3f", $0.cell().accuracy) }.joined(separator: "/")
+                        progress(String(format: "%@ budget %@: %d/%d problems, accuracy so far %@%@, about %.0fs to go",
+                                        strategy.name, budgets.map(String.init).joined(separator: "/"), done, problems.count,
+                                        accuracies, tallies.map(\.failureNote).joined(), eta))
+                        partial(report(cells + tallies.map { $0.cell() }))
                     }
                 }
-                let cell = tally.cell()
-                cells.append(cell)
-                progress(String(format: "%@ budget %d: accuracy %.3f, thinking %.0f tokens/problem%@",
-                                strategy.name, budget, cell.accuracy, cell.meanThinkingTokens, tally.failureNote))
+                for tally in tallies {
+                    let cell = tally.cell()
+                    cells.append(cell)
+                    progress(String(format: "%@ budget %d: accuracy %.3f, thinking %.0f tokens/problem%@",
+                                    strategy.name, tally.budget, cell.accuracy, cell.meanThinkingTokens, tally.failureNote))
+                }
             }
         }
         return report(cells)
+    }
+
+    /// The transcripts kept from a cell's first chunk: a success and a failure where it has both,
+    /// else its first two problems.
+    static func shownExamples(_ all: [ProblemOutcome], part: [Problem], strategy: any Strategy, budget: Int) -> [EvalExample] {
+        let shown = [all.firstIndex { $0.correct }, all.firstIndex { !$0.correct }].compactMap { $0 }
+        return (shown.count == 2 ? shown.sorted() : Array(all.indices.prefix(2))).map { i in
+            var example = EvalExample(strategy: strategy.name, budget: budget, prompt: part[i].prompt,
+                                      completion: all[i].shownCompletion, correct: all[i].correct, note: all[i].note)
+            example.problem = i
+            return example
+        }
     }
 }
 

@@ -25,6 +25,13 @@ public struct GenerationRequest: Sendable {
     /// (`GeneratedToken.alternatives`), 0 for none; at most `maxTopLogprobs`.
     public var topLogprobs = 0
     public static let maxTopLogprobs = 20
+    /// Smaller thinking budgets (increasing, each below `budget.maxThinking`) at which the
+    /// generation is also answered: when its thinking reaches a cut, the sequence forks and the
+    /// fork closes the thinking there and answers, as a run with that budget would
+    /// (`Generation.atCuts`). One decode of the thinking then serves every budget of an evaluation.
+    /// Only where the prompt and every rule are the same at each budget: no budget line that
+    /// follows the budget (`budgetTag` fixes it), no tool, no minimum thinking, no deadline.
+    public var cuts: [Int] = []
 
     public init(prompt: [Int32], sampling: SamplingOptions = SamplingOptions(), budget: Budget = Budget(),
                 thinks: Bool = true, tool: (any ReasoningTask, Problem)? = nil) {
@@ -49,6 +56,21 @@ public struct GenerationRequest: Sendable {
     /// The budget level a model trained on `levels` is shown (nil when it reads none).
     public func budgetLevel(in levels: [Int]) -> Int? {
         levels.isEmpty ? nil : budgetTag ?? BudgetTag.level(forThinking: budget.maxThinking, in: levels)
+    }
+
+    /// Why `cuts` cannot be answered by forking this request on `model`, or nil when they can.
+    public func cutsProblem(for model: Transformer) -> String? {
+        if cuts.isEmpty { return nil }
+        if !thinks { return "a request that does not think has no thinking to cut" }
+        if zip(cuts, cuts.dropFirst()).contains(where: { $0 >= $1 }) || cuts.first! < 0 || cuts.last! >= budget.maxThinking {
+            return "cuts \(cuts) must increase from 0 or more and stay below the thinking budget \(budget.maxThinking)"
+        }
+        if tool != nil { return "a tool result can cross a cut, so cuts cannot share a tool-using request's thinking" }
+        if budget.minThinking > 0 || budget.deadline != nil { return "cuts cannot share thinking under a minimum or a deadline" }
+        if !model.config.budgetLevels.isEmpty && budgetTag == nil {
+            return "the model reads its budget in the prompt, so each budget needs its own prompt (or a fixed budgetTag)"
+        }
+        return nil
     }
 
     /// The prompt's tokens for `model`: a user message is laid out in its chat format, with the
@@ -122,6 +144,9 @@ public struct Generation: Sendable {
     /// Forward FLOPs spent on this sequence (prompt included).
     public var flops: Double = 0
     public var seconds: Double = 0
+    /// The generation at each of the request's `cuts`, in their order: the fork answered after
+    /// the thinking was cut there, or this generation itself when its thinking ended before.
+    public var atCuts: [Generation] = []
     /// Set by the engine when the sequence is complete.
     var done = false
     /// The vocabulary its tokens belong to (set by the engine).

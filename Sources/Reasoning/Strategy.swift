@@ -57,17 +57,42 @@ public struct StrategyContext: Sendable {
         self.budgetTag = budgetTag
     }
 
+    /// The same context with a thinking budget of `maxThinking` tokens.
+    func thinking(_ maxThinking: Int) -> StrategyContext {
+        var budget = self.budget
+        budget.maxThinking = maxThinking
+        return StrategyContext(task: task, engine: engine, budget: budget, thinks: thinks, useTool: useTool, seed: seed,
+                               firstIndex: firstIndex, budgetTag: budgetTag)
+    }
+
+    /// The request for sample `sample` (of `samples`) of problem `i`.
+    func request(_ problems: [Problem], _ i: Int, prompt: String? = nil, sample k: Int, of samples: Int, round: Int = 0,
+                 cuts: [Int] = []) -> GenerationRequest {
+        let sampling = samples == 1 ? SamplingOptions.greedy
+            : SamplingOptions(temperature: 1, seed: SampleSeed.strategy(seed, problem: firstIndex + i, sample: k, round: round))
+        var request = GenerationRequest(user: prompt ?? problems[i].prompt, sampling: sampling, budget: budget,
+                                        thinks: thinks, tool: useTool ? (task, problems[i]) : nil)
+        request.budgetTag = budgetTag
+        request.cuts = cuts
+        return request
+    }
+
     /// `samples` completions for each problem (greedy when one, temperature 1 when more), in one
-    /// batched engine call.
-    func sample(_ problems: [Problem], prompts: [String]? = nil, samples: Int, round: Int = 0) throws(ModelError) -> [[Generation]] {
+    /// batched engine call; with `cuts`, each also answered at those smaller budgets (`Generation.atCuts`).
+    func sample(_ problems: [Problem], prompts: [String]? = nil, samples: Int, round: Int = 0,
+                cuts: [Int] = []) throws(ModelError) -> [[Generation]] {
         try engine.generate(items: problems.count, samples: samples) { i, k in
-            let sampling = samples == 1 ? SamplingOptions.greedy
-                : SamplingOptions(temperature: 1, seed: SampleSeed.strategy(seed, problem: firstIndex + i, sample: k, round: round))
-            var request = GenerationRequest(user: prompts?[i] ?? problems[i].prompt, sampling: sampling, budget: budget,
-                                            thinks: thinks, tool: useTool ? (task, problems[i]) : nil)
-            request.budgetTag = budgetTag
-            return request
+            request(problems, i, prompt: prompts?[i], sample: k, of: samples, round: round, cuts: cuts)
         }
+    }
+
+    /// Whether one decode can serve every budget of `budgets`, each smaller one a cut of the
+    /// largest (`GenerationRequest.cuts`): the prompt and the rules must not depend on the budget.
+    public func sharesThinking(across budgets: [Int], problems: [Problem]) -> Bool {
+        let distinct = Set(budgets).sorted()
+        guard distinct.count > 1, distinct.count == budgets.count, let largest = distinct.last, !problems.isEmpty else { return false }
+        return thinking(largest).request(problems, 0, sample: 0, of: 1, cuts: Array(distinct.dropLast()))
+            .cutsProblem(for: engine.model) == nil
     }
 }
 
@@ -79,23 +104,64 @@ public protocol Strategy: Sendable {
     func solve(_ problems: [Problem], context: StrategyContext) throws(ModelError) -> [StrategyResult]
 }
 
-/// One greedy sample.
-public struct SingleStrategy: Strategy {
-    public let name = "single"
-    public let samples = 1
-    public init() {}
+/// A strategy that draws all its samples first and then chooses among them, so that one decode
+/// of the thinking, cut at each smaller budget, serves several budgets (`solve(_:context:budgets:)`).
+public protocol SamplingStrategy: Strategy {
+    /// Refuses what the strategy cannot serve, before anything is decoded.
+    func validate(_ problems: [Problem], context: StrategyContext) throws(ModelError)
+    /// What the strategy answers for `problem` from its samples.
+    func choose(_ problem: Problem, from generations: [Generation], context: StrategyContext) -> StrategyResult
+}
+
+extension SamplingStrategy {
+    public func validate(_ problems: [Problem], context: StrategyContext) throws(ModelError) {}
 
     public func solve(_ problems: [Problem], context: StrategyContext) throws(ModelError) -> [StrategyResult] {
-        try context.sample(problems, samples: 1).map { gens in
-            var bill = ComputeBill()
-            gens.forEach { bill.add($0) }
-            return StrategyResult(chosen: gens[0].text, generations: gens, bill: bill, note: "")
+        try validate(problems, context: context)
+        return zip(problems, try context.sample(problems, samples: samples)).map { choose($0, from: $1, context: context) }
+    }
+
+    /// The results at each of `budgets` (distinct, in any order), each equal to what
+    /// `solve(_:context:)` gives at that budget, from one decode at the largest whose thinking is
+    /// cut at the others (where `context.sharesThinking(across:problems:)`).
+    public func solve(_ problems: [Problem], context: StrategyContext, budgets: [Int]) throws(ModelError) -> [[StrategyResult]] {
+        let ascending = budgets.sorted()
+        guard let largest = ascending.last, Set(budgets).count == budgets.count else {
+            throw .invalidInput("budgets \(budgets) must be distinct, at least one")
+        }
+        try validate(problems, context: context)
+        let cuts = Array(ascending.dropLast())
+        let groups = try context.thinking(largest).sample(problems, samples: samples, cuts: cuts)
+        return budgets.map { budget in
+            let cut = cuts.firstIndex(of: budget)
+            return zip(problems, groups).map { problem, gens in
+                choose(problem, from: cut.map { c in gens.map { $0.atCuts[c] } } ?? gens, context: context.thinking(budget))
+            }
         }
     }
 }
 
+extension ComputeBill {
+    /// The bill of these samples together.
+    init(_ generations: [Generation]) {
+        self.init()
+        generations.forEach { add($0) }
+    }
+}
+
+/// One greedy sample.
+public struct SingleStrategy: SamplingStrategy {
+    public let name = "single"
+    public let samples = 1
+    public init() {}
+
+    public func choose(_ problem: Problem, from gens: [Generation], context: StrategyContext) -> StrategyResult {
+        StrategyResult(chosen: gens[0].text, generations: gens, bill: ComputeBill(gens), note: "")
+    }
+}
+
 /// N samples; the most common answer wins (self-consistency). Ties go to the earliest sample.
-public struct VoteStrategy: Strategy {
+public struct VoteStrategy: SamplingStrategy {
     public let samples: Int
     public var name: String { "vote:\(samples)" }
     public init(samples: Int) { self.samples = samples }
@@ -107,23 +173,19 @@ public struct VoteStrategy: Strategy {
         return answers.firstIndex { $0.map { counts[$0] == best } ?? false }
     }
 
-    public func solve(_ problems: [Problem], context: StrategyContext) throws(ModelError) -> [StrategyResult] {
-        try context.sample(problems, samples: samples).map { gens in
-            var bill = ComputeBill()
-            gens.forEach { bill.add($0) }
-            let answers = gens.map { $0.completion.answer }
-            guard let winner = Self.majority(answers) else {
-                return StrategyResult(chosen: nil, generations: gens, bill: bill, note: "no sample gave an answer")
-            }
-            let votes = answers.filter { $0 == answers[winner] }.count
-            return StrategyResult(chosen: gens[winner].text, generations: gens, bill: bill, note: "\(votes)/\(samples) votes")
+    public func choose(_ problem: Problem, from gens: [Generation], context: StrategyContext) -> StrategyResult {
+        let answers = gens.map { $0.completion.answer }
+        guard let winner = Self.majority(answers) else {
+            return StrategyResult(chosen: nil, generations: gens, bill: ComputeBill(gens), note: "no sample gave an answer")
         }
+        let votes = answers.filter { $0 == answers[winner] }.count
+        return StrategyResult(chosen: gens[winner].text, generations: gens, bill: ComputeBill(gens), note: "\(votes)/\(samples) votes")
     }
 }
 
 /// N samples; the first whose answer passes the task's public check (never the hidden key).
 /// When none passes, no answer is given and the note says so.
-public struct BestOfNStrategy: Strategy {
+public struct BestOfNStrategy: SamplingStrategy {
     public let samples: Int
     public var name: String { "best-of-n:\(samples)" }
     public init(samples: Int) { self.samples = samples }
@@ -132,20 +194,19 @@ public struct BestOfNStrategy: Strategy {
         completions.firstIndex { task.check(problem, completion: $0)?.correct == true }
     }
 
-    public func solve(_ problems: [Problem], context: StrategyContext) throws(ModelError) -> [StrategyResult] {
-        guard let first = problems.first else { return [] }
-        guard context.task.check(first, completion: "") != nil else {
-            throw .invalidInput("best-of-n needs a task whose answers can be checked without the key (\(context.task.name) has none)")
-        }
-        return try zip(problems, context.sample(problems, samples: samples)).map { problem, gens in
-            var bill = ComputeBill()
-            gens.forEach { bill.add($0) }
-            guard let i = Self.pick(gens.map(\.text), problem: problem, task: context.task) else {
-                return StrategyResult(chosen: nil, generations: gens, bill: bill, note: "no candidate passed the check")
-            }
-            return StrategyResult(chosen: gens[i].text, generations: gens, bill: bill, note: "candidate \(i + 1) passed")
-        }
+    /// Refuses a task without a public check before anything is decoded.
+    public func validate(_ problems: [Problem], context: StrategyContext) throws(ModelError) {
+        guard let first = problems.first, context.task.check(first, completion: "") == nil else { return }
+        throw .invalidInput("best-of-n needs a task whose answers can be checked without the key (\(context.task.name) has none)")
     }
+
+    public func choose(_ problem: Problem, from gens: [Generation], context: StrategyContext) -> StrategyResult {
+        guard let i = Self.pick(gens.map(\.text), problem: problem, task: context.task) else {
+            return StrategyResult(chosen: nil, generations: gens, bill: ComputeBill(gens), note: "no candidate passed the check")
+        }
+        return StrategyResult(chosen: gens[i].text, generations: gens, bill: ComputeBill(gens), note: "candidate \(i + 1) passed")
+    }
+
 }
 
 /// Answer, check, and on failure show the model its previous answer with the check's feedback,

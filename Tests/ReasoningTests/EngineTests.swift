@@ -94,6 +94,80 @@ import Tasks
         #expect(first[1].thinkingTokens == 0 && !first[1].tokens.contains(Tokenizer.Special.thinkStart.rawValue))
     }
 
+    /// Everything but the wall time and the answers at cuts.
+    static func expectSame(_ a: Generation, _ b: Generation, _ note: Comment) {
+        #expect(a.tokens == b.tokens, note)
+        #expect(a.logProbs == b.logProbs && a.forced == b.forced && a.parts == b.parts, note)
+        #expect(a.thinkingTokens == b.thinkingTokens && a.answerTokens == b.answerTokens, note)
+        #expect(a.thinkingCut == b.thinkingCut && a.finishReason == b.finishReason && a.flops == b.flops, note)
+    }
+
+    static func withCuts(_ requests: [GenerationRequest], _ cuts: [Int]) -> [GenerationRequest] {
+        requests.map { var r = $0; r.cuts = cuts; return r }
+    }
+
+    @Test func cutsAnswerAsRunsWithThoseBudgets() throws {
+        let cuts = [0, 3, 11, 30], budget = Budget(maxThinking: 45, maxAnswer: 6)
+        var requests = (0..<24).map { i in
+            GenerationRequest(user: "Use 3 5 \(i) to make 22", sampling: SamplingOptions(temperature: 1.5, seed: UInt64(i)), budget: budget)
+        }
+        requests.append(GenerationRequest(user: "2+2", sampling: .greedy, budget: budget))
+        // Fewer slots than requests: forks and queued requests share the batch.
+        let shared = try Engine(model: Self.model, slots: 5).generate(Self.withCuts(requests, cuts))
+        let whole = try Engine(model: Self.model, slots: 5).generate(requests)
+        for (c, cut) in cuts.enumerated() {
+            let alone = try Engine(model: Self.model, slots: 5).generate(requests.map { var r = $0; r.budget.maxThinking = cut; return r })
+            for i in requests.indices { Self.expectSame(shared[i].atCuts[c], alone[i], "request \(i) at cut \(cut)") }
+        }
+        for i in requests.indices {
+            Self.expectSame(shared[i], whole[i], "request \(i) at the full budget")
+            #expect(shared[i].atCuts.count == cuts.count && whole[i].atCuts.isEmpty)
+        }
+        #expect(shared.contains { !$0.thinkingCut && $0.thinkingTokens < 30 }, "a thinking that ends before a cut is covered")
+    }
+
+    @Test func aForkWithoutAFreeSlotWaitsForOne() throws {
+        // Three requests fork at the same steps into one fork slot: two of them wait at each cut.
+        let cuts = [0, 1, 2, 7], budget = Budget(maxThinking: 12, maxAnswer: 6)
+        let requests = Array(Self.requests(budget).prefix(3))
+        let batch = DecodeBatch(model: Self.model, slots: 3, forkSlots: 1)
+        for (i, r) in Self.withCuts(requests, cuts).enumerated() { try batch.admit(r, id: i) }
+        var results: [Int: Generation] = [:]
+        while !batch.isEmpty { for (id, g) in try batch.step() { results[id] = g } }
+        for (c, cut) in cuts.enumerated() {
+            let alone = try Engine(model: Self.model, slots: 1).generate(requests.map { var r = $0; r.budget.maxThinking = cut; return r })
+            for i in requests.indices { Self.expectSame(try #require(results[i]).atCuts[c], alone[i], "request \(i) at cut \(cut)") }
+        }
+    }
+
+    @Test func cutsThatCannotShareTheThinkingAreRefused() throws {
+        let batch = DecodeBatch(model: Self.model, slots: 2, forkSlots: 2)
+        func request(_ cuts: [Int], _ change: (inout GenerationRequest) -> Void = { _ in }) -> GenerationRequest {
+            var r = GenerationRequest(user: "2+2", sampling: .greedy, budget: Budget(maxThinking: 20, maxAnswer: 4))
+            r.cuts = cuts
+            change(&r)
+            return r
+        }
+        let task = Countdown()
+        let refused = [request([5, 3]), request([4, 4]), request([-1, 3]), request([20]),
+                       request([3]) { $0.budget.minThinking = 5 }, request([3]) { $0.budget.deadline = 10 },
+                       request([3]) { $0.tool = (task, task.generate(seed: 1, difficulty: 3)) }, request([3]) { $0.thinks = false }]
+        for r in refused { #expect(throws: ModelError.self, "\(r.cuts)") { try batch.admit(r, id: 0) } }
+        #expect(batch.isEmpty)
+        // A model that reads its budget sees a different prompt at each cut, unless the line is fixed.
+        var config = ModelConfig.tiny(context: 96)
+        config.budgetLevels = [0, 8, 20]
+        let reads = DecodeBatch(model: try Transformer(config: config, seed: 3), slots: 1, forkSlots: 1)
+        #expect(throws: ModelError.self) { try reads.admit(request([8]), id: 0) }
+        try reads.admit(request([8]) { $0.budgetTag = 20 }, id: 0)
+        #expect(throws: ModelError.self, "no fork slots") { try DecodeBatch(model: Self.model, slots: 2).admit(request([3]), id: 0) }
+        // Cancelling a request drops its forks.
+        try batch.admit(request([0, 1]), id: 7)
+        _ = try batch.step()
+        _ = try batch.step()
+        #expect(batch.cancel(id: 7) && batch.isEmpty)
+    }
+
     @Test func promptsThatDoNotFitAreRefused() {
         let long = GenerationRequest(prompt: Array(repeating: 65, count: 200))
         #expect(throws: ModelError.self) { try Engine(model: Self.model).generate([long]) }

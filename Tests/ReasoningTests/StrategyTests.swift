@@ -109,6 +109,41 @@ import Tasks
         #expect(partials.count == 4 && partials[0].cells.last?.problems == 3 && partials[3].cells.count == 2)
     }
 
+    @Test func budgetsThatShareOneDecodeGiveTheCellsOfSeparateRuns() throws {
+        let model = try Transformer(config: ModelConfig.tiny(context: 256), seed: 2)
+        var settings = EvalSettings(difficulty: 3, problems: 5, budgets: [20, 0, 6], strategies: ["single", "vote:3", "best-of-n:2"])
+        settings.maxAnswer = 12
+        var lines: [String] = []
+        let shared = try Evaluator.run(model: model, modelName: "m", task: Countdown(), settings: settings, chunk: 2,
+                                       progress: { lines.append($0) })
+        #expect(lines.contains { $0.contains("single budget 20/0/6: 2/5 problems") }, "one decode for all budgets: \(lines)")
+        #expect(shared.cells.map(\.budget) == [20, 0, 6, 20, 0, 6, 20, 0, 6])
+        for budget in settings.budgets {
+            var alone = settings
+            alone.budgets = [budget]
+            let separate = try Evaluator.run(model: model, modelName: "m", task: Countdown(), settings: alone)
+            #expect(shared.cells.filter { $0.budget == budget } == separate.cells, "budget \(budget)")
+            #expect(shared.examples.filter { $0.budget == budget } == separate.examples, "budget \(budget)")
+        }
+    }
+
+    @Test func thinkingIsSharedOnlyWhereThePromptAndRulesDoNotFollowTheBudget() throws {
+        let task = Countdown()
+        let problems = [task.generate(seed: 1, difficulty: 3)]
+        let plain = Engine(model: try Transformer(config: ModelConfig.tiny(context: 96), seed: 2))
+        var config = ModelConfig.tiny(context: 96)
+        config.budgetLevels = [0, 64]
+        let reads = Engine(model: try Transformer(config: config, seed: 2))
+        func shares(_ engine: Engine, _ budgets: [Int], tool: Bool = false, tag: Int? = nil, minimum: Int = 0) -> Bool {
+            StrategyContext(task: task, engine: engine, budget: Budget(maxThinking: 64, minThinking: minimum), useTool: tool, budgetTag: tag)
+                .sharesThinking(across: budgets, problems: problems)
+        }
+        #expect(shares(plain, [0, 32, 64]) && shares(plain, [64, 8]))
+        #expect(!shares(plain, [64]) && !shares(plain, [8, 8]), "one budget, or a budget twice")
+        #expect(!shares(plain, [0, 64], tool: true) && !shares(plain, [0, 64], minimum: 4))
+        #expect(!shares(reads, [0, 64]) && shares(reads, [0, 64], tag: 64))
+    }
+
     @Test func verifierFailuresAreReportedPerProblem() throws {
         let dir = Scratch.path("strawberry-verifier")
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
