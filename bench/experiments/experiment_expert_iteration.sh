@@ -13,6 +13,9 @@
 #   ei-mix   the same kept samples mixed 1:1 with human traces (half of their thinking cut at a
 #            uniform point, its forced </think> not learned), 300 SFT steps (lr 3e-4), as ReST-EM
 #            and RAFT mix their own samples with the data they started from.
+#   ei-cut   the same kept samples, 300 SFT steps (lr 3e-4) with half of their thinking cut at a
+#            uniform point, as the control's steps cut the human traces: answering after any cut
+#            stays in practice (plain ei lost 6-8 points to the control at budgets 0-64).
 # With ROUNDS=2, a second round on top of the first: ei2, the ei model's expert iteration on 3,000
 # fresh training problems (`--seed` + 100 picks others), against control2, the control given 300
 # more SFT steps on the human traces.
@@ -28,7 +31,7 @@ source_runs=${1:?usage: experiment_expert_iteration.sh SOURCE OUT [SEEDS]}
 out=${2:?usage: experiment_expert_iteration.sh SOURCE OUT [SEEDS]}
 seeds=${3:-1 2 3}
 rounds=${ROUNDS:-1}
-arms=${ARMS:-cut control ei ei-clean ei-mix}
+arms=${ARMS:-cut control ei ei-clean ei-mix ei-cut}
 wants() { [[ " $arms " == *" $1 "* ]]; }
 source bench/lib/private_binary.sh && private_binary "$out"
 bin=$out/strawberry
@@ -63,6 +66,7 @@ for seed in $seeds; do
     python3 bench/experiments/mix_with_human.py "$d/ei/distill.jsonl" "$base/sft.jsonl" "$seed" > "$d/mix.jsonl"
     sft ei-mix "$d/cut" "$d/mix.jsonl" $((seed + 300)) --steps 300 --lr 3e-4
   fi
+  wants ei-cut && sft ei-cut "$d/cut" "$d/ei/distill.jsonl" $((seed + 300)) --steps 300 --lr 3e-4 --cut-thinking 0.5
   evaluated=$arms
   if [ "$rounds" = 2 ]; then
     sft control2 "$d/control" "$base/sft.jsonl" $((seed + 600)) --steps 300 --lr 3e-4 --cut-thinking 0.5
