@@ -45,6 +45,14 @@ public struct Distillation: Sendable {
         public var seconds: Double
     }
 
+    /// The kept samples as SFT data for a model with `config`: one that reads its budget
+    /// (`BudgetTag`) learns them under the budget line they were drawn with, the level of `budget`.
+    public func dataset(_ examples: [WorkedExamples.Example], for config: ModelConfig, vocabulary: Vocabulary) -> SFTDataset {
+        let level = BudgetTag.level(forThinking: budget.maxThinking, in: config.budgetLevels)
+        return SFTDataset(worked: examples, maxTokens: config.contextLength + 1, vocabulary: vocabulary,
+                          budgetLevels: level.map { [$0] } ?? [])
+    }
+
     /// Runs the teacher; `progress` gets a line every few hundred problems. Under MPI each rank
     /// samples its share of every chunk of problems and the ranks exchange what they kept, so every
     /// rank returns the whole harvest, in problem order (samples are seeded by problem index).

@@ -65,9 +65,12 @@ public struct DistillationPipeline: Sendable {
                           harvested.examples.count, harvested.attempted, harvested.correctSamples, harvested.samplesDrawn, harvested.seconds)
         log("    " + note)
 
-        func train(_ examples: [WorkedExamples.Example], into name: String, from model: Transformer?) throws -> Transformer {
-            let dataset = SFTDataset(worked: examples, maxTokens: studentConfig.contextLength + 1,
-                                     vocabulary: model?.vocabulary ?? .strawberry)
+        func train(_ examples: [WorkedExamples.Example], into name: String, from model: Transformer?,
+                   harvested: Bool) throws -> Transformer {
+            let config = model?.config ?? studentConfig, vocabulary = model?.vocabulary ?? .strawberry
+            let dataset = harvested ? h.dataset(examples, for: config, vocabulary: vocabulary)
+                : SFTDataset(worked: examples, maxTokens: config.contextLength + 1, vocabulary: vocabulary,
+                             budgetLevels: config.budgetLevels)
             let trainer = SFTTrainer(model: try model ?? Transformer(config: studentConfig, seed: seed), dataset: dataset,
                                      options: SFTOptions(steps: sftSteps, learningRate: sftLearningRate, seed: seed),
                                      runDirectory: out + "/" + name, communicator: communicator)
@@ -75,12 +78,12 @@ public struct DistillationPipeline: Sendable {
             return trainer.model
         }
         log("2/4 student: \(studentName) (\(studentConfig.parameterCount.formatted()) parameters), \(sftSteps) SFT steps on the teacher's thinking")
-        var models: [(String, Transformer)] = [("teacher", teacher), (studentName, try train(harvested.examples, into: "student", from: student))]
+        var models: [(String, Transformer)] = [("teacher", teacher), (studentName, try train(harvested.examples, into: "student", from: student, harvested: true))]
         if humanBaseline && student == nil {
             let human = WorkedExamples.make(task: task, difficulty: difficulty, split: .train, count: 20_000, style: .human,
                                             maxThinkingTokens: 170, seed: seed).examples
             log("    baseline: the same student on \(human.count) human-written traces")
-            models.append(("mini, human traces", try train(human, into: "human", from: nil)))
+            models.append(("mini, human traces", try train(human, into: "human", from: nil, harvested: false)))
         }
         if rlSteps > 0 {
             log("3/4 RL: \(rlSteps) steps on the distilled student")

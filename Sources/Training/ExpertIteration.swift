@@ -86,10 +86,7 @@ public struct ExpertIteration: Sendable {
             if harvest.examples.isEmpty {
                 log("    round \(round): nothing solved, so the model is left as it was")
             } else {
-                // A model that reads its budget learns the samples with the budget line they were drawn under.
-                let level = BudgetTag.level(forThinking: budget.maxThinking, in: model.config.budgetLevels)
-                let dataset = SFTDataset(worked: harvest.examples, maxTokens: model.config.contextLength + 1,
-                                         vocabulary: model.vocabulary, budgetLevels: level.map { [$0] } ?? [])
+                let dataset = distillation.dataset(harvest.examples, for: model.config, vocabulary: model.vocabulary)
                 let trainer = SFTTrainer(model: model, dataset: dataset,
                                          options: SFTOptions(steps: steps, learningRate: learningRate, seed: seed &+ UInt64(round - 1)),
                                          runDirectory: directory + "/sft", communicator: communicator)

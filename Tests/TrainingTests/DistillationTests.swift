@@ -25,6 +25,21 @@ import Training
         #expect(Distillation.kept([samples[0]], cleanThinking: false) == nil)
     }
 
+    @Test func aStudentThatReadsItsBudgetLearnsTheSamplesUnderTheLineTheyWereDrawnWith() {
+        let task = Countdown()
+        let problem = task.generate(seed: 3, difficulty: 3)
+        let kept = [WorkedExamples.Example(problem: problem, completion: task.trace(problem, style: .human)!)]
+        var distillation = Distillation(task: task, difficulty: 3)
+        distillation.budget.maxThinking = 100
+        var config = ModelConfig.tiny(context: 256)
+        #expect(distillation.dataset(kept, for: config, vocabulary: .strawberry).budgetLevels.isEmpty)
+        config.budgetLevels = [0, 64, 128, 400]
+        let tagged = distillation.dataset(kept, for: config, vocabulary: .strawberry)
+        #expect(tagged.budgetLevels == [128], "the level a budget of 100 is shown as")
+        let batch = tagged.batch(step: 0, size: 1, seed: 1)
+        #expect(Vocabulary.strawberry.decode(batch.inputs.filter { $0 >= 0 }).contains("budget: 128"))
+    }
+
     /// A tiny teacher that has memorised the worked solutions of the first training problems.
     static func teacher(problems: Int) throws -> Transformer {
         let task = Arithmetic()
