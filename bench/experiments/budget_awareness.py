@@ -70,7 +70,7 @@ def main():
         diff = 100 * (a["accuracy"] - b["accuracy"])
         diffs.append(diff)
         free, accuracy = {}, {}
-        for path in glob.glob(os.path.join(run, "eval-free-*")):
+        for path in filter(os.path.isdir, glob.glob(os.path.join(run, "eval-free-*"))):
             report = load(path)
             if problem_set(report) != problem_set(own):
                 sys.exit(f"{path} met other problems than {run}/eval-own")
