@@ -24,6 +24,9 @@ public struct ExpertIteration: Sendable {
     public var seed: UInt64 = 1
     /// Keep only samples whose thinking is free of slips, false claims and missed solutions.
     public var cleanThinking = false
+    /// Share of the kept samples whose thinking the fine-tuning cuts at a uniform point
+    /// (`SFTOptions.cutThinking`), so answering after a short cut stays in practice.
+    public var cutThinking: Float = 0
 
     public init() {}
 
@@ -87,8 +90,9 @@ public struct ExpertIteration: Sendable {
                 log("    round \(round): nothing solved, so the model is left as it was")
             } else {
                 let dataset = distillation.dataset(harvest.examples, for: model.config, vocabulary: model.vocabulary)
-                let trainer = SFTTrainer(model: model, dataset: dataset,
-                                         options: SFTOptions(steps: steps, learningRate: learningRate, seed: seed &+ UInt64(round - 1)),
+                var options = SFTOptions(steps: steps, learningRate: learningRate, seed: seed &+ UInt64(round - 1))
+                options.cutThinking = cutThinking
+                let trainer = SFTTrainer(model: model, dataset: dataset, options: options,
                                          runDirectory: directory + "/sft", communicator: communicator)
                 try trainer.run { p in
                     loss = p.loss

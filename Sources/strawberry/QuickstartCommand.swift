@@ -43,6 +43,7 @@ struct QuickstartCommand: ParsableCommand {
         pipeline.expertIteration.temperature = 1
         pipeline.expertIteration.budget = Budget(maxThinking: 128, maxAnswer: Budget.trainingAnswerTokens)
         pipeline.expertIteration.steps = 150
+        pipeline.expertIteration.cutThinking = 0.5
         pipeline.expertIteration.seed = seed
         pipeline.controlSteps = 150
         pipeline.evalProblems = 500

@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import TestSupport
+import Kernels
 import Model
 import Reasoning
 import Tasks
@@ -52,6 +53,30 @@ import Training
         #expect(lines.contains { $0.hasPrefix("    round 1: solved \(first.harvest.examples.count) of 6") })
         // The run folder's checkpoint is the model after the last round.
         #expect(try Checkpoint.loadModel(dir).parameters.array == model.parameters.array)
+    }
+
+    @Test func aRoundCutsTheKeptThinkingWhenAsked() throws {
+        let teacher = try DistillationTests.teacher(problems: 6)
+        func trained(cutThinking: Float) throws -> [Float] {
+            let weights = FloatBuffer(count: teacher.parameters.count)
+            weights.copy(from: teacher.parameters)
+            let model = try Transformer(config: teacher.config, parameters: weights, vocabulary: teacher.vocabulary)
+            var ei = ExpertIteration()
+            ei.problems = 6
+            ei.samples = 3
+            ei.budget = Budget(maxThinking: 60, maxAnswer: 8)
+            ei.steps = 3
+            ei.learningRate = 1e-3
+            ei.cutThinking = cutThinking
+            let dir = Scratch.path("ei-cut")
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            let rounds = try ei.run(model: model, task: Arithmetic(), difficulty: 1, runDirectory: dir) { _ in }
+            #expect(rounds.first?.loss != nil, "the memorising model solves some of its problems")
+            return model.parameters.array
+        }
+        let plain = try trained(cutThinking: 0)
+        #expect(try trained(cutThinking: 0) == plain, "the same round gives the same model")
+        #expect(try trained(cutThinking: 1) != plain, "every kept sample cut: other batches, another model")
     }
 
     @Test func aRoundThatSolvesNothingLeavesTheModelAsItWas() throws {
