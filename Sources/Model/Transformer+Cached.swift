@@ -94,14 +94,25 @@ extension Transformer {
         }
     }
 
-    /// Rotates queries and keys to their positions and writes keys and values into the cache.
+    /// Rotates queries and keys to their positions and writes keys and values into the cache,
+    /// the rows split over the threads when there are enough of them (each position is written
+    /// by one thread).
     private func storeKeysValues(qkv: UnsafeMutablePointer<Float>, rows: Int, layer: Int, rowSlot: [Int],
                                  rowPosition: [Int], cache: KVCache) {
         let c = config, kvWidth = cache.kvWidth, qWidth = c.heads * c.headDim
-        for r in 0..<rows {
-            let row = qkv + r &* c.qkvDim
-            rope.rotate(row, heads: c.heads + c.kvHeads, position: rowPosition[r])
-            cache.store(layer: layer, slot: rowSlot[r], position: rowPosition[r], keys: row + qWidth, values: row + (qWidth &+ kvWidth))
+        let parts = rows >= 16 ? min(rows, Parallel.threadCount) : 1
+        rowSlot.withUnsafeBufferPointer { slots in
+            rowPosition.withUnsafeBufferPointer { positions in
+                Parallel.forEach(parts) { part in
+                    let (r0, r1) = Partition.range(part, of: parts, total: rows)
+                    for r in r0..<r1 {
+                        let row = qkv + r &* c.qkvDim
+                        rope.rotate(row, heads: c.heads + c.kvHeads, position: positions[r])
+                        cache.store(layer: layer, slot: slots[r], position: positions[r], keys: row + qWidth,
+                                    values: row + (qWidth &+ kvWidth))
+                    }
+                }
+            }
         }
     }
 
