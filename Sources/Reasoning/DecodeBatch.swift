@@ -91,10 +91,10 @@ public final class DecodeBatch {
     /// Drops the sequence `id` and its forks (its client went away); returns whether it was decoding.
     @discardableResult
     public func cancel(id: Int) -> Bool {
-        let slots = active.indices.filter { active[$0]?.id == id }
-        for slot in slots { active[slot] = nil }
+        let held = active.indices.filter { active[$0]?.id == id }
+        for slot in held { active[slot] = nil }
         cutResults[id] = nil
-        return slots.count > 0 || waiting.removeValue(forKey: id) != nil
+        return !held.isEmpty || waiting.removeValue(forKey: id) != nil
     }
 
     /// One forward pass over every active sequence; returns those that finished, freeing their slots.

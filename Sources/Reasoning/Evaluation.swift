@@ -139,8 +139,8 @@ public enum Evaluator {
             do { strategy = try StrategyParser.parse(name) } catch { throw .model(error) }
             // Budgets whose prompt is the same share one decode, each smaller one a cut of the largest.
             let probe = context(first: 0, budget: settings.budgets.max() ?? 0)
-            let shared = strategy is any SamplingStrategy && probe.sharesThinking(across: settings.budgets, problems: problems)
-            for budgets in shared ? [settings.budgets] : settings.budgets.map({ [$0] }) {
+            let sharing = probe.sharesThinking(across: settings.budgets, problems: problems) ? strategy as? any SamplingStrategy : nil
+            for budgets in sharing == nil ? settings.budgets.map({ [$0] }) : [settings.budgets] {
                 let cellStart = Date()
                 var tallies = budgets.map { CellTally(strategy: strategy, budget: $0) }
                 for first in stride(from: 0, to: problems.count, by: chunk) {
@@ -149,9 +149,11 @@ public enum Evaluator {
                     let results: [[StrategyResult]]
                     do {
                         let context = context(first: first + mine.lowerBound, budget: budgets[0])
-                        results = try shared
-                            ? (strategy as! any SamplingStrategy).solve(Array(part[mine]), context: context, budgets: budgets)
-                            : [strategy.solve(Array(part[mine]), context: context)]
+                        if let sharing {
+                            results = try sharing.solve(Array(part[mine]), context: context, budgets: budgets)
+                        } else {
+                            results = [try strategy.solve(Array(part[mine]), context: context)]
+                        }
                     } catch { throw .model(error) }
                     for (b, budgetResults) in results.enumerated() {
                         let outcomes = zip(part[mine], budgetResults).map { ProblemOutcome(problem: $0, result: $1, task: task) }

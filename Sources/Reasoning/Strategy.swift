@@ -206,7 +206,6 @@ public struct BestOfNStrategy: SamplingStrategy {
         }
         return StrategyResult(chosen: gens[i].text, generations: gens, bill: ComputeBill(gens), note: "candidate \(i + 1) passed")
     }
-
 }
 
 /// Answer, check, and on failure show the model its previous answer with the check's feedback,

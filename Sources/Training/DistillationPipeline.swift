@@ -65,12 +65,7 @@ public struct DistillationPipeline: Sendable {
                           harvested.examples.count, harvested.attempted, harvested.correctSamples, harvested.samplesDrawn, harvested.seconds)
         log("    " + note)
 
-        func train(_ examples: [WorkedExamples.Example], into name: String, from model: Transformer?,
-                   harvested: Bool) throws -> Transformer {
-            let config = model?.config ?? studentConfig, vocabulary = model?.vocabulary ?? .strawberry
-            let dataset = harvested ? h.dataset(examples, for: config, vocabulary: vocabulary)
-                : SFTDataset(worked: examples, maxTokens: config.contextLength + 1, vocabulary: vocabulary,
-                             budgetLevels: config.budgetLevels)
+        func train(_ dataset: SFTDataset, into name: String, from model: Transformer?) throws -> Transformer {
             let trainer = SFTTrainer(model: try model ?? Transformer(config: studentConfig, seed: seed), dataset: dataset,
                                      options: SFTOptions(steps: sftSteps, learningRate: sftLearningRate, seed: seed),
                                      runDirectory: out + "/" + name, communicator: communicator)
@@ -78,12 +73,15 @@ public struct DistillationPipeline: Sendable {
             return trainer.model
         }
         log("2/4 student: \(studentName) (\(studentConfig.parameterCount.formatted()) parameters), \(sftSteps) SFT steps on the teacher's thinking")
-        var models: [(String, Transformer)] = [("teacher", teacher), (studentName, try train(harvested.examples, into: "student", from: student, harvested: true))]
+        let distilled = h.dataset(harvested.examples, for: studentConfig, vocabulary: student?.vocabulary ?? .strawberry)
+        var models: [(String, Transformer)] = [("teacher", teacher), (studentName, try train(distilled, into: "student", from: student))]
         if humanBaseline && student == nil {
             let human = WorkedExamples.make(task: task, difficulty: difficulty, split: .train, count: 20_000, style: .human,
                                             maxThinkingTokens: 170, seed: seed).examples
             log("    baseline: the same student on \(human.count) human-written traces")
-            models.append(("mini, human traces", try train(human, into: "human", from: nil, harvested: false)))
+            let dataset = SFTDataset(worked: human, maxTokens: studentConfig.contextLength + 1, vocabulary: .strawberry,
+                                     budgetLevels: studentConfig.budgetLevels)
+            models.append(("mini, human traces", try train(dataset, into: "human", from: nil)))
         }
         if rlSteps > 0 {
             log("3/4 RL: \(rlSteps) steps on the distilled student")
