@@ -21,6 +21,8 @@ public final class DecodeBatch {
     private var cutResults: [Int: [Generation?]] = [:]
     /// Requests that finished before their forks did.
     private var waiting: [Int: Generation] = [:]
+    /// The time that deadlines and `Generation.seconds` are measured by.
+    private let clock: @Sendable () -> Date
 
     /// Per-sequence state while it is in a slot.
     private struct Active {
@@ -43,9 +45,11 @@ public final class DecodeBatch {
         var held: [Float]? = nil
     }
 
-    /// `slots` sequences decode together, and up to `forkSlots` forks of those with cuts.
-    public init(model: Transformer, slots: Int, forkSlots: Int = 0) {
+    /// `slots` sequences decode together, and up to `forkSlots` forks of those with cuts;
+    /// `clock` tells the time (a test passes its own).
+    public init(model: Transformer, slots: Int, forkSlots: Int = 0, clock: @escaping @Sendable () -> Date = { Date() }) {
         self.model = model
+        self.clock = clock
         self.slots = max(1, slots)
         cache = KVCache(config: model.config, slots: self.slots + max(0, forkSlots))
         active = Array(repeating: nil, count: self.slots + max(0, forkSlots))
@@ -74,7 +78,7 @@ public final class DecodeBatch {
         cache.reset(slot: slot)
         var a = Active(id: id, request: request, onToken: onToken, rng: SeededRNG(seed: request.sampling.seed),
                        pending: prompt, pendingForced: Array(repeating: true, count: prompt.count),
-                       phase: request.thinks ? .thinking : .answer, start: Date())
+                       phase: request.thinks ? .thinking : .answer, start: clock())
         a.result.vocabulary = model.vocabulary
         if request.thinks {
             let think = model.vocabulary.markers.thinkStart
@@ -157,7 +161,7 @@ public final class DecodeBatch {
         var a = sequence
         guard a.phase == .answer && a.result.done else { active[slot] = a; return }
         active[slot] = nil
-        a.result.seconds = Date().timeIntervalSince(a.start)
+        a.result.seconds = clock().timeIntervalSince(a.start)
         if let cut = a.cutIndex {
             cutResults[a.id]?[cut] = a.result
         } else if cutResults[a.id] != nil {
@@ -227,7 +231,7 @@ public final class DecodeBatch {
             return finish(&a, .length)
         }
         if a.phase == .thinking {
-            let deadlinePassed = budget.deadline.map { Date().timeIntervalSince(a.start) >= $0 } ?? false
+            let deadlinePassed = budget.deadline.map { clock().timeIntervalSince(a.start) >= $0 } ?? false
             if a.result.thinkingTokens >= budget.maxThinking || deadlinePassed || room <= 2 {
                 return forceThinkEnd(&a, cut: true)
             }

@@ -1,3 +1,4 @@
+import Foundation
 import Model
 
 /// Runs a list of generation requests to completion over a `DecodeBatch` of `slots` sequences:
@@ -6,10 +7,13 @@ public final class Engine: @unchecked Sendable {
     public let model: Transformer
     /// Sequences decoded together.
     public let slots: Int
+    /// The time that budget deadlines are measured by.
+    public let clock: @Sendable () -> Date
 
-    public init(model: Transformer, slots: Int = 16) {
+    public init(model: Transformer, slots: Int = 16, clock: @escaping @Sendable () -> Date = { Date() }) {
         self.model = model
         self.slots = max(1, slots)
+        self.clock = clock
     }
 
     /// Runs every request to completion; `onToken(requestIndex, token)` streams each completion
@@ -19,7 +23,8 @@ public final class Engine: @unchecked Sendable {
                          onToken: ((Int, GeneratedToken) -> Void)? = nil) throws(ModelError) -> [Generation] {
         var results = [Generation?](repeating: nil, count: requests.count)
         let width = min(slots, max(1, requests.count))
-        let batch = DecodeBatch(model: model, slots: width, forkSlots: requests.contains { !$0.cuts.isEmpty } ? width : 0)
+        let batch = DecodeBatch(model: model, slots: width, forkSlots: requests.contains { !$0.cuts.isEmpty } ? width : 0,
+                                clock: clock)
         var next = 0
         while next < requests.count || !batch.isEmpty {
             while batch.freeSlots > 0 && next < requests.count {

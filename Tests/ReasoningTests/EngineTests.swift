@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Testing
 import TestSupport
 import Model
@@ -66,20 +67,28 @@ import Tasks
         }
     }
 
+    /// The deadline is read from the engine's clock, which this test moves by hand: past the
+    /// deadline after the 20th thinking token, so the thinking must end at the next step.
     @Test func deadlineIsHonouredWithinOneStep() throws {
-        var stepTimes: [Date] = []
-        let request = GenerationRequest(user: "think long", sampling: SamplingOptions(seed: 1),
-                                        budget: Budget(maxThinking: 10_000, maxAnswer: 3, deadline: 0.05, minThinking: 10_000))
-        // A long context, so that the deadline and not the context ends the thinking.
-        let model = try Transformer(config: ModelConfig.tiny(context: 4096), seed: 3)
-        let start = Date()
-        let g = try Engine(model: model).generate([request]) { _, token in
-            if token.token == Tokenizer.Special.thinkEnd.rawValue { stepTimes.append(Date()) }
+        let seconds = Mutex(0.0)
+        let clock: @Sendable () -> Date = { Date(timeIntervalSinceReferenceDate: seconds.withLock { $0 }) }
+        // A one-token continuation, so that each step adds one thinking token however the model ends it.
+        let budget = Budget(maxThinking: 50, maxAnswer: 3, deadline: 0.05, minThinking: 50, continuation: "\n")
+        let request = GenerationRequest(user: "think long", sampling: SamplingOptions(seed: 1), budget: budget)
+        let markers = Self.model.vocabulary.markers
+        var thought = 0
+        let g = try Engine(model: Self.model, clock: clock).generate([request]) { _, token in
+            guard token.part == .thinking, token.token != markers.thinkStart, token.token != markers.thinkEnd else { return }
+            thought += 1
+            if thought == 20 { seconds.withLock { $0 = 0.05 } }
         }[0]
         #expect(g.thinkingCut)
-        let ended = stepTimes.first!.timeIntervalSince(start)
-        #expect(ended >= 0.05 && ended < 0.5, "thinking ended after \(ended)s")
+        #expect(g.thinkingTokens == 20, "the thinking went on \(g.thinkingTokens - 20) tokens past the deadline")
         #expect(g.answerTokens <= 3)
+        #expect(g.seconds == 0.05)
+        // The same request on a clock that stands still thinks to its token budget.
+        let unhurried = try Engine(model: Self.model, clock: { Date(timeIntervalSinceReferenceDate: 0) }).generate([request])[0]
+        #expect(unhurried.thinkingTokens == 50)
     }
 
     @Test func greedyIsDeterministicAndStreamsEveryToken() throws {
