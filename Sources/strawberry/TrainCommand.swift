@@ -12,13 +12,15 @@ struct TrainCommand: ParsableCommand, RunsAcrossRanks {
         commandName: "train",
         abstract: "Worked solutions → SFT → evaluation → RL → evaluation → report.html, for any task and size.",
         discussion: """
-        Example: strawberry train --task countdown --difficulty 3 --preset micro --out runs/cd3 --rl-steps 60
+        Example: strawberry train --task countdown --difficulty 3 --preset micro --out runs/cd3 --control-steps 300
 
-        RL is GRPO unless --rl-method expert-iteration: then each round the model samples --ei-samples \
-        completions at --budget for --ei-problems training problems, the verifier keeps the shortest \
-        correct one per problem, and the model is fine-tuned on them (--ei-steps at --ei-lr). A kept \
+        RL is expert iteration, the recipe that came closest to beating its compute-matched control: \
+        each round the model samples --ei-samples completions at --budget for --ei-problems training \
+        problems, the verifier keeps the shortest correct one per problem, and the model is fine-tuned \
+        on them (--ei-steps at --ei-lr, half of the kept thinking cut at a uniform point). A kept \
         completion that the budget cut is marked and its forced </think> is not learned, so the model \
-        learns to answer well where the budget stops its search.
+        learns to answer well where the budget stops its search. --rl-method grpo runs GRPO instead \
+        (--rl-steps steps).
 
         Under MPI (a build with `--traits MPI`), `mpirun -np 2 strawberry train …` shares every stage \
         among the ranks: SFT and GRPO batches, expert-iteration sampling, evaluation; rank 0 writes.
@@ -55,22 +57,22 @@ struct TrainCommand: ParsableCommand, RunsAcrossRanks {
     var sftLearningRate: Float = 2e-3
 
     @Option(help: SFTCommand.cutThinkingHelp)
-    var cutThinking: Float = 0
+    var cutThinking: Float = 0.5
 
     @Option(help: BudgetTagList.help)
     var budgetTags: BudgetTagList?
 
-    @Option(help: "RL: grpo or expert-iteration.")
-    var rlMethod = TrainingPipeline.RLMethod.grpo
+    @Option(help: "RL: expert-iteration or grpo.")
+    var rlMethod = TrainingPipeline.RLMethod.expertIteration
 
-    @Option(help: "GRPO steps (0 skips RL).")
-    var rlSteps = 30
+    @Option(help: "GRPO steps (with --rl-method grpo; 0 skips RL). (default: 30)")
+    var rlSteps: Int?
 
     @Option(name: .customLong("rl-lr"), help: "GRPO learning rate.")
     var rlLearningRate: Float = 5e-5
 
     @Option(help: "Thinking budget during RL.")
-    var budget = 200
+    var budget = 128
 
     @OptionGroup(title: "GRPO") var grpo: GRPOArguments
 
@@ -96,7 +98,7 @@ struct TrainCommand: ParsableCommand, RunsAcrossRanks {
     var eiLearningRate: Float = 3e-4
 
     @Option(help: "Share of the kept samples whose thinking each expert-iteration round's SFT cuts at a uniform point and answers at once, as --cut-thinking does for SFT: the model keeps practising answers after a short cut (0.5 kept expert iteration within 1.5 points of its control at budgets 0-64, where without it lost 6-8).")
-    var eiCutThinking: Float = 0
+    var eiCutThinking: Float = 0.5
 
     @Option(help: "SFT steps a copy of the SFT model gets on the worked solutions instead of RL (at --ei-lr, thinking cut as in SFT): the compute-matched control, evaluated beside RL and paired with it problem by problem. 0: none.")
     var controlSteps = 0
@@ -110,17 +112,23 @@ struct TrainCommand: ParsableCommand, RunsAcrossRanks {
     @Option(help: "Seed.")
     var seed: UInt64 = 1
 
+    /// `--rl-steps`, or GRPO's default.
+    var grpoSteps: Int { rlSteps ?? 30 }
+
     func validate() throws {
-        guard examples > 0, sftSteps > 0, rlSteps >= 0, evalProblems > 0, maxThinking > 0, budget >= 0, controlSteps >= 0 else {
+        if rlSteps != nil && rlMethod != .grpo {
+            throw ValidationError("--rl-steps counts GRPO steps; add --rl-method grpo, or set expert iteration's rounds with --ei-rounds (0 skips RL)")
+        }
+        guard examples > 0, sftSteps > 0, grpoSteps >= 0, evalProblems > 0, maxThinking > 0, budget >= 0, controlSteps >= 0 else {
             throw ValidationError("--examples, --sft-steps, --eval-problems and --max-thinking must be positive, --rl-steps, --budget and --control-steps at least 0")
         }
         guard eiRounds >= 0, eiProblems > 0, eiSamples > 0, eiSteps > 0, eiTemperature > 0, (0...1).contains(eiCutThinking) else {
             throw ValidationError("--ei-problems, --ei-samples, --ei-steps and --ei-temperature must be positive, --ei-rounds at least 0, --ei-cut-thinking from 0 to 1")
         }
         if rlMethod == .expertIteration && traces == .tool && eiRounds > 0 {
-            throw ValidationError("--rl-method expert-iteration does not run with --traces tool yet; use grpo or human traces")
+            throw ValidationError("expert iteration (the default RL) does not run with --traces tool yet; add --rl-method grpo, or use human traces")
         }
-        let rlRuns = traces != .none && (rlMethod == .grpo ? rlSteps > 0 : eiRounds > 0)
+        let rlRuns = traces != .none && (rlMethod == .grpo ? grpoSteps > 0 : eiRounds > 0)
         if controlSteps > 0 && !rlRuns {
             throw ValidationError("--control-steps trains a control for the RL stage, and there is none: set --rl-steps (GRPO) or --ei-rounds (expert iteration) above 0, with human or tool traces")
         }
@@ -147,7 +155,7 @@ struct TrainCommand: ParsableCommand, RunsAcrossRanks {
         pipeline.sft.cutThinking = cutThinking
         pipeline.budgetLevels = budgetTags?.levels ?? []
         grpo.apply(to: &pipeline.rl)
-        pipeline.rl.steps = style == .none ? 0 : rlSteps
+        pipeline.rl.steps = style == .none ? 0 : grpoSteps
         pipeline.rl.learningRate = rlLearningRate
         pipeline.rl.seed = seed
         pipeline.rl.budget = Budget(maxThinking: budget, maxAnswer: Budget.trainingAnswerTokens)

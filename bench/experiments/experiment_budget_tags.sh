@@ -18,7 +18,7 @@ for seed in $seeds; do
   for arm in tagged plain; do
     run=$out/$arm-s$seed
     tags=(); [ $arm = tagged ] && tags=(--budget-tags default)
-    [ -e "$run/sft/latest" ] || $bin train --preset micro --out "$run" "${tags[@]}" --rl-steps 0 --seed "$seed" > "$run.log" 2>&1
+    [ -e "$run/sft/latest" ] || $bin train --preset micro --out "$run" "${tags[@]}" --cut-thinking 0 --ei-rounds 0 --seed "$seed" > "$run.log" 2>&1
     $bin eval --model "$run/sft" "${common[@]}" --seed "$seed" --budgets 0,32,64,128,200 --out "$run/eval-own" > /dev/null 2>&1
   done
   run=$out/tagged-s$seed

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Issue 5's experiments: answer-only vs human-trace SFT vs SFT+RL, and pure vs tool-assisted
 # thinking, each over several seeds, at the quickstart's size (micro, Countdown-3, 1200 SFT steps,
-# 30 RL steps). Every run is `strawberry train`; the table (mean and spread over seeds) comes from
+# 30 GRPO steps at budget 200, no thinking cut in SFT: train's defaults before expert iteration
+# replaced GRPO). Every run is `strawberry train`; the table (mean and spread over seeds) comes from
 # summarize_experiment.py reading each run's eval-sft.json / eval-rl.json.
 # Usage: bench/experiments/experiment_thinking.sh [OUT=runs/experiment] [SEEDS="1 2 3"] [STYLES="none human tool"]
 #        [EXTRA="more strawberry train options", e.g. "--context 512 --max-thinking 400 --rl-steps 0"]
@@ -20,6 +21,7 @@ for seed in $seeds; do
     rm -rf "$run"
     echo "== $run" >&2
     "$out/strawberry" train --task countdown --difficulty 3 --preset micro --traces "$style" \
+      --rl-method grpo --budget 200 --cut-thinking 0 \
       --seed "$seed" --out "$run" $extra > "$run.log" 2>&1 || { echo "failed: see $run.log" >&2; exit 1; }
     touch "$run/done"
   done
