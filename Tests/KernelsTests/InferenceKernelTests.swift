@@ -73,8 +73,9 @@ import Kernels
         }
     }
 
-    /// (head dimension, query heads per KV head): a narrow head, one register of 16, 64 and 80 wide.
-    @Test(arguments: [(8, 2), (16, 1), (64, 3), (80, 2)])
+    /// (head dimension, query heads per KV head): a narrow head, one register of 16, 32 (micro's
+    /// heads), 64 and 80 wide, groups of one to four.
+    @Test(arguments: [(8, 2), (16, 1), (32, 2), (64, 3), (80, 2), (48, 4)])
     func cachedAttentionMatchesSoftmaxAttention(shape: (Int, Int)) {
         let (hd, group) = shape
         for count in Self.rowCounts {
