@@ -5,10 +5,11 @@ solve within that budget").
 Usage: python3 bench/beyond_human_search.py OUT [BUDGETS=64,128,200]
 OUT is a folder of bench/experiment_rl_vs_sft.sh (either layout, with the control where it exists)
 or of bench/experiments/experiment_expert_iteration.sh (every OUT/s<seed>/eval-<arm>, its `cut` model
-as SFT), holding its private OUT/strawberry. For each seed the script writes that seed's test problems with
+as SFT) or of bench/experiments/experiment_programs.sh (every OUT/s<seed>/eval-<arm>, `sft` as SFT),
+holding its private OUT/strawberry. For each seed the script writes that seed's test problems with
 their worked solutions (`strawberry data --split test --seed S`, the evaluator's problems in the
 evaluator's order) and measures, in thinking tokens, where the search first reaches the target
-(the end of its first "… yes" line). A problem counts as beyond the human search at budget B when
+(the end of its first "… yes" line; for programs, the first "… accept" line). A problem counts as beyond the human search at budget B when
 that point lies past B: followed perfectly, the written search would not have found the answer.
 """
 import json
@@ -16,8 +17,9 @@ import pathlib
 import subprocess
 import sys
 
-# Thinking tokens are bytes (ThinkingLength.swift); these traces have no tool markers.
-FOUND = " yes\n"
+# Thinking tokens are bytes (ThinkingLength.swift); these traces have no tool markers. Per task, the
+# end of the line where the written search first reaches the answer.
+FOUND = {"countdown": " yes\n", "programs": " accept\n"}
 
 
 def single(report):
@@ -35,11 +37,11 @@ def reports(root):
         sft = root / f"eval-sft-s{seed}" / "eval.json"
         if sft.exists():
             found[seed] = {"SFT": json.loads(sft.read_text()), "after RL": json.loads(p.read_text())}
-    for p in sorted(root.glob("s*/eval-cut/eval.json")):
+    for p in sorted(root.glob("s*/eval-cut/eval.json")) + sorted(root.glob("s*/eval-sft/eval.json")):
         seed = int(p.parent.parent.name[1:])
         found[seed] = {"SFT": json.loads(p.read_text())}
         for q in sorted(p.parent.parent.glob("eval-*/eval.json")):
-            if q.parent.name != "eval-cut":
+            if q.parent != p.parent:
                 found[seed][q.parent.name[len("eval-"):]] = json.loads(q.read_text())
     for seed, models in found.items():
         control = root / f"eval-control-s{seed}" / "eval.json"
@@ -48,9 +50,11 @@ def reports(root):
     return found
 
 
-def search_lengths(binary, settings):
-    """Thinking tokens until the human search first finds the target, per test problem."""
-    text = subprocess.run([str(binary), "data", "--task", "countdown", "--split", "test",
+def search_lengths(binary, task, settings):
+    """Thinking tokens until the human search first finds the answer, per test problem."""
+    if task not in FOUND:
+        sys.exit(f"no written search to follow for the task '{task}'")
+    text = subprocess.run([str(binary), "data", "--task", task, "--split", "test",
                            "--difficulty", str(settings["difficulty"]), "--n", str(settings["problems"]),
                            "--seed", str(settings["seed"] if settings.get("problemSeed") is None else settings["problemSeed"]),
                            "--max-thinking", "1000000"],
@@ -58,8 +62,8 @@ def search_lengths(binary, settings):
     lengths = []
     for line in text.splitlines():
         thinking = json.loads(line)["completion"].split("<think>", 1)[1].split("</think>", 1)[0]
-        end = thinking.find(FOUND)
-        lengths.append(len(thinking[:end + len(FOUND)].encode()) if end >= 0 else float("inf"))
+        end = thinking.find(FOUND[task])
+        lengths.append(len(thinking[:end + len(FOUND[task])].encode()) if end >= 0 else float("inf"))
     if len(lengths) != settings["problems"]:
         sys.exit(f"expected {settings['problems']} test problems, `strawberry data` wrote {len(lengths)}")
     return lengths
@@ -77,7 +81,7 @@ def main(out, budgets):
     print("| seed | budget | beyond the human search | " + " | ".join(f"{n} solves" for n in names) + " |")
     print("|---|---|---|" + "---|" * len(names))
     for seed, models in sorted(found.items()):
-        lengths = search_lengths(root / "strawberry", models["SFT"]["settings"])
+        lengths = search_lengths(root / "strawberry", models["SFT"]["task"], models["SFT"]["settings"])
         solved = {n: single(models[n]) for n in names}
         for b in budgets:
             beyond = {i for i, n in enumerate(lengths) if n > b}
