@@ -8,7 +8,7 @@ public final class Engine: @unchecked Sendable {
     /// Sequences decoded together.
     public let slots: Int
     /// The time that budget deadlines are measured by.
-    public let clock: @Sendable () -> Date
+    private let clock: @Sendable () -> Date
 
     public init(model: Transformer, slots: Int = 16, clock: @escaping @Sendable () -> Date = { Date() }) {
         self.model = model

@@ -65,7 +65,10 @@ struct TrainCommand: ParsableCommand, RunsAcrossRanks {
     @Option(help: "RL: expert-iteration or grpo.")
     var rlMethod = TrainingPipeline.RLMethod.expertIteration
 
-    @Option(help: "GRPO steps (with --rl-method grpo; 0 skips RL). (default: 30)")
+    /// GRPO's steps when `--rl-steps` is not given.
+    static let defaultRLSteps = 30
+
+    @Option(help: "GRPO steps (with --rl-method grpo; 0 skips RL). (default: \(TrainCommand.defaultRLSteps))")
     var rlSteps: Int?
 
     @Option(name: .customLong("rl-lr"), help: "GRPO learning rate.")
@@ -113,7 +116,7 @@ struct TrainCommand: ParsableCommand, RunsAcrossRanks {
     var seed: UInt64 = 1
 
     /// `--rl-steps`, or GRPO's default.
-    var grpoSteps: Int { rlSteps ?? 30 }
+    var grpoSteps: Int { rlSteps ?? Self.defaultRLSteps }
 
     func validate() throws {
         if rlSteps != nil && rlMethod != .grpo {
