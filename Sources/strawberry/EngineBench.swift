@@ -1,0 +1,74 @@
+import ArgumentParser
+import Foundation
+import Kernels
+import Model
+import Reasoning
+import Tasks
+
+/// `strawberry bench engine`: what the server's and evaluation's decoding costs, measured as they
+/// run it — a task's prompts decoded by continuous batching (`DecodeBatch`), sampled, with the
+/// budget rules — where `bench generate` times the bare cached forward pass.
+struct EngineBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "engine",
+        abstract: "Requests/s and tokens/s of continuous batching on a task's prompts (prefill, sampling and budget rules included), and where a step's time goes.")
+
+    @Option(help: "The model to decode with (a run folder or checkpoint).")
+    var model: String
+
+    @OptionGroup var task: TaskOptions
+
+    @Option(help: "Requests per measurement (test-split problems, one request each).")
+    var requests = 256
+
+    @Option(help: "Comma-separated slot counts: sequences decoded together.")
+    var slots = "1,16"
+
+    @Option(help: "Thinking budget per request, in tokens (the server's `medium` is 128).")
+    var budget = 128
+
+    @Option(help: "Sampling temperature (0 = greedy; the server's default is 1).")
+    var temperature: Float = 1
+
+    @Flag(help: "Also print where the time of a step goes (GEMM, attention, sampling, …, and the rest: prefill bookkeeping and budget rules).")
+    var phases = false
+
+    func validate() throws {
+        guard requests > 0 else { throw ValidationError("--requests must be positive") }
+        guard budget >= 0 else { throw ValidationError("--budget must be 0 or more") }
+        guard temperature >= 0 else { throw ValidationError("--temperature must be 0 or more") }
+    }
+
+    func run() throws {
+        let loaded = try Checkpoint.loadModel(model)
+        let (task, difficulty) = try self.task.resolve()
+        let widths = slots.split(separator: ",").compactMap { Int($0) }
+        guard !widths.isEmpty, widths.allSatisfy({ $0 > 0 }) else { throw ValidationError("--slots must list positive integers") }
+        let problems = task.problems(count: requests, difficulty: difficulty, split: .test)
+        let made = problems.enumerated().map { i, problem in
+            GenerationRequest(user: problem.prompt, sampling: SamplingOptions(temperature: temperature, seed: UInt64(i)),
+                              budget: Budget(maxThinking: budget))
+        }
+        print("\(model): \(loaded.config.parameterCount.formatted()) parameters, \(requests) \(task.name) requests, thinking budget \(budget), temperature \(temperature); \(CPU.summary)")
+        print("slots   requests/s   tokens/s   steps   ms per step")
+        for width in widths {
+            let batch = DecodeBatch(model: loaded, slots: width)
+            var next = 0, steps = 0, tokens = 0
+            if phases { Profile.start() }
+            let start = Date()
+            while next < made.count || !batch.isEmpty {
+                while batch.freeSlots > 0 && next < made.count {
+                    try batch.admit(made[next], id: next)
+                    next += 1
+                }
+                for (_, generation) in try batch.step() { tokens += generation.tokens.count }
+                steps += 1
+            }
+            let seconds = Date().timeIntervalSince(start)
+            Profile.stop()
+            print(String(format: "%5d   %10.1f   %8.0f   %5d   %11.3f", width, Double(made.count) / seconds,
+                         Double(tokens) / seconds, steps, seconds / Double(steps) * 1000))
+            if phases { printPhases(perStep: seconds / Double(steps), steps: steps, unit: "step") }
+        }
+    }
+}
