@@ -272,7 +272,7 @@ public final class DecodeBatch {
         }
         // Answer phase.
         if a.result.answerTokens >= budget.maxAnswer || room <= 1 { return finish(&a, .length) }
-        let banned: Set<Int32> = [marker.thinkStart, marker.thinkEnd]
+        let banned = [marker.thinkStart, marker.thinkEnd]
         let (token, logProb) = Profile.measure(.sampling) { Sampler.sample(logits, options: a.request.sampling, rng: &a.rng, banned: banned) }
         if token == marker.endOfTurn {
             recordUncounted(&a, token, forced: false, logProb: logProb)
