@@ -3,9 +3,13 @@ import Kernels
 /// Keys and values of every layer for a fixed number of sequence slots, so generation processes
 /// each new token once instead of re-reading the whole prefix.
 ///
+/// Keys and values are held as bfloat16 (`BFloat16`): decoding a large batch reads the whole
+/// cache every step, and half the bytes make that read about half as long.
+///
 /// Layout, per layer, slot and KV head: keys in blocks of sixteen positions, each block
-/// `headDim × 16` (so the scores of sixteen positions against a query are one vector operation
-/// per dimension, over one contiguous block), then the values, one row of `headDim` per position.
+/// `headDim` groups of sixteen (so the scores of sixteen positions against a query are one vector
+/// operation per dimension, over one contiguous block), then the values, one row of `headDim` per
+/// position in groups of sixteen.
 public final class KVCache: @unchecked Sendable {
     public let slots: Int
     public let capacity: Int
@@ -14,10 +18,16 @@ public final class KVCache: @unchecked Sendable {
     let kvHeads: Int
     let headDim: Int
     let kvWidth: Int
-    let layerStride: Int
     let layerCount: Int
-    /// Floats of one KV head's keys (or values) in one slot.
-    let headStride: Int
+    /// Bytes of one position's values (`BFloat16.rowBytes(headDim)`).
+    let valueRowBytes: Int
+    /// Bytes of one KV head's keys, and of its values, in one slot.
+    let keyHeadBytes: Int
+    let valueHeadBytes: Int
+    /// Bytes of one layer's keys, and of its values, over every slot.
+    let keyLayerBytes: Int
+    let valueLayerBytes: Int
+    /// bfloat16 storage (the buffers' floats serve as pairs of halves).
     let keys: FloatBuffer
     let values: FloatBuffer
     /// How many positions of each slot are filled.
@@ -33,11 +43,14 @@ public final class KVCache: @unchecked Sendable {
         kvHeads = config.kvHeads
         headDim = config.headDim
         kvWidth = config.kvHeads * config.headDim
-        layerStride = slots * rowLength * kvWidth
         layerCount = config.layers
-        headStride = rowLength * config.headDim
-        keys = FloatBuffer(count: config.layers * layerStride)
-        values = FloatBuffer(count: config.layers * layerStride)
+        valueRowBytes = BFloat16.rowBytes(config.headDim)
+        keyHeadBytes = (rowLength >> 4) * config.headDim * 32
+        valueHeadBytes = rowLength * valueRowBytes
+        keyLayerBytes = slots * kvHeads * keyHeadBytes
+        valueLayerBytes = slots * kvHeads * valueHeadBytes
+        keys = FloatBuffer(count: config.layers * keyLayerBytes / 4)
+        values = FloatBuffer(count: config.layers * valueLayerBytes / 4)
         lengths = Array(repeating: 0, count: slots)
     }
 
@@ -47,26 +60,27 @@ public final class KVCache: @unchecked Sendable {
     /// Drops the last positions of a slot (e.g. to replace a sampled token by a forced one).
     public func truncate(slot: Int, to length: Int) { lengths[slot] = min(lengths[slot], max(0, length)) }
 
-    /// Where the keys of one KV head start: blocks of `headDim × 16` floats, sixteen positions each.
+    /// Where the keys of one KV head start: blocks of sixteen positions, `headDim` groups each.
     @inline(__always)
-    func keys(layer: Int, slot: Int, kvHead: Int) -> UnsafeMutablePointer<Float> {
-        keys.pointer + (layer &* layerStride &+ (slot &* kvHeads &+ kvHead) &* headStride)
+    func keys(layer: Int, slot: Int, kvHead: Int) -> UnsafeMutableRawPointer {
+        UnsafeMutableRawPointer(keys.pointer) + (layer &* keyLayerBytes &+ (slot &* kvHeads &+ kvHead) &* keyHeadBytes)
     }
 
-    /// Where the values of one KV head start: one row of `headDim` per position.
+    /// Where the values of one KV head start: one row of `valueRowBytes` per position.
     @inline(__always)
-    func values(layer: Int, slot: Int, kvHead: Int) -> UnsafeMutablePointer<Float> {
-        values.pointer + (layer &* layerStride &+ (slot &* kvHeads &+ kvHead) &* headStride)
+    func values(layer: Int, slot: Int, kvHead: Int) -> UnsafeMutableRawPointer {
+        UnsafeMutableRawPointer(values.pointer) + (layer &* valueLayerBytes &+ (slot &* kvHeads &+ kvHead) &* valueHeadBytes)
     }
 
-    /// Writes the keys and values (`kvHeads · headDim` each) of one position.
+    /// Writes the keys and values (`kvHeads · headDim` each) of one position, rounded to bfloat16.
     @inline(__always)
     func store(layer: Int, slot: Int, position: Int, keys k: UnsafePointer<Float>, values v: UnsafePointer<Float>) {
-        let block = (position >> 4) &* headDim &* 16, lane = position & 15
+        let block = (position >> 4) &* headDim &* 32, lane = position & 15
         for g in 0..<kvHeads {
-            let column = keys(layer: layer, slot: slot, kvHead: g) + (block &+ lane)
-            for d in 0..<headDim { column[d &* 16] = k[g &* headDim &+ d] }
-            (values(layer: layer, slot: slot, kvHead: g) + position &* headDim).update(from: v + g &* headDim, count: headDim)
+            let blockStart = keys(layer: layer, slot: slot, kvHead: g) + block
+            for d in 0..<headDim { BFloat16.store(k[g &* headDim &+ d], at: blockStart + d &* 32, value: lane) }
+            let row = values(layer: layer, slot: slot, kvHead: g) + position &* valueRowBytes
+            for d in 0..<headDim { BFloat16.store(v[g &* headDim &+ d], at: row + (d >> 4) &* 32, value: d & 15) }
         }
     }
 
@@ -76,11 +90,13 @@ public final class KVCache: @unchecked Sendable {
     /// length): the filled positions of every layer and KV head are copied.
     public func copy(slot source: Int, to target: Int) {
         let length = lengths[source]
-        let keyFloats = ((length + 15) >> 4) &* headDim &* 16, valueFloats = length &* headDim
+        let keyBytes = ((length + 15) >> 4) &* headDim &* 32, valueBytes = length &* valueRowBytes
         for layer in 0..<layerCount {
             for g in 0..<kvHeads {
-                keys(layer: layer, slot: target, kvHead: g).update(from: keys(layer: layer, slot: source, kvHead: g), count: keyFloats)
-                values(layer: layer, slot: target, kvHead: g).update(from: values(layer: layer, slot: source, kvHead: g), count: valueFloats)
+                keys(layer: layer, slot: target, kvHead: g)
+                    .copyMemory(from: keys(layer: layer, slot: source, kvHead: g), byteCount: keyBytes)
+                values(layer: layer, slot: target, kvHead: g)
+                    .copyMemory(from: values(layer: layer, slot: source, kvHead: g), byteCount: valueBytes)
             }
         }
         lengths[target] = length

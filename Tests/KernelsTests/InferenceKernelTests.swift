@@ -74,22 +74,36 @@ import Kernels
     }
 
     /// (head dimension, query heads per KV head): a narrow head, one register of 16, 32 (micro's
-    /// heads), 64 and 80 wide, groups of one to four.
+    /// heads), 64 and 80 wide, groups of one to four. The reference attends over the same keys and
+    /// values rounded to bfloat16, as the cache holds them.
     @Test(arguments: [(8, 2), (16, 1), (32, 2), (64, 3), (80, 2), (48, 4)])
     func cachedAttentionMatchesSoftmaxAttention(shape: (Int, Int)) {
         let (hd, group) = shape
         for count in Self.rowCounts {
             let rowLength = (count + 15) & ~15
-            let keys = Self.random(count * hd, seed: 6), values = Self.random(rowLength * hd, seed: 7)
+            let round = { (x: Float) in BFloat16.float(BFloat16.bits(x)) }
+            let keys = Self.random(count * hd, seed: 6).map(round), values = Self.random(count * hd, seed: 7).map(round)
             let queries = Self.random(group * hd, seed: 8)
-            // Keys as the cache holds them: blocks of sixteen positions, dimension-major.
-            var blocked = [Float](repeating: 0, count: rowLength * hd)
-            for j in 0..<count { for d in 0..<hd { blocked[(j >> 4) * hd * 16 + d * 16 + (j & 15)] = keys[j * hd + d] } }
+            // Keys and values as the cache holds them: keys in blocks of sixteen positions, one
+            // group per dimension; values one row of groups per position.
+            let rowBytes = BFloat16.rowBytes(hd)
+            var blocked = [UInt8](repeating: 0, count: (rowLength >> 4) * hd * 32)
+            var rows = [UInt8](repeating: 0, count: rowLength * rowBytes)
+            blocked.withUnsafeMutableBytes { k in
+                rows.withUnsafeMutableBytes { v in
+                    for j in 0..<count {
+                        for d in 0..<hd {
+                            BFloat16.store(keys[j * hd + d], at: k.baseAddress! + (j >> 4) * hd * 32 + d * 32, value: j & 15)
+                            BFloat16.store(values[j * hd + d], at: v.baseAddress! + j * rowBytes + (d >> 4) * 32, value: d & 15)
+                        }
+                    }
+                }
+            }
             let scale = 1 / Float(hd).squareRoot()
             var scores = [Float](repeating: 0, count: group * rowLength)
             var out = [Float](repeating: .nan, count: group * hd)
             CachedAttention.attend(queries: queries, group: group, headDim: hd, scale: scale, keys: blocked,
-                                   keyRowLength: rowLength, values: values, count: count, scores: &scores, out: &out)
+                                   keyRowLength: rowLength, values: rows, count: count, scores: &scores, out: &out)
             var worst: Double = 0
             for h in 0..<group {
                 let logits = (0..<count).map { j in
@@ -102,6 +116,27 @@ import Kernels
                 }
             }
             #expect(worst < 1e-5, "head dim \(hd) group \(group) positions \(count): \(worst)")
+        }
+    }
+
+    /// bfloat16 keeps the top sixteen bits, rounded to nearest with ties to even, and widens back
+    /// exactly; a group's halves land where `widen` reads them.
+    @Test func bfloat16RoundsToNearestEvenAndWidensInGroupOrder() {
+        #expect(BFloat16.bits(1) == 0x3F80 && BFloat16.float(0x3F80) == 1)
+        #expect(BFloat16.bits(Float(bitPattern: 0x3F80_8000)) == 0x3F80)  // a tie, to the even 0x3F80
+        #expect(BFloat16.bits(Float(bitPattern: 0x3F81_8000)) == 0x3F82)  // a tie, to the even 0x3F82
+        #expect(BFloat16.bits(Float(bitPattern: 0x3F80_8001)) == 0x3F81)  // above the tie, up
+        #expect(BFloat16.bits(-.infinity) == 0xFF80 && BFloat16.float(BFloat16.bits(.nan)).isNaN)
+        for x in Self.random(1000, seed: 9) {
+            let y = BFloat16.float(BFloat16.bits(x))
+            #expect(abs(y - x) <= abs(x) / 256, "\(x) rounded to \(y)")
+        }
+        var group = [UInt8](repeating: 0, count: 32)
+        group.withUnsafeMutableBytes { g in
+            for i in 0..<16 { BFloat16.store(Float(i + 1), at: g.baseAddress!, value: i) }
+            let (low, high) = BFloat16.widen(g.baseAddress!)
+            #expect(low == SIMD8((1...8).map(Float.init)) && high == SIMD8((9...16).map(Float.init)))
+            #expect((0..<16).allSatisfy { BFloat16.load(g.baseAddress!, value: $0) == Float($0 + 1) })
         }
     }
 }

@@ -4,7 +4,8 @@ import TestSupport
 import Kernels
 import Model
 
-/// The KV-cache forward pass gives the same logits as the full training forward pass.
+/// The KV-cache forward pass gives the logits of the full training forward pass (to bfloat16's
+/// rounding of the cached keys and values).
 @Suite struct InferenceTests {
     static let config = ModelConfig.tiny(context: 64)
 
@@ -58,7 +59,9 @@ import Model
                 worst = max(worst, abs(cached - full[s * batch.length + j]))
             }
         }
-        #expect(worst < 1e-4, "largest log-probability difference \(worst)")
+        // The cache holds keys and values in bfloat16 (relative rounding ≤ 2⁻⁸); the training
+        // forward keeps them in Float. Measured here: 2.2e-4 (it was under 1e-4 with a Float cache).
+        #expect(worst < 2e-3, "largest log-probability difference \(worst)")
     }
 
     @Test func cacheRejectsOverflowAndBadTokens() throws {

@@ -1,0 +1,48 @@
+/// bfloat16: the top sixteen bits of a `Float` (its sign, exponent and seven bits of mantissa),
+/// rounded to nearest, ties to even. The KV cache stores keys and values this way: half the
+/// bytes to read per decode step, widened back to `Float` by a shift, with no conversion unit.
+///
+/// Groups of sixteen values are stored as eight 32-bit words, value `i < 8` in the low half of
+/// word `i` and value `i ≥ 8` in the high half of word `i − 8`, so that one 32-byte load widens to
+/// values 0–7 (the words shifted left by 16) and 8–15 (the words with their low halves cleared).
+public enum BFloat16 {
+    /// The bits of `x` rounded to bfloat16 (a NaN stays a NaN).
+    @inlinable @inline(__always)
+    public static func bits(_ x: Float) -> UInt16 {
+        if x.isNaN { return 0x7FC0 }
+        let u = x.bitPattern
+        return UInt16(truncatingIfNeeded: (u &+ 0x7FFF &+ ((u >> 16) & 1)) >> 16)
+    }
+
+    /// The `Float` that bfloat16 `bits` stand for (exactly).
+    @inlinable @inline(__always)
+    public static func float(_ bits: UInt16) -> Float { Float(bitPattern: UInt32(bits) << 16) }
+
+    /// Where value `i` (0..<16) of a group lies, counted in 16-bit halves from the group's start.
+    @inlinable @inline(__always)
+    public static func lane(_ i: Int) -> Int { i < 8 ? i &* 2 : (i &- 8) &* 2 &+ 1 }
+
+    /// Bytes a row of `count` values takes: whole groups of sixteen.
+    @inlinable @inline(__always)
+    public static func rowBytes(_ count: Int) -> Int { ((count &+ 15) >> 4) &* 32 }
+
+    /// Writes `x` as value `i` of the group at `group`.
+    @inlinable @inline(__always)
+    public static func store(_ x: Float, at group: UnsafeMutableRawPointer, value i: Int) {
+        group.storeBytes(of: bits(x), toByteOffset: lane(i) &* 2, as: UInt16.self)
+    }
+
+    /// Reads value `i` of the group at `group`.
+    @inlinable @inline(__always)
+    public static func load(_ group: UnsafeRawPointer, value i: Int) -> Float {
+        float(group.loadUnaligned(fromByteOffset: lane(i) &* 2, as: UInt16.self))
+    }
+
+    /// The sixteen values of the group at `group`: values 0–7 and 8–15.
+    @inlinable @inline(__always)
+    public static func widen(_ group: UnsafeRawPointer) -> (low: SIMD8<Float>, high: SIMD8<Float>) {
+        let words = group.loadUnaligned(as: SIMD8<UInt32>.self)
+        return (unsafeBitCast(words &<< 16, to: SIMD8<Float>.self),
+                unsafeBitCast(words & SIMD8(repeating: 0xFFFF_0000), to: SIMD8<Float>.self))
+    }
+}
