@@ -3,8 +3,8 @@ import Synchronization
 
 /// The threads that run `Parallel.forEach`: `threadCount − 1` workers that stay awake (spinning)
 /// for a while after each loop, so that the next loop of a forward pass starts in well under a
-/// microsecond instead of paying a wake-up for every one of its ~40 operations; after two
-/// milliseconds without work they sleep until the next loop.
+/// microsecond instead of paying a wake-up for every one of its ~40 operations; after 100
+/// microseconds without work they sleep until the next loop.
 ///
 /// One loop runs at a time: a caller that finds the team busy (another thread's loop, or a loop
 /// nested inside a job) runs its iterations itself. Which thread runs an iteration never changes
@@ -46,8 +46,10 @@ final class ThreadTeam: @unchecked Sendable {
     private let current = Mutex<Loop?>(nil)
     private let wake = NSCondition()
 
-    /// How long a worker spins between loops before it sleeps.
-    private static let spinNanoseconds: UInt64 = 2_000_000
+    /// How long a worker spins between loops before it sleeps: long enough to bridge the gaps inside a forward pass and between decode steps; short
+    /// enough that a server's network threads (and anything else on the machine) get the core
+    /// when decoding pauses (2 ms here cost the server a quarter of its requests/s).
+    private static let spinNanoseconds: UInt64 = 100_000
 
     private init(workers: Int) {
         self.workers = max(0, workers)

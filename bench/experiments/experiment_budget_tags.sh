@@ -3,7 +3,9 @@
 # its prompts (`--budget-tags default`) and one without, the same data, steps and seed; then every
 # evaluation on the same 1,000 test problems (`--problem-seed 1000`).
 # Usage: bench/experiments/experiment_budget_tags.sh OUT [SEEDS]   (default seeds: 1 2 3)
-# Then: python3 bench/experiments/budget_awareness.py OUT/tagged-s1 OUT/tagged-s2 OUT/tagged-s3
+#   LEVELS=0,32,64,128,192 trains that ladder instead of the default (0,32,64,128,200,400); the
+#   swap shows the largest level. ARMS="tagged" leaves out the untagged arm (default "tagged plain").
+# Then: python3 bench/experiments/budget_awareness.py OUT/tagged-s1 OUT/tagged-s2 OUT/tagged-s3 [--swap-tag TOP]
 #       python3 bench/experiments/paired_comparison.py OUT/tagged-s1/eval-own:OUT/plain-s1/eval-own …
 # About 25 minutes per seed on 2 cores (two 1,200-step SFT runs of the micro model).
 set -euo pipefail
@@ -14,16 +16,20 @@ source bench/lib/private_binary.sh && private_binary "$out"
 bin=$out/strawberry
 n=1000
 common=(--task countdown --difficulty 3 --n $n --problem-seed 1000)
+levels=${LEVELS:-default}
+if [ "$levels" = default ]; then ladder=(0 32 64 128 200 400); own=0,32,64,128,200
+else IFS=, read -ra ladder <<< "$levels"; own=$levels; fi
+top=${ladder[${#ladder[@]}-1]}
 for seed in $seeds; do
-  for arm in tagged plain; do
+  for arm in ${ARMS:-tagged plain}; do
     run=$out/$arm-s$seed
-    tags=(); [ $arm = tagged ] && tags=(--budget-tags default)
+    tags=(); [ $arm = tagged ] && tags=(--budget-tags "$levels")
     [ -e "$run/sft/latest" ] || $bin train --preset micro --out "$run" "${tags[@]}" --cut-thinking 0 --ei-rounds 0 --seed "$seed" > "$run.log" 2>&1
-    $bin eval --model "$run/sft" "${common[@]}" --seed "$seed" --budgets 0,32,64,128,200 --out "$run/eval-own" > /dev/null 2>&1
+    $bin eval --model "$run/sft" "${common[@]}" --seed "$seed" --budgets "$own" --out "$run/eval-own" > /dev/null 2>&1
   done
   run=$out/tagged-s$seed
-  $bin eval --model "$run/sft" "${common[@]}" --seed "$seed" --budgets 128 --budget-tag 400 --out "$run/eval-swap" > /dev/null 2>&1
-  for level in 0 32 64 128 200 400; do
+  $bin eval --model "$run/sft" "${common[@]}" --seed "$seed" --budgets 128 --budget-tag "$top" --out "$run/eval-swap" > /dev/null 2>&1
+  for level in "${ladder[@]}"; do
     $bin eval --model "$run/sft" "${common[@]}" --seed "$seed" --budgets 400 --budget-tag $level --out "$run/eval-free-$level" > /dev/null 2>&1
   done
 done
