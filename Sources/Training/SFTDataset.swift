@@ -150,10 +150,12 @@ public struct SFTDataset: Sendable {
     /// With `cutThinking` p > 0, each drawn example's thinking is, with probability p, cut after a
     /// uniformly drawn number of its tokens (0 included) and answered at once, so that a model
     /// meets thinking cut by a budget in training; the draw too is a function of seed and step.
-    /// With budget levels each drawn example is shown at a level drawn uniformly from seed and step.
+    /// With budget levels each drawn example is shown at a level drawn from seed and step: the
+    /// largest with probability `budgetTopShare`, otherwise uniformly.
     /// `share` keeps only those sequences of the batch (one rank's part of a data-parallel step);
     /// their loss weights stay those of the whole batch, so the ranks' gradients add up to it.
-    public func batch(step: Int, size: Int, seed: UInt64, cutThinking: Float = 0, share: Range<Int>? = nil) -> TokenBatch {
+    public func batch(step: Int, size: Int, seed: UInt64, cutThinking: Float = 0, budgetTopShare: Float = 0,
+                      share: Range<Int>? = nil) -> TokenBatch {
         var chosen: [Example] = []
         var cachedEpoch = -1
         var order: [Int] = []
@@ -170,7 +172,9 @@ public struct SFTDataset: Sendable {
             var example = examples[index]
             if !leveled.isEmpty {
                 var levels = SeededRNG(seed: seed ^ 0xB0D6_E7 &+ UInt64(global) &* 0x9E37_79B9_7F4A_7C15)
-                example = leveled[index][Int(levels.next() % UInt64(budgetLevels.count))]
+                let uniform = Int(levels.next() % UInt64(budgetLevels.count))
+                let top = budgetTopShare > 0 && levels.nextUniform() < budgetTopShare
+                example = leveled[index][top ? budgetLevels.indices.max { budgetLevels[$0] < budgetLevels[$1] }! : uniform]
             }
             guard cutThinking > 0, let thinking = example.thinking, !thinking.isEmpty else { chosen.append(example); continue }
             var cuts = SeededRNG(seed: seed ^ 0xC0_7713_4C &+ UInt64(global) &* 0x2545_F491_4F6C_DD1D)

@@ -17,6 +17,9 @@ public struct SFTOptions: Codable, Equatable, Sendable {
     public var keepCheckpoints = 2
     /// Share of examples whose thinking is cut at a random point and answered at once.
     public var cutThinking: Float = 0
+    /// For a model that reads its budget: share of examples shown the largest level (their
+    /// search whole); the rest draw a level uniformly. 0 draws every level uniformly.
+    public var budgetTopShare: Float = 0
     public init() {}
 
     /// Reads saved options; a setting absent from a run saved before it existed takes its default.
@@ -27,7 +30,7 @@ public struct SFTOptions: Codable, Equatable, Sendable {
         try c.update(&warmupSteps, forKey: .warmupSteps); try c.update(&minLearningRateRatio, forKey: .minLearningRateRatio)
         try c.update(&weightDecay, forKey: .weightDecay); try c.update(&gradientClip, forKey: .gradientClip); try c.update(&seed, forKey: .seed)
         try c.update(&checkpointEvery, forKey: .checkpointEvery); try c.update(&keepCheckpoints, forKey: .keepCheckpoints)
-        try c.update(&cutThinking, forKey: .cutThinking)
+        try c.update(&cutThinking, forKey: .cutThinking); try c.update(&budgetTopShare, forKey: .budgetTopShare)
     }
 
     /// A run of `steps` as `train` and `distill` make it: batches of 16, warmup over the first 50
@@ -45,9 +48,9 @@ public struct SFTOptions: Codable, Equatable, Sendable {
     public func validate() throws(TrainingError) {
         guard steps >= 0, batchSize > 0, warmupSteps >= 0, checkpointEvery > 0, keepCheckpoints > 0,
               learningRate.isFinite, learningRate > 0, minLearningRateRatio.isFinite, weightDecay.isFinite, gradientClip.isFinite,
-              (0...1).contains(cutThinking) else {
+              (0...1).contains(cutThinking), (0...1).contains(budgetTopShare) else {
             throw .run("SFT options out of range: steps \(steps), batch \(batchSize), warmup \(warmupSteps), checkpoint every \(checkpointEvery), "
-                       + "keep \(keepCheckpoints), lr \(learningRate), cut thinking \(cutThinking)")
+                       + "keep \(keepCheckpoints), lr \(learningRate), cut thinking \(cutThinking), budget top share \(budgetTopShare)")
         }
     }
 }
@@ -147,7 +150,7 @@ public final class SFTTrainer {
     @discardableResult
     public func trainStep() throws(TrainingError) -> SFTProgress {
         let batch = dataset.batch(step: step, size: options.batchSize, seed: options.seed, cutThinking: options.cutThinking,
-                                  share: communicator.share(of: options.batchSize))
+                                  budgetTopShare: options.budgetTopShare, share: communicator.share(of: options.batchSize))
         Profile.measure(.optimizer) { model.gradients.zero() }
         let result: BatchResult
         do { result = try model.forwardBackward(batch) } catch { throw .model(error) }

@@ -67,6 +67,12 @@ struct SFTCommand: ParsableCommand, RunsAcrossRanks {
     @Option(help: BudgetTagList.help)
     var budgetTags: BudgetTagList?
 
+    /// `--budget-top-share`'s help, shared with `train`.
+    static let budgetTopShareHelp = ArgumentHelp("For a model that reads its budget: share of SFT examples (0-1) shown the largest budget level, their search whole; the rest draw a level uniformly. Default 0: every level equally often.")
+
+    @Option(help: budgetTopShareHelp)
+    var budgetTopShare: Float = 0
+
     @Flag(help: "Continue the run in --out from its latest checkpoint.")
     var resume = false
 
@@ -76,6 +82,7 @@ struct SFTCommand: ParsableCommand, RunsAcrossRanks {
         }
         guard lr > 0, lr.isFinite else { throw ValidationError("--lr must be a positive number") }
         guard (0...1).contains(cutThinking) else { throw ValidationError("--cut-thinking must be between 0 and 1") }
+        guard (0...1).contains(budgetTopShare) else { throw ValidationError("--budget-top-share must be between 0 and 1") }
         _ = try ModelConfig.preset(preset, contextLength: context)
         if context != nil, model != nil || resume {
             throw ValidationError("--context sizes a fresh model; it cannot change the context of --model or a resumed run")
@@ -119,6 +126,7 @@ struct SFTCommand: ParsableCommand, RunsAcrossRanks {
             options.seed = seed
             options.checkpointEvery = checkpointEvery
             options.cutThinking = cutThinking
+            options.budgetTopShare = budgetTopShare
             let model = try start ?? Transformer(config: config, seed: seed)
             trainer = SFTTrainer(model: model, dataset: dataset, options: options, runDirectory: out, communicator: communicator)
             say("training \(self.model ?? preset) (\(config.parameterCount.formatted()) parameters) on \(dataset.examples.count) examples"

@@ -62,6 +62,9 @@ struct TrainCommand: ParsableCommand, RunsAcrossRanks {
     @Option(help: BudgetTagList.help)
     var budgetTags: BudgetTagList?
 
+    @Option(help: SFTCommand.budgetTopShareHelp)
+    var budgetTopShare: Float = 0
+
     @Option(help: "RL: expert-iteration or grpo.")
     var rlMethod = TrainingPipeline.RLMethod.expertIteration
 
@@ -136,6 +139,7 @@ struct TrainCommand: ParsableCommand, RunsAcrossRanks {
             throw ValidationError("--control-steps trains a control for the RL stage, and there is none: set --rl-steps (GRPO) or --ei-rounds (expert iteration) above 0, with human or tool traces")
         }
         guard (0...1).contains(cutThinking) else { throw ValidationError("--cut-thinking must be between 0 and 1") }
+        guard (0...1).contains(budgetTopShare) else { throw ValidationError("--budget-top-share must be between 0 and 1") }
         let config = try ModelConfig.preset(preset, contextLength: context)
         guard maxThinking < config.contextLength else {
             throw ValidationError("--max-thinking \(maxThinking) does not fit the \(config.contextLength)-token context; pass a larger --context")
@@ -156,6 +160,7 @@ struct TrainCommand: ParsableCommand, RunsAcrossRanks {
         pipeline.evalProblems = evalProblems
         pipeline.sft = SFTOptions(steps: sftSteps, learningRate: sftLearningRate, seed: seed)
         pipeline.sft.cutThinking = cutThinking
+        pipeline.sft.budgetTopShare = budgetTopShare
         pipeline.budgetLevels = budgetTags?.levels ?? []
         grpo.apply(to: &pipeline.rl)
         pipeline.rl.steps = style == .none ? 0 : grpoSteps

@@ -74,6 +74,26 @@ import Training
         #expect(seen.count == levels.count, "every level is drawn")
     }
 
+    /// `budgetTopShare` shows the largest level that much more often; 0 keeps the uniform draw.
+    @Test func aTopShareDrawsTheLargestLevelThatOften() throws {
+        let problem = Problem(task: "test", seed: 0, difficulty: 1, prompt: "q", key: "42")
+        let levels = [0, 2, 100, 5]
+        let dataset = SFTDataset(worked: [WorkedExamples.Example(problem: problem, completion: Self.completion)],
+                                 maxTokens: 64, vocabulary: Self.vocabulary, budgetLevels: levels)
+        func topShare(_ share: Float) -> Double {
+            let draws = 2_000
+            let top = (0..<draws).filter { step in
+                let batch = dataset.batch(step: step, size: 1, seed: 5, budgetTopShare: share)
+                return Self.text(batch.inputs).contains("budget: 100")
+            }.count
+            return Double(top) / Double(draws)
+        }
+        // Expected: share + (1 − share) / 4; 2,000 draws give a standard deviation under 0.012.
+        #expect(abs(topShare(0) - 0.25) < 0.05)
+        #expect(abs(topShare(0.5) - 0.625) < 0.05)
+        #expect(topShare(1) == 1)
+    }
+
     @Test func aLoadedFileRefusesAPromptThatOnlyFitsWithoutItsBudgetLine() throws {
         let path = Scratch.path("tags", suffix: ".jsonl")
         defer { try? FileManager.default.removeItem(atPath: path) }
