@@ -46,9 +46,10 @@ final class ThreadTeam: @unchecked Sendable {
     private let current = Mutex<Loop?>(nil)
     private let wake = NSCondition()
 
-    /// How long a worker spins between loops before it sleeps: long enough to bridge the gaps inside a forward pass and between decode steps; short
-    /// enough that a server's network threads (and anything else on the machine) get the core
-    /// when decoding pauses (2 ms here cost the server a quarter of its requests/s).
+    /// How long a worker spins between loops before it sleeps: long enough to bridge the gaps
+    /// inside a forward pass and between decode steps, short enough that a server's network
+    /// threads (and anything else on the machine) get the core when decoding pauses (2 ms here
+    /// cost the server a quarter of its requests/s).
     private static let spinNanoseconds: UInt64 = 100_000
 
     private init(workers: Int) {

@@ -21,20 +21,10 @@ public final class Engine: @unchecked Sendable {
     /// many fork slots as request slots, so a fork rarely waits.
     public func generate(_ requests: [GenerationRequest],
                          onToken: ((Int, GeneratedToken) -> Void)? = nil) throws(ModelError) -> [Generation] {
-        var results = [Generation?](repeating: nil, count: requests.count)
         let width = min(slots, max(1, requests.count))
         let batch = DecodeBatch(model: model, slots: width, forkSlots: requests.contains { !$0.cuts.isEmpty } ? width : 0,
                                 clock: clock)
-        var next = 0
-        while next < requests.count || !batch.isEmpty {
-            while batch.freeSlots > 0 && next < requests.count {
-                let index = next
-                try batch.admit(requests[index], id: index, onToken: onToken.map { f in { f(index, $0) } })
-                next += 1
-            }
-            for (id, generation) in try batch.step() { results[id] = generation }
-        }
-        return results.map { $0! }
+        return try batch.run(requests, onToken: onToken)
     }
 
     /// `samples` requests for each of `count` items (problems), made by `request(item, sample)`,

@@ -157,6 +157,7 @@ public struct SFTDataset: Sendable {
     public func batch(step: Int, size: Int, seed: UInt64, cutThinking: Float = 0, budgetTopShare: Float = 0,
                       share: Range<Int>? = nil) -> TokenBatch {
         var chosen: [Example] = []
+        let topLevel = budgetLevels.indices.max { budgetLevels[$0] < budgetLevels[$1] }
         var cachedEpoch = -1
         var order: [Int] = []
         for i in 0..<size {
@@ -174,7 +175,7 @@ public struct SFTDataset: Sendable {
                 var levels = SeededRNG(seed: seed ^ 0xB0D6_E7 &+ UInt64(global) &* 0x9E37_79B9_7F4A_7C15)
                 let uniform = Int(levels.next() % UInt64(budgetLevels.count))
                 let top = budgetTopShare > 0 && levels.nextUniform() < budgetTopShare
-                example = leveled[index][top ? budgetLevels.indices.max { budgetLevels[$0] < budgetLevels[$1] }! : uniform]
+                example = leveled[index][top ? topLevel! : uniform]
             }
             guard cutThinking > 0, let thinking = example.thinking, !thinking.isEmpty else { chosen.append(example); continue }
             var cuts = SeededRNG(seed: seed ^ 0xC0_7713_4C &+ UInt64(global) &* 0x2545_F491_4F6C_DD1D)

@@ -12,6 +12,14 @@ extension GRPOOptions.Aggregation: ExpressibleByArgument {}
 extension TrainingPipeline.RLMethod: ExpressibleByArgument {}
 extension GGUFExport.Precision: ExpressibleByArgument {}
 
+/// Comma-separated integers, each at least `minimum`; nil for an empty list or any other part.
+func integerList(_ argument: String, atLeast minimum: Int) -> [Int]? {
+    let parts = argument.split(separator: ",")
+    let values = parts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+    guard !values.isEmpty, values.count == parts.count, values.allSatisfy({ $0 >= minimum }) else { return nil }
+    return values
+}
+
 /// `--budgets 0,32,128`: comma-separated non-negative thinking budgets.
 struct BudgetList: ExpressibleByArgument {
     let values: [Int]
@@ -19,10 +27,22 @@ struct BudgetList: ExpressibleByArgument {
     init(_ values: [Int]) { self.values = values }
 
     init?(argument: String) {
-        let parts = argument.split(separator: ",")
-        let budgets = parts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !budgets.isEmpty, budgets.count == parts.count, budgets.allSatisfy({ $0 >= 0 }) else { return nil }
+        guard let budgets = integerList(argument, atLeast: 0) else { return nil }
         values = budgets
+    }
+
+    var defaultValueDescription: String { values.map(String.init).joined(separator: ",") }
+}
+
+/// `--batch 1,16,64`, `--slots 1,16`: comma-separated positive sizes.
+struct SizeList: ExpressibleByArgument {
+    let values: [Int]
+
+    init(_ values: [Int]) { self.values = values }
+
+    init?(argument: String) {
+        guard let sizes = integerList(argument, atLeast: 1) else { return nil }
+        values = sizes
     }
 
     var defaultValueDescription: String { values.map(String.init).joined(separator: ",") }

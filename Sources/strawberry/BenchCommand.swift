@@ -207,7 +207,7 @@ struct GenerateBench: ParsableCommand {
     var model: String?
 
     @Option(help: "Comma-separated batch sizes.")
-    var batch = "1,16,64"
+    var batch = SizeList([1, 16, 64])
 
     @Option(help: "Prompt tokens per sequence before decoding.")
     var prompt = 32
@@ -221,14 +221,12 @@ struct GenerateBench: ParsableCommand {
     func run() throws {
         let model = try self.model.map { try Checkpoint.loadModel($0) } ?? Transformer(config: try ModelConfig.preset(preset), seed: 1)
         let config = model.config
-        let sizes = batch.split(separator: ",").compactMap { Int($0) }
-        guard !sizes.isEmpty, sizes.allSatisfy({ $0 > 0 }) else { throw ValidationError("--batch must list positive integers") }
         guard prompt > 0, tokens > 0, prompt + tokens <= config.contextLength else {
             throw ValidationError("--prompt + --tokens must fit the \(config.contextLength)-token context")
         }
         print("\(self.model ?? "preset " + preset): \(config.parameterCount.formatted()) parameters, prompt \(prompt), \(tokens) decoded tokens per sequence; \(CPU.summary)")
         print("batch   decode tokens/s   ms per step")
-        for b in sizes {
+        for b in batch.values {
             let cache = KVCache(config: config, slots: b)
             var rng = SeededRNG(seed: 3)
             let prompts = (0..<b).map { _ in (0..<prompt).map { _ in Int32(rng.next() % UInt64(min(256, config.vocabSize))) } }

@@ -22,7 +22,7 @@ struct EngineBench: ParsableCommand {
     var requests = 256
 
     @Option(help: "Comma-separated slot counts: sequences decoded together.")
-    var slots = "1,16"
+    var slots = SizeList([1, 16])
 
     @Option(help: "Thinking budget per request, in tokens (the server's `medium` is 128).")
     var budget = 128
@@ -34,7 +34,7 @@ struct EngineBench: ParsableCommand {
     var phases = false
 
     func validate() throws {
-        guard requests > 0 else { throw ValidationError("--requests must be positive") }
+        guard (1...100_000).contains(requests) else { throw ValidationError("--requests must be between 1 and 100,000") }
         guard budget >= 0 else { throw ValidationError("--budget must be 0 or more") }
         guard temperature >= 0 else { throw ValidationError("--temperature must be 0 or more") }
     }
@@ -42,8 +42,6 @@ struct EngineBench: ParsableCommand {
     func run() throws {
         let loaded = try Checkpoint.loadModel(model)
         let (task, difficulty) = try self.task.resolve()
-        let widths = slots.split(separator: ",").compactMap { Int($0) }
-        guard !widths.isEmpty, widths.allSatisfy({ $0 > 0 }) else { throw ValidationError("--slots must list positive integers") }
         let problems = task.problems(count: requests, difficulty: difficulty, split: .test)
         let made = problems.enumerated().map { i, problem in
             GenerationRequest(user: problem.prompt, sampling: SamplingOptions(temperature: temperature, seed: UInt64(i)),
@@ -51,20 +49,12 @@ struct EngineBench: ParsableCommand {
         }
         print("\(model): \(loaded.config.parameterCount.formatted()) parameters, \(requests) \(task.name) requests, thinking budget \(budget), temperature \(temperature); \(CPU.summary)")
         print("slots   requests/s   tokens/s   steps   ms per step")
-        for width in widths {
+        for width in slots.values {
             let batch = DecodeBatch(model: loaded, slots: width)
-            var next = 0, steps = 0, tokens = 0
             if phases { Profile.start() }
             let start = Date()
-            while next < made.count || !batch.isEmpty {
-                while batch.freeSlots > 0 && next < made.count {
-                    try batch.admit(made[next], id: next)
-                    next += 1
-                }
-                for (_, generation) in try batch.step() { tokens += generation.tokens.count }
-                steps += 1
-            }
-            let seconds = Date().timeIntervalSince(start)
+            let tokens = try batch.run(made).reduce(0) { $0 + $1.tokens.count }
+            let seconds = Date().timeIntervalSince(start), steps = batch.steps
             Profile.stop()
             print(String(format: "%5d   %10.1f   %8.0f   %5d   %11.3f", width, Double(made.count) / seconds,
                          Double(tokens) / seconds, steps, seconds / Double(steps) * 1000))
