@@ -146,7 +146,7 @@ public struct Countdown: ReasoningTask {
     /// one the trace restates first — `searchOrder`), larger number first, trying
     /// `+ - * /` in that order (or in the shuffled order the first line states), skipping ×1, ÷1,
     /// a−a and inexact division, writing each step, dead end and step back, and finally checking
-    /// the found expression.
+    /// the found expression. The brief style writes only the steps and their verdicts.
     public func trace(_ problem: Problem, style: TraceStyle, maxThinkingTokens: Int = 4096) -> String? {
         var numbers = problem.inputs
         var operations: [Character] = ["+", "-", "*", "/"]
@@ -164,7 +164,7 @@ public struct Countdown: ReasoningTask {
         search.write("Target \(problem.target) from \(numbers.map(String.init).joined(separator: " "))\(opening).\n")
         guard let found = search.solve(start), !search.overLimit else { return nil }
         if style == .none { return found.text }
-        search.write("Check: \(found.text) = \(problem.target), each number once.\n")
+        if style != .brief { search.write("Check: \(found.text) = \(problem.target), each number once.\n") }
         guard !search.overLimit else { return nil }
         return "<think>\(search.text)</think>\(found.text)"
     }
@@ -214,9 +214,9 @@ public struct Countdown: ReasoningTask {
                             if r == target { return item }
                         } else {
                             let left = ([item] + rest).map { String($0.value) }.joined(separator: " ")
-                            write(step(x.value, op, y.value, r) + ", left \(left)\n")
+                            write(step(x.value, op, y.value, r) + (style == .brief ? "\n" : ", left \(left)\n"))
                             if let found = solve([item] + rest) { return found }
-                            write("back to \(items.map { String($0.value) }.joined(separator: " "))\n")
+                            if style != .brief { write("back to \(items.map { String($0.value) }.joined(separator: " "))\n") }
                         }
                         if overLimit { return nil }
                     }

@@ -199,6 +199,7 @@ public struct Programs: ReasoningTask {
 
     /// The human strategy: try candidate shapes from short to long; for each, look for constants
     /// that fit every visible example; reject with the first failing example, accept the first fit.
+    /// The brief style leaves out the failing example and the count of examples passed.
     public func trace(_ problem: Problem, style: TraceStyle, maxThinkingTokens: Int = 4096) -> String? {
         let result = search(problem, style: style, limit: maxThinkingTokens)
         guard let answer = result.answer else { return nil }
@@ -229,7 +230,10 @@ public struct Programs: ReasoningTask {
                 }
                 if let miss { if firstMiss.isEmpty { firstMiss = miss } } else { accepted = candidate; break }
             }
-            if style != .none {
+            if style == .brief {
+                text += "try \(shape): " + (accepted.map { "\($0), accept\n" } ?? "reject\n")
+                if ThinkingLength.tokens(text) > limit { return (nil, text) }
+            } else if style != .none {
                 if let accepted {
                     let check = style == .tool ? "<tool>\(accepted)</tool><result>all \(visible.count) pass</result>"
                         : "all \(visible.count) examples pass"

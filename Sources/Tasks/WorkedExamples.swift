@@ -8,18 +8,22 @@ public enum WorkedExamples {
         public let completion: String
         /// Whether a thinking budget closed the thinking (its `</think>` was forced, not written).
         public let thinkingCut: Bool
+        /// The same solution in the brief style (`TraceStyle.brief`), which small budget levels show.
+        public let brief: String?
 
-        public init(problem: Problem, completion: String, thinkingCut: Bool = false) {
+        public init(problem: Problem, completion: String, thinkingCut: Bool = false, brief: String? = nil) {
             self.problem = problem
             self.completion = completion
             self.thinkingCut = thinkingCut
+            self.brief = brief
         }
 
         /// The example as one `{"completion", "prompt"}` SFT line, newline included; a cut one
-        /// also carries `"thinking_cut": true`.
+        /// also carries `"thinking_cut": true`, one with a brief solution `"brief"`.
         public func jsonLine() throws -> Data {
             var object: [String: Any] = ["prompt": problem.prompt, "completion": completion]
             if thinkingCut { object["thinking_cut"] = true }
+            if let brief { object["brief"] = brief }
             return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
                 + Data("\n".utf8)
         }
@@ -32,15 +36,18 @@ public enum WorkedExamples {
 
     /// The first `count` problems of `split` whose trace fits `maxThinkingTokens`, and how many
     /// were skipped for being longer. Stops early (returning fewer) when almost nothing fits.
+    /// `withBrief` also writes each one's brief solution (`Example.brief`).
     public static func make(task: any ReasoningTask, difficulty: Int, split: Split, count: Int, style: TraceStyle,
-                            maxThinkingTokens: Int, seed: UInt64 = 0) -> (examples: [Example], skipped: Int) {
+                            maxThinkingTokens: Int, seed: UInt64 = 0,
+                            withBrief: Bool = false) -> (examples: [Example], skipped: Int) {
         var examples: [Example] = []
         var skipped = 0, index = 0
         while examples.count < count {
             let problem = task.problem(index: index, difficulty: difficulty, split: split, baseSeed: seed)
             index += 1
             if let completion = task.trace(problem, style: style, maxThinkingTokens: maxThinkingTokens) {
-                examples.append(Example(problem: problem, completion: completion))
+                let brief = withBrief ? task.trace(problem, style: .brief, maxThinkingTokens: maxThinkingTokens) : nil
+                examples.append(Example(problem: problem, completion: completion, brief: brief))
             } else {
                 skipped += 1
                 if skipped > 100 && skipped > 10 * max(examples.count, 1) { break }

@@ -12,6 +12,8 @@ import Tasks
 /// ends with the level's budget line and thinking longer than the level ends there, with a
 /// `</think>` that is learned (the model sees its budget, so closing the thinking there is its
 /// own decision). Each drawn example then takes one level, drawn from the seed and the step.
+/// Levels below `briefBelow` show an example's brief solution (`"brief"`, `TraceStyle.brief`)
+/// where it has one: a search written to fit a small budget rather than the human one cut short.
 public struct SFTDataset: Sendable {
     /// One tokenized example: the whole sequence and which tokens are learned.
     public struct Example: Sendable, Equatable {
@@ -52,16 +54,24 @@ public struct SFTDataset: Sendable {
         leveled = []
     }
 
-    /// Worked examples tokenized in `vocabulary` and cut to `maxTokens` (and counted); a budget-cut
-    /// one's forced `</think>` is not learned. With `budgetLevels`, each is also tokenized at every level.
-    public init(worked: [WorkedExamples.Example], maxTokens: Int, vocabulary: Vocabulary, budgetLevels: [Int] = []) {
-        self.init(pairs: worked.map { ($0.problem.prompt, $0.completion, $0.thinkingCut) }, maxTokens: maxTokens,
-                  vocabulary: vocabulary, budgetLevels: budgetLevels)
+    /// One worked solution as text: the prompt, the completion, whether a budget forced its
+    /// `</think>`, and its brief form if it has one.
+    struct Pair {
+        let prompt: String, completion: String, thinkingCut: Bool, brief: String?
     }
 
-    /// Prompt/completion pairs tokenized as `init(worked:…)` does.
-    init(pairs: [(prompt: String, completion: String, thinkingCut: Bool)], maxTokens: Int, vocabulary: Vocabulary,
-         budgetLevels: [Int]) {
+    /// Worked examples tokenized in `vocabulary` and cut to `maxTokens` (and counted); a budget-cut
+    /// one's forced `</think>` is not learned. With `budgetLevels`, each is also tokenized at every
+    /// level, in its brief form below `briefBelow`.
+    public init(worked: [WorkedExamples.Example], maxTokens: Int, vocabulary: Vocabulary, budgetLevels: [Int] = [],
+                briefBelow: Int = 0) {
+        self.init(pairs: worked.map { Pair(prompt: $0.problem.prompt, completion: $0.completion, thinkingCut: $0.thinkingCut,
+                                           brief: $0.brief) },
+                  maxTokens: maxTokens, vocabulary: vocabulary, budgetLevels: budgetLevels, briefBelow: briefBelow)
+    }
+
+    /// Worked solutions tokenized as `init(worked:…)` does.
+    init(pairs: [Pair], maxTokens: Int, vocabulary: Vocabulary, budgetLevels: [Int], briefBelow: Int) {
         let tokenized = pairs.map {
             Self.example(prompt: $0.prompt, completion: $0.completion, thinkingCut: $0.thinkingCut, maxTokens: maxTokens,
                          vocabulary: vocabulary)
@@ -71,8 +81,9 @@ public struct SFTDataset: Sendable {
         self.budgetLevels = budgetLevels
         leveled = budgetLevels.isEmpty ? [] : pairs.map { pair in
             budgetLevels.map { level in
-                Self.example(prompt: pair.prompt, completion: pair.completion, thinkingCut: pair.thinkingCut,
-                             maxTokens: maxTokens, vocabulary: vocabulary, budgetLevel: level).0
+                let brief = level < briefBelow ? pair.brief : nil
+                return Self.example(prompt: pair.prompt, completion: brief ?? pair.completion, thinkingCut: pair.thinkingCut,
+                                    maxTokens: maxTokens, vocabulary: vocabulary, budgetLevel: level).0
             }
         }
     }
@@ -115,13 +126,14 @@ public struct SFTDataset: Sendable {
 
     /// Reads a JSONL file; a malformed line is reported with its number and what is wrong.
     /// Sequences longer than `maxTokens` are cut (and counted); examples whose prompt alone fills
-    /// the context are rejected, since they teach nothing. `budgetLevels` as in `init(worked:…)`.
-    public static func load(path: String, maxTokens: Int, vocabulary: Vocabulary,
-                            budgetLevels: [Int] = []) throws(TrainingError) -> SFTDataset {
+    /// the context are rejected, since they teach nothing. `budgetLevels` and `briefBelow` as in
+    /// `init(worked:…)`; with `briefBelow` above 0 the file must carry brief solutions.
+    public static func load(path: String, maxTokens: Int, vocabulary: Vocabulary, budgetLevels: [Int] = [],
+                            briefBelow: Int = 0) throws(TrainingError) -> SFTDataset {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw .data("cannot read data file '\(path)'")
         }
-        var pairs: [(prompt: String, completion: String, thinkingCut: Bool)] = []
+        var pairs: [Pair] = []
         let lines: [(line: Int, object: [String: Any])]
         do { lines = try JSONLines.objects(data, path: path) } catch { throw .data(error.description) }
         for (lineNumber, object) in lines {
@@ -134,15 +146,22 @@ public struct SFTDataset: Sendable {
             guard let thinkingCut = (object["thinking_cut"] ?? false) as? Bool else {
                 throw .data("\(path):\(lineNumber): \"thinking_cut\" must be true or false")
             }
+            guard object["brief"] == nil || object["brief"] is String else {
+                throw .data("\(path):\(lineNumber): \"brief\" must be a string")
+            }
             // The longest prompt is the one with the longest budget line.
             let longest = BudgetTag.tagged(prompt, level: budgetLevels.max())
             guard vocabulary.prompt(longest).count < maxTokens else {
                 throw .data("\(path):\(lineNumber): the prompt alone fills the \(maxTokens)-token context")
             }
-            pairs.append((prompt, completion, thinkingCut))
+            pairs.append(Pair(prompt: prompt, completion: completion, thinkingCut: thinkingCut, brief: object["brief"] as? String))
         }
         guard !pairs.isEmpty else { throw .data("data file '\(path)' holds no examples") }
-        return SFTDataset(pairs: pairs, maxTokens: maxTokens, vocabulary: vocabulary, budgetLevels: budgetLevels)
+        if briefBelow > 0, !pairs.contains(where: { $0.brief != nil }) {
+            throw .data("data file '\(path)' has no brief solutions to show below budget \(briefBelow); write it with `strawberry data --with-brief`")
+        }
+        return SFTDataset(pairs: pairs, maxTokens: maxTokens, vocabulary: vocabulary, budgetLevels: budgetLevels,
+                          briefBelow: briefBelow)
     }
 
     /// The examples of batch number `step`: each epoch visits every example once, in an order

@@ -20,6 +20,9 @@ public struct SFTOptions: Codable, Equatable, Sendable {
     /// For a model that reads its budget: share of examples shown the largest level (their
     /// search whole); the rest draw a level uniformly. 0 draws every level uniformly.
     public var budgetTopShare: Float = 0
+    /// For a model that reads its budget: levels below this show the brief worked solution
+    /// (`SFTDataset`); 0 shows the human one at every level.
+    public var briefBelow = 0
     public init() {}
 
     /// Reads saved options; a setting absent from a run saved before it existed takes its default.
@@ -31,6 +34,7 @@ public struct SFTOptions: Codable, Equatable, Sendable {
         try c.update(&weightDecay, forKey: .weightDecay); try c.update(&gradientClip, forKey: .gradientClip); try c.update(&seed, forKey: .seed)
         try c.update(&checkpointEvery, forKey: .checkpointEvery); try c.update(&keepCheckpoints, forKey: .keepCheckpoints)
         try c.update(&cutThinking, forKey: .cutThinking); try c.update(&budgetTopShare, forKey: .budgetTopShare)
+        try c.update(&briefBelow, forKey: .briefBelow)
     }
 
     /// A run of `steps` as `train` and `distill` make it: batches of 16, warmup over the first 50
@@ -48,9 +52,9 @@ public struct SFTOptions: Codable, Equatable, Sendable {
     public func validate() throws(TrainingError) {
         guard steps >= 0, batchSize > 0, warmupSteps >= 0, checkpointEvery > 0, keepCheckpoints > 0,
               learningRate.isFinite, learningRate > 0, minLearningRateRatio.isFinite, weightDecay.isFinite, gradientClip.isFinite,
-              (0...1).contains(cutThinking), (0...1).contains(budgetTopShare) else {
+              (0...1).contains(cutThinking), (0...1).contains(budgetTopShare), briefBelow >= 0 else {
             throw .run("SFT options out of range: steps \(steps), batch \(batchSize), warmup \(warmupSteps), checkpoint every \(checkpointEvery), "
-                       + "keep \(keepCheckpoints), lr \(learningRate), cut thinking \(cutThinking), budget top share \(budgetTopShare)")
+                       + "keep \(keepCheckpoints), lr \(learningRate), cut thinking \(cutThinking), budget top share \(budgetTopShare), brief below \(briefBelow)")
         }
     }
 }

@@ -70,14 +70,15 @@ public struct TrainingPipeline: Sendable {
 
         log("1/4 data: \(examples) \(task.name) problems (difficulty \(difficulty)), \(style.rawValue) worked solutions of at most \(maxThinking) thinking tokens")
         let (worked, skipped) = WorkedExamples.make(task: task, difficulty: difficulty, split: .train, count: examples,
-                                                    style: style, maxThinkingTokens: maxThinking, seed: seed)
+                                                    style: style, maxThinkingTokens: maxThinking, seed: seed,
+                                                    withBrief: sft.briefBelow > 0)
         guard !worked.isEmpty else { throw TrainingError.data("no \(task.name) problem fits \(maxThinking) thinking tokens") }
         if primary { try AtomicFile.write(try WorkedExamples.jsonLines(worked), to: out + "/sft.jsonl") }
-        log("    \(worked.count) examples, \(skipped) longer problems left out")
+        log("    \(worked.count) examples\(sft.briefBelow > 0 ? " (with brief forms for levels below \(sft.briefBelow))" : ""), \(skipped) longer problems left out")
 
         log("2/4 SFT: \(preset) model (\(config.parameterCount.formatted()) parameters, context \(config.contextLength)), \(sft.steps) steps of \(sft.batchSize)")
         let dataset = SFTDataset(worked: worked, maxTokens: config.contextLength + 1, vocabulary: .strawberry,
-                                 budgetLevels: budgetLevels)
+                                 budgetLevels: budgetLevels, briefBelow: sft.briefBelow)
         let trainer = SFTTrainer(model: try Transformer(config: config, seed: seed), dataset: dataset, options: sft,
                                  runDirectory: out + "/sft", communicator: communicator)
         try trainer.run { p in if p.isDue(every: 100) { log("    " + p.line()) } }

@@ -23,8 +23,11 @@ struct DataCommand: ParsableCommand {
     @Option(help: "Number of problems.")
     var n = 1000
 
-    @Option(help: "Worked solutions: human (all arithmetic in the text), tool (calculator calls), none (answer only).")
+    @Option(help: "Worked solutions: human (all arithmetic in the text), tool (calculator calls), brief (the steps and verdicts only), none (answer only).")
     var traces = TraceStyle.human
+
+    @Flag(help: "Also write each problem's brief solution (\"brief\"), which `sft --brief-below` shows at small budget levels.")
+    var withBrief = false
 
     @Option(help: "Longest thinking kept, in tokens (a byte each; tool markers one each).")
     var maxThinking = 4096
@@ -48,7 +51,7 @@ struct DataCommand: ParsableCommand {
         let task = taskOptions.task
         let (examples, skipped) = WorkedExamples.make(task: t, difficulty: difficulty, split: split,
                                                       count: show ? min(n, 5) : n, style: traces,
-                                                      maxThinkingTokens: maxThinking, seed: seed)
+                                                      maxThinkingTokens: maxThinking, seed: seed, withBrief: withBrief)
         if examples.isEmpty || (!show && examples.count < n) {
             throw ValidationError("only \(examples.count) of \(n) \(task) problems fit --max-thinking \(maxThinking); raise it")
         }

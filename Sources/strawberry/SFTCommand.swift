@@ -73,6 +73,12 @@ struct SFTCommand: ParsableCommand, RunsAcrossRanks {
     @Option(help: budgetTopShareHelp)
     var budgetTopShare: Float = 0
 
+    /// `--brief-below`'s help, shared with `train`.
+    static let briefBelowHelp = ArgumentHelp("For a model that reads its budget: budget levels below N show the brief worked solution (the steps and verdicts only, --traces brief) instead of the human one cut short. Default 0: the human one at every level.")
+
+    @Option(help: briefBelowHelp)
+    var briefBelow = 0
+
     @Flag(help: "Continue the run in --out from its latest checkpoint.")
     var resume = false
 
@@ -88,6 +94,11 @@ struct SFTCommand: ParsableCommand, RunsAcrossRanks {
             throw ValidationError("--context sizes a fresh model; it cannot change the context of --model or a resumed run")
         }
         if budgetTags != nil, resume { throw ValidationError("--budget-tags cannot change a resumed run; it keeps its own") }
+        guard briefBelow >= 0 else { throw ValidationError("--brief-below must be at least 0") }
+        if briefBelow > 0, resume { throw ValidationError("--brief-below cannot change a resumed run; it keeps its own") }
+        if briefBelow > 0, budgetTags == nil {
+            throw ValidationError("--brief-below chooses what budget levels show; add --budget-tags")
+        }
     }
 
     func run() throws {
@@ -96,9 +107,11 @@ struct SFTCommand: ParsableCommand, RunsAcrossRanks {
         // The data is tokenized in the vocabulary of the model that trains on it.
         let start: Transformer?
         let config: ModelConfig, vocabulary: Vocabulary
+        var briefBelow = briefBelow
         if resume {
             let latest = try Checkpoint.resolve(out)
             (start, config, vocabulary) = (nil, try Checkpoint.loadConfig(latest), try Checkpoint.loadVocabulary(latest))
+            briefBelow = try Checkpoint.loadState(SFTState.self, from: latest).options.briefBelow
         } else if let model {
             var loaded = try Checkpoint.loadModel(model)
             if let budgetTags { loaded = try loaded.readingBudgets(budgetTags.levels) }
@@ -109,7 +122,7 @@ struct SFTCommand: ParsableCommand, RunsAcrossRanks {
             (start, config, vocabulary) = (nil, fresh, .strawberry)
         }
         let dataset = try SFTDataset.load(path: data, maxTokens: config.contextLength + 1, vocabulary: vocabulary,
-                                          budgetLevels: config.budgetLevels)
+                                          budgetLevels: config.budgetLevels, briefBelow: briefBelow)
         let trainer: SFTTrainer
         if resume {
             trainer = try SFTTrainer.resuming(runDirectory: out, dataset: dataset, steps: steps, communicator: communicator)
@@ -127,6 +140,7 @@ struct SFTCommand: ParsableCommand, RunsAcrossRanks {
             options.checkpointEvery = checkpointEvery
             options.cutThinking = cutThinking
             options.budgetTopShare = budgetTopShare
+            options.briefBelow = briefBelow
             let model = try start ?? Transformer(config: config, seed: seed)
             trainer = SFTTrainer(model: model, dataset: dataset, options: options, runDirectory: out, communicator: communicator)
             say("training \(self.model ?? preset) (\(config.parameterCount.formatted()) parameters) on \(dataset.examples.count) examples"

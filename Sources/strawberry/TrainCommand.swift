@@ -38,7 +38,7 @@ struct TrainCommand: ParsableCommand, RunsAcrossRanks {
     @Option(help: "Output folder.")
     var out: String
 
-    @Option(help: "Worked solutions: human or tool (calculator calls), or none (answer only, no RL thinking).")
+    @Option(help: "Worked solutions: human, tool (calculator calls), brief (the steps and verdicts only), or none (answer only, no RL thinking).")
     var traces = TraceStyle.human
 
     @Option(help: Countdown.SearchOrder.help)
@@ -64,6 +64,9 @@ struct TrainCommand: ParsableCommand, RunsAcrossRanks {
 
     @Option(help: SFTCommand.budgetTopShareHelp)
     var budgetTopShare: Float = 0
+
+    @Option(help: SFTCommand.briefBelowHelp)
+    var briefBelow = 0
 
     @Option(help: "RL: expert-iteration or grpo.")
     var rlMethod = TrainingPipeline.RLMethod.expertIteration
@@ -140,6 +143,10 @@ struct TrainCommand: ParsableCommand, RunsAcrossRanks {
         }
         guard (0...1).contains(cutThinking) else { throw ValidationError("--cut-thinking must be between 0 and 1") }
         guard (0...1).contains(budgetTopShare) else { throw ValidationError("--budget-top-share must be between 0 and 1") }
+        guard briefBelow >= 0 else { throw ValidationError("--brief-below must be at least 0") }
+        if briefBelow > 0, budgetTags == nil {
+            throw ValidationError("--brief-below chooses what budget levels show; add --budget-tags")
+        }
         let config = try ModelConfig.preset(preset, contextLength: context)
         guard maxThinking < config.contextLength else {
             throw ValidationError("--max-thinking \(maxThinking) does not fit the \(config.contextLength)-token context; pass a larger --context")
@@ -161,6 +168,7 @@ struct TrainCommand: ParsableCommand, RunsAcrossRanks {
         pipeline.sft = SFTOptions(steps: sftSteps, learningRate: sftLearningRate, seed: seed)
         pipeline.sft.cutThinking = cutThinking
         pipeline.sft.budgetTopShare = budgetTopShare
+        pipeline.sft.briefBelow = briefBelow
         pipeline.budgetLevels = budgetTags?.levels ?? []
         grpo.apply(to: &pipeline.rl)
         pipeline.rl.steps = style == .none ? 0 : grpoSteps

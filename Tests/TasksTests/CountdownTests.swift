@@ -91,7 +91,7 @@ import Tasks
         #expect(ThinkingLength.tokens("<tool>2*3</tool><result>6</result> no\n") == 12)
         #expect(ThinkingLength.tokens("2*3=6 no\n") == 9)
         for p in task.problems(count: 20, difficulty: 3, split: .train) {
-            for style in [TraceStyle.human, .tool] {
+            for style in [TraceStyle.human, .tool, .brief] {
                 let trace = task.trace(p, style: style, maxThinkingTokens: 100_000)!
                 let thinking = String(trace.dropFirst("<think>".count)).components(separatedBy: "</think>")[0]
                 let length = ThinkingLength.tokens(thinking)
@@ -103,7 +103,7 @@ import Tasks
 
     @Test func falseClaimsAreFoundAndTrueOnesAreNot() {
         for p in task.problems(count: 40, difficulty: 3, split: .train) {
-            for style in [TraceStyle.human, .tool] {
+            for style in [TraceStyle.human, .tool, .brief] {
                 let trace = task.trace(p, style: style, maxThinkingTokens: 100_000)!
                 #expect(!task.claimsFalsely(p, completion: trace), "\(trace)")
             }
@@ -124,7 +124,7 @@ import Tasks
 
     @Test func theWorkedSolutionIsAuditedAsFlawless() {
         for p in task.problems(count: 40, difficulty: 3, split: .train) {
-            for style in [TraceStyle.human, .tool] {
+            for style in [TraceStyle.human, .tool, .brief] {
                 let trace = task.trace(p, style: style, maxThinkingTokens: 100_000)!
                 let audit = task.audit(p, completion: trace)!
                 let steps = trace.components(separatedBy: "\n").filter { ($0.contains("=") || $0.contains("<tool>")) && !$0.hasPrefix("Check") }.count
@@ -189,8 +189,9 @@ import Tasks
                 }
             }
         }
-        #expect(written[3] == 120 && written[4] == 120, "three and four numbers always fit: \(written)")
-        #expect(written[5]! > 60)
+        let all = 40 * TraceStyle.allCases.count
+        #expect(written[3] == all && written[4] == all, "three and four numbers always fit: \(written)")
+        #expect(written[5]! > all / 2)
     }
 
     @Test func traceShowsSearchBacktrackingAndCheck() {
@@ -203,6 +204,23 @@ import Tasks
         #expect(task.trace(p, style: .human, maxThinkingTokens: 50) == nil)
         let tool = task.trace(p, style: .tool, maxThinkingTokens: 4096)!
         #expect(tool.contains("<tool>13*11</tool><result>143</result>"))
+    }
+
+    /// The brief solution is the human search with only its steps and verdicts: no numbers left,
+    /// no steps back, no final check; the same answer in fewer tokens.
+    @Test func theBriefTraceIsTheHumanSearchWithoutItsNotes() throws {
+        for p in task.problems(count: 40, difficulty: 3, split: .train) {
+            let human = try #require(task.trace(p, style: .human, maxThinkingTokens: 4096))
+            let brief = try #require(task.trace(p, style: .brief, maxThinkingTokens: 4096))
+            let kept = human.components(separatedBy: "\n")
+                .filter { !$0.hasPrefix("back to ") && !$0.hasPrefix("Check: ") }
+                .map { $0.components(separatedBy: ", left ")[0] }
+            #expect(brief.components(separatedBy: "\n") == kept, "\(brief)")
+            #expect(Completion(brief).answer == Completion(human).answer)
+            #expect(ThinkingLength.tokens(brief) < ThinkingLength.tokens(human))
+        }
+        let p = task.generate(seed: 0, difficulty: 3)
+        #expect(task.trace(p, style: .brief, maxThinkingTokens: 4096)!.hasPrefix("<think>Target 124 from 13 11 19.\n13+11=24\n24+19=43 no\n"))
     }
 
     @Test func verifierRejectsWrongMalformedAndAdversarialAnswers() {

@@ -31,6 +31,11 @@ import Tasks
                     }
                     #expect(task.score(p, completion: t).reward == 1, "\(t)")
                     if t.contains(", reject\n") { rejected += 1 }
+                    if style == .brief {
+                        let lines = Completion(t).thinking!.split(separator: "\n")
+                        #expect(lines.dropLast().allSatisfy { $0.hasPrefix("try ") && $0.hasSuffix(": reject") }, "\(t)")
+                        #expect(lines.last!.hasSuffix(", accept"), "\(t)")
+                    }
                 }
             }
         }

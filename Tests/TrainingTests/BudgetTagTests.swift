@@ -4,7 +4,7 @@ import TestSupport
 import Model
 import Reasoning
 import Tasks
-import Training
+@testable import Training
 
 /// A budget the model can see (`sft --budget-tags`): the prompt's `budget: N` line, thinking
 /// closed at the level in training, and the engine showing the level of the budget it runs at.
@@ -92,6 +92,35 @@ import Training
         #expect(abs(topShare(0) - 0.25) < 0.05)
         #expect(abs(topShare(0.5) - 0.625) < 0.05)
         #expect(topShare(1) == 1)
+    }
+
+    /// Levels below `briefBelow` show the example's brief solution (cut at the level if still too
+    /// long), the others its human one; an example without a brief one shows the human one.
+    @Test func levelsBelowTheBriefLineShowTheBriefSolution() throws {
+        let problem = Problem(task: "test", seed: 0, difficulty: 1, prompt: "q", key: "42")
+        let levels = [2, 4, 100]
+        let dataset = SFTDataset(worked: [WorkedExamples.Example(problem: problem, completion: Self.completion, brief: "<think>xyz</think>42"),
+                                          WorkedExamples.Example(problem: problem, completion: Self.completion)],
+                                 maxTokens: 64, vocabulary: Self.vocabulary, budgetLevels: levels, briefBelow: 100)
+        func thinking(_ example: SFTDataset.Example) -> String { Self.text(example.tokens[example.thinking!]) }
+        #expect(dataset.leveled[0].map(thinking) == ["xy", "xyz", "abcdefgh"])
+        #expect(dataset.leveled[1].map(thinking) == ["ab", "abcd", "abcdefgh"], "no brief solution: the human one")
+        #expect(dataset.examples.map(thinking) == ["abcdefgh", "abcdefgh"], "without a level: the human one")
+        let closed = dataset.leveled[0][1]
+        #expect(Self.text(closed.tokens[closed.thinking!.upperBound...]) == "</think>42" + Self.text([Self.vocabulary.markers.endOfTurn]))
+
+        let path = Scratch.path("brief", suffix: ".jsonl")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let line = try WorkedExamples.Example(problem: problem, completion: Self.completion, brief: "<think>xyz</think>42").jsonLine()
+        try line.write(to: URL(fileURLWithPath: path))
+        let loaded = try SFTDataset.load(path: path, maxTokens: 64, vocabulary: Self.vocabulary, budgetLevels: levels, briefBelow: 5)
+        #expect(loaded.leveled[0].map(thinking) == ["xy", "xyz", "abcdefgh"])
+        try Data(#"{"prompt":"q","completion":"<think>ab</think>1"}"#.utf8 + [10]).write(to: URL(fileURLWithPath: path))
+        #expect(throws: TrainingError.self, "brief levels asked of a file without brief solutions") {
+            try SFTDataset.load(path: path, maxTokens: 64, vocabulary: Self.vocabulary, budgetLevels: levels, briefBelow: 5)
+        }
+        try Data(#"{"prompt":"q","completion":"<think>ab</think>1","brief":7}"#.utf8 + [10]).write(to: URL(fileURLWithPath: path))
+        #expect(throws: TrainingError.self) { try SFTDataset.load(path: path, maxTokens: 64, vocabulary: Self.vocabulary) }
     }
 
     @Test func aLoadedFileRefusesAPromptThatOnlyFitsWithoutItsBudgetLine() throws {
