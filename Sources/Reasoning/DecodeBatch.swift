@@ -155,7 +155,8 @@ public final class DecodeBatch {
     /// Forks the sequence in `slot` at every cut its thinking has reached, samples its next token
     /// and settles it if it has finished; without a free fork slot it holds `logits` and waits.
     private func advance(slot: Int, logits: ArraySlice<Float>, finished: inout [(id: Int, generation: Generation)]) {
-        var a = active[slot]!
+        // Taken out of its slot, not copied, so that appending to its arrays copies nothing.
+        guard var a = active[slot].take() else { return }
         while a.phase == .thinking && a.nextCut < a.request.cuts.count && a.result.thinkingTokens >= a.request.cuts[a.nextCut] {
             guard let free = active[slots...].firstIndex(where: { $0 == nil }) else {
                 a.held = Array(logits)
