@@ -38,14 +38,27 @@ func gemmThroughput(m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool, 
     return 2 * Double(m) * Double(n) * Double(k) / perCall / 1e9
 }
 
-/// GFLOP/s of the inference product `C = A·Bᵀ` (rows of both along k) for one shape.
-func dotThroughput(m: Int, n: Int, k: Int, seconds: Double) -> Double {
-    let a = FloatBuffer(count: m * k), b = FloatBuffer(count: k * n), c = FloatBuffer(count: m * n)
+/// GFLOP/s of the inference product `C = A·Bᵀ` (rows of both along k) for one shape: with `B`
+/// packed once (`PackedMatrix`, as decoding a model of up to `PackedWeights.limit` parameters
+/// runs it), or read in place (`DotGemm`, as larger models run it). Each call takes the next of
+/// copies of `B` that fill 8 MiB, so that `B` comes from beyond L2, as in a decode step, where
+/// every layer's weights follow the last one's.
+func inferenceThroughput(m: Int, n: Int, k: Int, packed: Bool, seconds: Double) -> Double {
+    let copies = max(1, (8 << 20) / (n * k * MemoryLayout<Float>.size))
+    let a = FloatBuffer(count: m * k), c = FloatBuffer(count: m * n)
+    let bs = (0..<copies).map { _ in FloatBuffer(count: k * n) }
     var rng = SeededRNG(seed: 1)
     for i in 0..<a.count { a[i] = rng.nextNormal() }
-    for i in 0..<b.count { b[i] = rng.nextNormal() }
+    for b in bs { for i in 0..<b.count { b[i] = rng.nextNormal() } }
+    let panels = packed ? bs.map { PackedMatrix($0.pointer, n: n, k: k, ld: k) } : []
+    var next = 0
     let (perCall, _) = measure(seconds: seconds) {
-        DotGemm.multiply(m: m, n: n, k: k, a: a.pointer, lda: k, b: b.pointer, ldb: k, c: c.pointer, ldc: n)
+        if packed {
+            Gemm.multiply(m: m, a: a.pointer, lda: k, packed: panels[next], c: c.pointer, ldc: n)
+        } else {
+            DotGemm.multiply(m: m, n: n, k: k, a: a.pointer, lda: k, b: bs[next].pointer, ldb: k, c: c.pointer, ldc: n)
+        }
+        next = (next + 1) % copies
     }
     return 2 * Double(m) * Double(n) * Double(k) / perCall / 1e9
 }
@@ -87,12 +100,14 @@ struct GemmBench: ParsableCommand {
         ]
         print("\(preset) layer shapes (m×n×k):")
         for (name, m, n, k) in shapes { printRates(name, m: m, n: n, k: k) }
-        print("inference product A·Bᵀ (DotGemm) at decode shapes, GFLOP/s for 1, 16 and 64 rows:")
+        print("inference product A·Bᵀ at decode shapes, GFLOP/s for 1, 16 and 64 rows, B packed | B in place (DotGemm):")
         for (name, _, n, k) in shapes.dropLast() {
             let label = name.split(separator: " ").first.map(String.init) ?? name
-            let rates = [1, 16, 64].map { dotThroughput(m: $0, n: n, k: k, seconds: seconds / 2) }
+            let rates = [true, false].flatMap { packed in
+                [1, 16, 64].map { inferenceThroughput(m: $0, n: n, k: k, packed: packed, seconds: seconds / 2) }
+            }
             print("\(label) ×\(n)×\(k)".padding(toLength: 32, withPad: " ", startingAt: 0)
-                  + String(format: " %7.1f %7.1f %7.1f", rates[0], rates[1], rates[2]))
+                  + String(format: " %7.1f %7.1f %7.1f | %7.1f %7.1f %7.1f", rates[0], rates[1], rates[2], rates[3], rates[4], rates[5]))
         }
     }
 
