@@ -36,12 +36,14 @@ public final class PackedMatrix: @unchecked Sendable {
 extension Gemm {
     /// `C[m × n] (+)= A[m × k] · Wᵀ` with `W` packed (`n` = its rows, `k` = its columns), `A` read
     /// in place. Columns are split over threads; register tiles are 8 rows × 32 columns where the
-    /// CPU has AVX-512, 6 × 16 otherwise, with the same sums either way (`wideTiles` chooses, so
-    /// tests can run both on one machine; the instruction set follows `CPU.hasAVX512` alone).
+    /// CPU has AVX-512, 6 × 16 otherwise, and a row alone takes 128 (AVX-512) or 64 columns at once,
+    /// with the same sums either way (`wideTiles` chooses, so tests can run both on one machine;
+    /// the instruction set follows `CPU.hasAVX512` alone).
     public static func multiply(m: Int, a: UnsafePointer<Float>, lda: Int, packed w: PackedMatrix,
                                 c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool = false,
                                 wideTiles wide: Bool = CPU.hasAVX512) {
         if m <= 0 || w.rows <= 0 { return }
+        if m == 1 { return multiplyRow(a: a, packed: w, c: c, accumulate: accumulate, wideTiles: wide) }
         Profile.measure(.gemm) {
             let panelsPerTile = wide ? 2 : 1, rowsPerTile = wide ? 8 : 6
             let layout = w.layout
@@ -63,6 +65,27 @@ extension Gemm {
                                            accumulate: accumulate)
                         }
                         i &+= r
+                    }
+                }
+            }
+        }
+    }
+
+    /// `multiply` for one row.
+    static func multiplyRow(a: UnsafePointer<Float>, packed w: PackedMatrix, c: UnsafeMutablePointer<Float>, accumulate: Bool,
+                            wideTiles wide: Bool) {
+        Profile.measure(.gemm) {
+            let layout = w.layout, panelsPerTile = PackedTile.rowPanels(wide: wide)
+            let tiles = (layout.panels &+ panelsPerTile &- 1) / panelsPerTile
+            let parts = w.rows &* w.columns >= 1 << 15 ? min(tiles, Parallel.threadCount) : 1
+            Parallel.forEach(parts) { part in
+                let (t0, t1) = Partition.range(part, of: parts, total: tiles)
+                for t in t0..<t1 {
+                    let jp = t &* panelsPerTile, count = min(panelsPerTile, layout.panels &- jp)
+                    if CPU.hasAVX512 {
+                        AVX512Kernels.packedRow(panels: count, jp: jp, a: a, w: layout, c: c, accumulate: accumulate, wide: wide)
+                    } else {
+                        PackedTile.runRow(panels: count, jp: jp, a: a, w: layout, c: c, accumulate: accumulate, wide: wide)
                     }
                 }
             }

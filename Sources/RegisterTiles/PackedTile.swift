@@ -77,6 +77,53 @@ public enum PackedTile {
     }
 }
 
+extension PackedTile {
+    /// The panels a row alone takes at once: enough independent sums to hide the FMA latency
+    /// (8 AVX2 registers for 4 panels, 8 AVX-512 registers for 8).
+    @inlinable public static func rowPanels(wide: Bool) -> Int { wide ? 8 : 4 }
+
+    /// A row alone, `C[i] (+)= A[i] · Wᵀ` over the columns of panels `jp ..< jp + panels` (at most
+    /// `rowPanels(wide:)`), summed in the order `run` sums every row, so a row gets the same bits
+    /// alone as in a batch.
+    @inlinable @inline(__always)
+    public static func runRow(panels: Int, jp: Int, a: UnsafePointer<Float>, w: PanelLayout, c: UnsafeMutablePointer<Float>,
+                              accumulate: Bool, wide: Bool) {
+        let j0 = jp &* GemmPanels.microCols
+        let width = min(panels &* GemmPanels.microCols, w.rows &- j0)
+        for kb in 0..<w.kBlocks {
+            let k0 = kb &* GemmPanels.blockK, kLen = min(GemmPanels.blockK, w.columns &- k0)
+            let add = accumulate || kb > 0
+            if wide {
+                RowTile<8>.run(kLen, a + k0, w.panel(kb, jp), panels, c + j0, width, add)
+            } else {
+                RowTile<4>.run(kLen, a + k0, w.panel(kb, jp), panels, c + j0, width, add)
+            }
+        }
+    }
+}
+
+/// One row × `P` panels of 16 columns held in registers: the sum over one block of `k` of
+/// `A[p] · panel[p]`, written (or added) to the first `width` columns of `C`. A panel past the
+/// `present` ones re-reads the last present one and is not written.
+@usableFromInline enum RowTile<let P: Int> {
+    @inlinable @inline(__always)
+    static func run(_ kLen: Int, _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ present: Int,
+                    _ c: UnsafeMutablePointer<Float>, _ width: Int, _ add: Bool) {
+        var acc = InlineArray<P, SIMD16<Float>>(repeating: SIMD16<Float>())
+        var panel = InlineArray<P, UnsafeRawPointer>(repeating: UnsafeRawPointer(b))
+        for q in 0..<P { panel[q] = UnsafeRawPointer(b + min(q, present &- 1) &* PanelLayout.panelStride) }
+        for p in 0..<kLen {
+            let x = SIMD16<Float>(repeating: a[p])
+            for q in 0..<P {
+                acc[q].addProduct(x, panel[q].loadUnaligned(fromByteOffset: p &* 64, as: SIMD16<Float>.self))
+            }
+        }
+        for q in 0..<P where width > q &* 16 {
+            RegisterTile<1, 1>.store(acc[q], c + q &* 16, min(16, width &- q &* 16), add)
+        }
+    }
+}
+
 /// `R` rows × `P` panels of 16 columns held in registers: the sum over one block of `k` of
 /// `A[r, p] · panel[p]`, then written (or added) to `C`, only the first `width` columns.
 @usableFromInline enum RegisterTile<let R: Int, let P: Int> {
