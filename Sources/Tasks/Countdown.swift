@@ -146,7 +146,7 @@ public struct Countdown: ReasoningTask {
     /// one the trace restates first — `searchOrder`), larger number first, trying
     /// `+ - * /` in that order (or in the shuffled order the first line states), skipping ×1, ÷1,
     /// a−a and inexact division, writing each step, dead end and step back, and finally checking
-    /// the found expression. The brief style writes only the steps and their verdicts.
+    /// the found expression. The brief style leaves out the steps back and the check.
     public func trace(_ problem: Problem, style: TraceStyle, maxThinkingTokens: Int = 4096) -> String? {
         var numbers = problem.inputs
         var operations: [Character] = ["+", "-", "*", "/"]
@@ -214,7 +214,7 @@ public struct Countdown: ReasoningTask {
                             if r == target { return item }
                         } else {
                             let left = ([item] + rest).map { String($0.value) }.joined(separator: " ")
-                            write(step(x.value, op, y.value, r) + (style == .brief ? "\n" : ", left \(left)\n"))
+                            write(step(x.value, op, y.value, r) + ", left \(left)\n")
                             if let found = solve([item] + rest) { return found }
                             if style != .brief { write("back to \(items.map { String($0.value) }.joined(separator: " "))\n") }
                         }

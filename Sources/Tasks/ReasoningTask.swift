@@ -7,8 +7,8 @@ public enum TraceStyle: String, Codable, Sendable, CaseIterable {
     case tool
     /// No thinking at all: only the answer (for comparisons).
     case none
-    /// The human strategy written for a small budget: the steps and their verdicts only (Countdown
-    /// leaves out the numbers left, the steps back and the final check; programs leave out why a
+    /// The human strategy written for a small budget: the steps, what they leave and their
+    /// verdicts (Countdown leaves out the steps back and the final check; programs leave out why a
     /// shape failed). A task with nothing to leave out writes its human trace.
     case brief
 }

@@ -23,7 +23,7 @@ struct DataCommand: ParsableCommand {
     @Option(help: "Number of problems.")
     var n = 1000
 
-    @Option(help: "Worked solutions: human (all arithmetic in the text), tool (calculator calls), brief (the steps and verdicts only), none (answer only).")
+    @Option(help: "Worked solutions: human (all arithmetic in the text), tool (calculator calls), brief (no steps back, no final check), none (answer only).")
     var traces = TraceStyle.human
 
     @Flag(help: "Also write each problem's brief solution (\"brief\"), which `sft --brief-below` shows at small budget levels.")

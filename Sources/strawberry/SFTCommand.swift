@@ -74,7 +74,7 @@ struct SFTCommand: ParsableCommand, RunsAcrossRanks {
     var budgetTopShare: Float = 0
 
     /// `--brief-below`'s help, shared with `train`.
-    static let briefBelowHelp = ArgumentHelp("For a model that reads its budget: budget levels below N show the brief worked solution (the steps and verdicts only, --traces brief) instead of the human one cut short. Default 0: the human one at every level.")
+    static let briefBelowHelp = ArgumentHelp("For a model that reads its budget: budget levels below N show the brief worked solution (no steps back, no final check: --traces brief) instead of the human one cut short. Default 0: the human one at every level.")
 
     @Option(help: briefBelowHelp)
     var briefBelow = 0

@@ -38,7 +38,7 @@ struct TrainCommand: ParsableCommand, RunsAcrossRanks {
     @Option(help: "Output folder.")
     var out: String
 
-    @Option(help: "Worked solutions: human, tool (calculator calls), brief (the steps and verdicts only), or none (answer only, no RL thinking).")
+    @Option(help: "Worked solutions: human, tool (calculator calls), brief (no steps back, no final check), or none (answer only, no RL thinking).")
     var traces = TraceStyle.human
 
     @Option(help: Countdown.SearchOrder.help)
