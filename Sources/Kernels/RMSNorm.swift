@@ -1,11 +1,14 @@
 /// Root-mean-square normalisation of rows: `y = x · rstd · w` with `rstd = 1/sqrt(mean(x²) + eps)`.
 public enum RMSNorm {
-    /// Normalises `rows` rows of width `dim`; stores each row's `rstd` when `rstd` is given.
+    /// Normalises `rows` rows of width `dim`; stores each row's `rstd` when `rstd` is given. Fewer
+    /// than 16,384 values (a decode step's rows) are done on the calling thread: handing them to
+    /// the team costs more than they take.
     @inlinable
     public static func forward(x: UnsafePointer<Float>, weight: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>,
                                rstd: UnsafeMutablePointer<Float>?, rows: Int, dim: Int, eps: Float) {
-        Parallel.forEach(min(rows, Parallel.threadCount)) { part in
-            let (r0, r1) = Partition.range(part, of: min(rows, Parallel.threadCount), total: rows)
+        let parts = rows &* dim >= 1 << 14 ? min(rows, Parallel.threadCount) : 1
+        Parallel.forEach(parts) { part in
+            let (r0, r1) = Partition.range(part, of: parts, total: rows)
             for r in r0..<r1 {
                 let s = row(x + r &* dim, weight: weight, out: out + r &* dim, dim: dim, eps: eps)
                 rstd?[r] = s
