@@ -96,9 +96,6 @@ struct SFTCommand: ParsableCommand, RunsAcrossRanks {
         if budgetTags != nil, resume { throw ValidationError("--budget-tags cannot change a resumed run; it keeps its own") }
         guard briefBelow >= 0 else { throw ValidationError("--brief-below must be at least 0") }
         if briefBelow > 0, resume { throw ValidationError("--brief-below cannot change a resumed run; it keeps its own") }
-        if briefBelow > 0, budgetTags == nil {
-            throw ValidationError("--brief-below chooses what budget levels show; add --budget-tags")
-        }
     }
 
     func run() throws {
@@ -120,6 +117,9 @@ struct SFTCommand: ParsableCommand, RunsAcrossRanks {
             var fresh = try ModelConfig.preset(preset, contextLength: context)
             fresh.budgetLevels = budgetTags?.levels ?? []
             (start, config, vocabulary) = (nil, fresh, .strawberry)
+        }
+        if briefBelow > 0, config.budgetLevels.isEmpty {
+            throw ValidationError("--brief-below chooses what budget levels show, and this model reads none; add --budget-tags")
         }
         let dataset = try SFTDataset.load(path: data, maxTokens: config.contextLength + 1, vocabulary: vocabulary,
                                           budgetLevels: config.budgetLevels, briefBelow: briefBelow)
