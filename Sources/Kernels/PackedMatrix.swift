@@ -43,9 +43,8 @@ extension Gemm {
                                 c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool = false,
                                 wideTiles wide: Bool = CPU.hasAVX512) {
         if m <= 0 || w.rows <= 0 { return }
-        if m == 1 { return multiplyRow(a: a, packed: w, c: c, accumulate: accumulate, wideTiles: wide) }
         Profile.measure(.gemm) {
-            let panelsPerTile = wide ? 2 : 1, rowsPerTile = wide ? 8 : 6
+            let panelsPerTile = m == 1 ? PackedTile.rowPanels(wide: wide) : wide ? 2 : 1, rowsPerTile = wide ? 8 : 6
             let layout = w.layout
             let tiles = (layout.panels &+ panelsPerTile &- 1) / panelsPerTile
             let work = m &* w.rows &* w.columns
@@ -65,27 +64,6 @@ extension Gemm {
                                            accumulate: accumulate)
                         }
                         i &+= r
-                    }
-                }
-            }
-        }
-    }
-
-    /// `multiply` for one row.
-    static func multiplyRow(a: UnsafePointer<Float>, packed w: PackedMatrix, c: UnsafeMutablePointer<Float>, accumulate: Bool,
-                            wideTiles wide: Bool) {
-        Profile.measure(.gemm) {
-            let layout = w.layout, panelsPerTile = PackedTile.rowPanels(wide: wide)
-            let tiles = (layout.panels &+ panelsPerTile &- 1) / panelsPerTile
-            let parts = w.rows &* w.columns >= 1 << 15 ? min(tiles, Parallel.threadCount) : 1
-            Parallel.forEach(parts) { part in
-                let (t0, t1) = Partition.range(part, of: parts, total: tiles)
-                for t in t0..<t1 {
-                    let jp = t &* panelsPerTile, count = min(panelsPerTile, layout.panels &- jp)
-                    if CPU.hasAVX512 {
-                        AVX512Kernels.packedRow(panels: count, jp: jp, a: a, w: layout, c: c, accumulate: accumulate, wide: wide)
-                    } else {
-                        PackedTile.runRow(panels: count, jp: jp, a: a, w: layout, c: c, accumulate: accumulate, wide: wide)
                     }
                 }
             }

@@ -21,13 +21,6 @@ public enum AVX512Kernels {
         PackedTile.run(rows: rows, panels: panels, i: i, jp: jp, a: a, lda: lda, w: w, c: c, ldc: ldc, accumulate: accumulate)
     }
 
-    /// `PackedTile.runRow` in AVX-512.
-    @inline(never)
-    public static func packedRow(panels: Int, jp: Int, a: UnsafePointer<Float>, w: PanelLayout, c: UnsafeMutablePointer<Float>,
-                                 accumulate: Bool, wide: Bool) {
-        PackedTile.runRow(panels: panels, jp: jp, a: a, w: w, c: c, accumulate: accumulate, wide: wide)
-    }
-
     /// `DotTiles.columns` in AVX-512.
     @inline(never)
     public static func dotColumns(_ j0: Int, _ j1: Int, m: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,

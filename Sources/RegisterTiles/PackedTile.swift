@@ -38,7 +38,8 @@ public struct PanelLayout: @unchecked Sendable {
 public enum PackedTile {
     /// One register tile over every block of `k`: rows `i ..< i + rows` of `C (+)= A · Wᵀ`, the
     /// columns of panels `jp ..< jp + panels`. Tiles of 8 rows × 2 panels, 6 × 1, and the
-    /// narrower edges.
+    /// narrower edges; a row alone over more than 2 panels takes up to 8 (`rowPanels`) at once.
+    /// Every tile sums each output in the same order, so a row gets the same bits alone as in a batch.
     @inlinable @inline(__always)
     public static func run(rows: Int, panels: Int, i: Int, jp: Int, a: UnsafePointer<Float>, lda: Int, w: PanelLayout,
                            c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
@@ -50,6 +51,8 @@ public enum PackedTile {
             let ap = a + (i &* lda &+ k0), cp = c + (i &* ldc &+ j0)
             let b0 = w.panel(kb, jp), b1 = w.panel(kb, panels > 1 ? jp &+ 1 : jp)
             switch (rows, panels) {
+            case (1, let p) where p > 4: RowTile<8>.run(kLen, ap, b0, p, cp, width, add)
+            case (1, let p) where p > 2: RowTile<4>.run(kLen, ap, b0, p, cp, width, add)
             case (8, 2): RegisterTile<8, 2>.run(kLen, ap, lda, b0, b1, cp, ldc, width, add)
             case (6, 1): RegisterTile<6, 1>.run(kLen, ap, lda, b0, b1, cp, ldc, width, add)
             case (let r, 2):
@@ -81,25 +84,6 @@ extension PackedTile {
     /// The panels a row alone takes at once: enough independent sums to hide the FMA latency
     /// (8 AVX2 registers for 4 panels, 8 AVX-512 registers for 8).
     @inlinable public static func rowPanels(wide: Bool) -> Int { wide ? 8 : 4 }
-
-    /// A row alone, `C[i] (+)= A[i] · Wᵀ` over the columns of panels `jp ..< jp + panels` (at most
-    /// `rowPanels(wide:)`), summed in the order `run` sums every row, so a row gets the same bits
-    /// alone as in a batch.
-    @inlinable @inline(__always)
-    public static func runRow(panels: Int, jp: Int, a: UnsafePointer<Float>, w: PanelLayout, c: UnsafeMutablePointer<Float>,
-                              accumulate: Bool, wide: Bool) {
-        let j0 = jp &* GemmPanels.microCols
-        let width = min(panels &* GemmPanels.microCols, w.rows &- j0)
-        for kb in 0..<w.kBlocks {
-            let k0 = kb &* GemmPanels.blockK, kLen = min(GemmPanels.blockK, w.columns &- k0)
-            let add = accumulate || kb > 0
-            if wide {
-                RowTile<8>.run(kLen, a + k0, w.panel(kb, jp), panels, c + j0, width, add)
-            } else {
-                RowTile<4>.run(kLen, a + k0, w.panel(kb, jp), panels, c + j0, width, add)
-            }
-        }
-    }
 }
 
 /// One row × `P` panels of 16 columns held in registers: the sum over one block of `k` of

@@ -230,11 +230,10 @@ public struct Programs: ReasoningTask {
                 }
                 if let miss { if firstMiss.isEmpty { firstMiss = miss } } else { accepted = candidate; break }
             }
-            if style == .brief {
-                text += "try \(shape): " + (accepted.map { "\($0), accept\n" } ?? "reject\n")
-                if ThinkingLength.tokens(text) > limit { return (nil, text) }
-            } else if style != .none {
-                if let accepted {
+            if style != .none {
+                if style == .brief {
+                    text += "try \(shape): " + (accepted.map { "\($0), accept\n" } ?? "reject\n")
+                } else if let accepted {
                     let check = style == .tool ? "<tool>\(accepted)</tool><result>all \(visible.count) pass</result>"
                         : "all \(visible.count) examples pass"
                     text += "try \(shape): \(accepted) \(check), accept\n"
