@@ -1,11 +1,114 @@
-/// The 64-bit xxHash of a byte range (Yann Collet's XXH64, seed 0), several GB/s on one core:
-/// the checksum saved with every weights file so that a flipped byte is caught on load.
-public enum XXHash64 {
+/// The 64-bit xxHash of a byte range (Yann Collet's XXH64), several GB/s on one core: the checksum
+/// saved with every weights file so that a flipped byte is caught on load.
+///
+/// Fed in pieces (`update`), it gives the hash of the pieces laid end to end, so that a file of
+/// several tensors is hashed without first copying them into one buffer, and a mapped file is
+/// hashed a piece at a time, each piece's pages handed back before the next is read.
+public struct XXHash64: Sendable {
     static let p1: UInt64 = 0x9E37_79B1_85EB_CA87
     static let p2: UInt64 = 0xC2B2_AE3D_27D4_EB4F
     static let p3: UInt64 = 0x1656_67B1_9E37_79F9
     static let p4: UInt64 = 0x85EB_CA77_C2B2_AE63
     static let p5: UInt64 = 0x27D4_EB2F_1656_67C5
+
+    private let seed: UInt64
+    private var v1: UInt64, v2: UInt64, v3: UInt64, v4: UInt64
+    private var total = 0
+    /// The bytes of an unfinished 32-byte stripe (fewer than 32).
+    private var pending: [UInt8] = []
+
+    public init(seed: UInt64 = 0) {
+        self.seed = seed
+        v1 = seed &+ Self.p1 &+ Self.p2
+        v2 = seed &+ Self.p2
+        v3 = seed
+        v4 = seed &- Self.p1
+        pending.reserveCapacity(32)
+    }
+
+    /// Adds the next bytes.
+    public mutating func update(_ bytes: UnsafeRawBufferPointer) {
+        guard let base = bytes.baseAddress, bytes.count > 0 else { return }
+        total &+= bytes.count
+        var a = v1, b = v2, c = v3, d = v4  // kept in registers over the stripes
+        var offset = 0
+        if !pending.isEmpty {
+            let taken = min(32 &- pending.count, bytes.count)
+            pending.append(contentsOf: UnsafeRawBufferPointer(start: base, count: taken))
+            offset = taken
+            if pending.count < 32 { return }
+            pending.withUnsafeBytes { Self.stripe(&a, &b, &c, &d, $0.baseAddress!) }
+            pending.removeAll(keepingCapacity: true)
+        }
+        while offset &+ 32 <= bytes.count {
+            Self.stripe(&a, &b, &c, &d, base + offset)
+            offset &+= 32
+        }
+        (v1, v2, v3, v4) = (a, b, c, d)
+        if offset < bytes.count {
+            pending.append(contentsOf: UnsafeRawBufferPointer(start: base + offset, count: bytes.count &- offset))
+        }
+    }
+
+    @inline(__always)
+    private static func stripe(_ a: inout UInt64, _ b: inout UInt64, _ c: inout UInt64, _ d: inout UInt64, _ p: UnsafeRawPointer) {
+        a = round(a, UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 0, as: UInt64.self)))
+        b = round(b, UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 8, as: UInt64.self)))
+        c = round(c, UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 16, as: UInt64.self)))
+        d = round(d, UInt64(littleEndian: p.loadUnaligned(fromByteOffset: 24, as: UInt64.self)))
+    }
+
+    /// The hash of every byte added so far.
+    public func digest() -> UInt64 {
+        var h: UInt64
+        if total >= 32 {
+            h = Self.rotl(v1, 1) &+ Self.rotl(v2, 7) &+ Self.rotl(v3, 12) &+ Self.rotl(v4, 18)
+            h = Self.merge(Self.merge(Self.merge(Self.merge(h, v1), v2), v3), v4)
+        } else {
+            h = seed &+ Self.p5
+        }
+        h &+= UInt64(total)
+        pending.withUnsafeBytes { tail in
+            let count = tail.count
+            var offset = 0
+            while offset &+ 8 <= count {
+                h ^= Self.round(0, UInt64(littleEndian: tail.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
+                h = Self.rotl(h, 27) &* Self.p1 &+ Self.p4
+                offset &+= 8
+            }
+            if offset &+ 4 <= count {
+                h ^= UInt64(UInt32(littleEndian: tail.loadUnaligned(fromByteOffset: offset, as: UInt32.self))) &* Self.p1
+                h = Self.rotl(h, 23) &* Self.p2 &+ Self.p3
+                offset &+= 4
+            }
+            while offset < count {
+                h ^= UInt64(tail[offset]) &* Self.p5
+                h = Self.rotl(h, 11) &* Self.p1
+                offset &+= 1
+            }
+        }
+        return Self.avalanche(h)
+    }
+
+    /// The digest as 16 lower-case hex digits.
+    public func hex() -> String {
+        let value = String(digest(), radix: 16)
+        return String(repeating: "0", count: 16 - value.count) + value
+    }
+
+    /// The hash of one byte range.
+    public static func hash(_ bytes: UnsafeRawBufferPointer, seed: UInt64 = 0) -> UInt64 {
+        var hasher = XXHash64(seed: seed)
+        hasher.update(bytes)
+        return hasher.digest()
+    }
+
+    /// The hash of one byte range as 16 lower-case hex digits.
+    public static func hex(_ bytes: UnsafeRawBufferPointer) -> String {
+        var hasher = XXHash64()
+        hasher.update(bytes)
+        return hasher.hex()
+    }
 
     @inline(__always) static func rotl(_ x: UInt64, _ r: UInt64) -> UInt64 { (x << r) | (x >> (64 - r)) }
 
@@ -17,44 +120,6 @@ public enum XXHash64 {
         (acc ^ round(0, value)) &* p1 &+ p4
     }
 
-    public static func hash(_ bytes: UnsafeRawBufferPointer, seed: UInt64 = 0) -> UInt64 {
-        guard let base = bytes.baseAddress else { return avalanche(seed &+ p5) }
-        let count = bytes.count
-        var offset = 0
-        var h: UInt64
-        if count >= 32 {
-            var v1 = seed &+ p1 &+ p2, v2 = seed &+ p2, v3 = seed, v4 = seed &- p1
-            while offset &+ 32 <= count {
-                v1 = round(v1, UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
-                v2 = round(v2, UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset &+ 8, as: UInt64.self)))
-                v3 = round(v3, UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset &+ 16, as: UInt64.self)))
-                v4 = round(v4, UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset &+ 24, as: UInt64.self)))
-                offset &+= 32
-            }
-            h = rotl(v1, 1) &+ rotl(v2, 7) &+ rotl(v3, 12) &+ rotl(v4, 18)
-            h = merge(merge(merge(merge(h, v1), v2), v3), v4)
-        } else {
-            h = seed &+ p5
-        }
-        h &+= UInt64(count)
-        while offset &+ 8 <= count {
-            h ^= round(0, UInt64(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt64.self)))
-            h = rotl(h, 27) &* p1 &+ p4
-            offset &+= 8
-        }
-        if offset &+ 4 <= count {
-            h ^= UInt64(UInt32(littleEndian: base.loadUnaligned(fromByteOffset: offset, as: UInt32.self))) &* p1
-            h = rotl(h, 23) &* p2 &+ p3
-            offset &+= 4
-        }
-        while offset < count {
-            h ^= UInt64(base.load(fromByteOffset: offset, as: UInt8.self)) &* p5
-            h = rotl(h, 11) &* p1
-            offset &+= 1
-        }
-        return avalanche(h)
-    }
-
     @inline(__always) static func avalanche(_ value: UInt64) -> UInt64 {
         var h = value
         h ^= h >> 33
@@ -63,11 +128,5 @@ public enum XXHash64 {
         h &*= p3
         h ^= h >> 32
         return h
-    }
-
-    /// The hash as 16 lower-case hex digits.
-    public static func hex(_ bytes: UnsafeRawBufferPointer) -> String {
-        let value = String(hash(bytes), radix: 16)
-        return String(repeating: "0", count: 16 - value.count) + value
     }
 }

@@ -30,12 +30,13 @@ public enum Safetensors {
         public let end: Int
     }
 
-    /// A parsed file: its header and its bytes.
+    /// A parsed file: its header and its bytes, mapped. Reading a tensor hands its pages back, so a
+    /// model loaded tensor by tensor holds at most one tensor of the file beside its weights.
     public struct File: Sendable {
         public let path: String
         public let tensors: [String: TensorInfo]
         public let metadata: [String: String]
-        let bytes: Data
+        let mapped: MappedFile
         let dataStart: Int
 
         /// The header entry of a tensor that can be read as `shape`; checked from the header alone,
@@ -57,20 +58,19 @@ public enum Safetensors {
         public func read(_ name: String, shape: [Int], into destination: UnsafeMutablePointer<Float>) throws(ModelError) {
             let info = try check(name, shape: shape)
             let count = shape.reduce(1, *)
-            bytes.withUnsafeBytes { raw in
-                let src = raw.baseAddress! + dataStart + info.begin
-                switch info.dtype {
-                case "F32":
-                    UnsafeMutableRawPointer(destination).copyMemory(from: src, byteCount: count * 4)
-                case "F16":
-                    for i in 0..<count {
-                        destination[i] = Float(Float16(bitPattern: UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))))
-                    }
-                default:  // BF16: the top half of a float32
-                    for i in 0..<count {
-                        let bits = UInt32(UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) << 16
-                        destination[i] = Float(bitPattern: bits)
-                    }
+            defer { mapped.release((dataStart + info.begin)..<(dataStart + info.end)) }
+            let src = mapped.bytes.baseAddress! + dataStart + info.begin
+            switch info.dtype {
+            case "F32":
+                UnsafeMutableRawPointer(destination).copyMemory(from: src, byteCount: count * 4)
+            case "F16":
+                for i in 0..<count {
+                    destination[i] = Float(Float16(bitPattern: UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))))
+                }
+            default:  // BF16: the top half of a float32
+                for i in 0..<count {
+                    let bits = UInt32(UInt16(littleEndian: src.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))) << 16
+                    destination[i] = Float(bitPattern: bits)
                 }
             }
         }
@@ -78,17 +78,16 @@ public enum Safetensors {
 
     /// Parses and validates the header of the file at `path`; every inconsistency is a `.checkpoint` error.
     public static func load(_ path: String) throws(ModelError) -> File {
-        let bytes: Data
-        do { bytes = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe) } catch {
-            throw .checkpoint("cannot read '\(path)': \(error.localizedDescription)")
-        }
+        let mapped = try MappedFile(path: path)
+        let bytes = mapped.bytes
         guard bytes.count >= 8 else { throw .checkpoint("'\(path)' is truncated: \(bytes.count) bytes, no header") }
-        let headerLength = bytes.prefix(8).enumerated().reduce(UInt64(0)) { $0 | UInt64($1.element) << (8 * UInt64($1.offset)) }
+        let headerLength = UInt64(littleEndian: bytes.loadUnaligned(as: UInt64.self))
         guard headerLength <= UInt64(bytes.count - 8) else {
             throw .checkpoint("'\(path)' is truncated: header claims \(headerLength) bytes, file has \(bytes.count - 8) after the length")
         }
         let dataStart = 8 + Int(headerLength)
-        let header = bytes.subdata(in: 8..<dataStart)
+        let header = Data(bytes[8..<dataStart])
+        mapped.release(0..<dataStart)
         guard let object = try? JSONSerialization.jsonObject(with: header), let json = object as? [String: Any] else {
             throw .checkpoint("'\(path)' has a corrupt header (not a JSON object)")
         }
@@ -115,13 +114,23 @@ public enum Safetensors {
             tensors[name] = TensorInfo(dtype: dtype, shape: shape, begin: begin, end: end)
         }
         if let expected = metadata[checksumKey], ProcessInfo.processInfo.environment["STRAWBERRY_SKIP_CHECKSUM"] != "1" {
-            let actual = bytes.withUnsafeBytes { XXHash64.hex(UnsafeRawBufferPointer(rebasing: $0[dataStart...])) }
+            // A piece at a time, each piece's pages handed back once hashed.
+            var hasher = XXHash64()
+            let piece = 64 << 20
+            var offset = dataStart
+            while offset < bytes.count {
+                let end = min(offset + piece, bytes.count)
+                hasher.update(UnsafeRawBufferPointer(rebasing: bytes[offset..<end]))
+                mapped.release(offset..<end)
+                offset = end
+            }
+            let actual = hasher.hex()
             guard actual == expected else {
                 throw .checkpoint("'\(path)' is corrupt: its tensor data hashes to \(actual) but the file was written with \(expected) "
                                   + "(flipped bytes, or a copy that went wrong); restore it, or set STRAWBERRY_SKIP_CHECKSUM=1 to load it anyway")
             }
         }
-        return File(path: path, tensors: tensors, metadata: metadata, bytes: bytes, dataStart: dataStart)
+        return File(path: path, tensors: tensors, metadata: metadata, mapped: mapped, dataStart: dataStart)
     }
 
     /// Writes float32 tensors to `path` atomically (temporary file, fsync, rename), with the
@@ -134,10 +143,12 @@ public enum Safetensors {
             header[e.name] = ["dtype": "F32", "shape": e.shape, "data_offsets": [offset, offset + bytes]] as [String: Any]
             offset += bytes
         }
-        var payload = Data(capacity: offset)
-        for e in entries { payload.append(UnsafeBufferPointer(start: UnsafeRawPointer(e.data.baseAddress!).assumingMemoryBound(to: UInt8.self), count: e.data.count * 4)) }
+        // The data is hashed and written from the tensors themselves, never copied into one buffer.
+        let parts = entries.map { UnsafeRawBufferPointer($0.data) }
+        var hasher = XXHash64()
+        for part in parts { hasher.update(part) }
         var metadata = metadata
-        metadata[checksumKey] = payload.withUnsafeBytes { XXHash64.hex($0) }
+        metadata[checksumKey] = hasher.hex()
         header["__metadata__"] = metadata
         guard var json = try? JSONSerialization.data(withJSONObject: header, options: [.sortedKeys]) else {
             throw .checkpoint("cannot encode the safetensors header for '\(path)'")
@@ -147,6 +158,6 @@ public enum Safetensors {
         var length = UInt64(json.count).littleEndian
         withUnsafeBytes(of: &length) { head.append(contentsOf: $0) }
         head.append(json)
-        try AtomicFile.write([head, payload], to: path)
+        try head.withUnsafeBytes { head in Result { () throws(ModelError) in try AtomicFile.write([head] + parts, to: path) } }.get()
     }
 }

@@ -38,6 +38,35 @@ import Model
         #expect(!FileManager.default.fileExists(atPath: dir + "/ckpt.tmp"))
     }
 
+    #if os(Linux)
+    /// File-backed pages this process holds (`RssFile` in /proc/self/status), in bytes.
+    static func residentFilePages() throws -> Int {
+        let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
+        let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("RssFile:") })
+        return try #require(Int(line.split(separator: " ")[1])) * 1024
+    }
+
+    @Test func loadingHandsTheFilesPagesBack() throws {
+        let dir = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let weights = FloatBuffer(count: 16 << 20)  // 64 MiB
+        for i in stride(from: 0, to: weights.count, by: 1_021) { weights[i] = Float(i) }
+        let path = dir + "/big.safetensors"
+        try Safetensors.write([Safetensors.Entry(name: "w", shape: [weights.count], data: UnsafeBufferPointer(weights.buffer))], to: path)
+        let before = try Self.residentFilePages()
+        let file = try Safetensors.load(path)  // hashes all of it
+        let copy = FloatBuffer(count: weights.count)
+        try file.read("w", shape: [weights.count], into: copy.pointer)
+        let after = try Self.residentFilePages()
+        #expect(after - before < 16 << 20, "the mapped file stayed resident: \(after - before) bytes")
+        #expect(memcmp(copy.pointer, weights.pointer, weights.count * 4) == 0)
+        // A tensor read again after its pages were handed back reads the same values.
+        let again = FloatBuffer(count: weights.count)
+        try file.read("w", shape: [weights.count], into: again.pointer)
+        #expect(memcmp(again.pointer, weights.pointer, weights.count * 4) == 0)
+    }
+    #endif
+
     @Test func runFolderPointsAtLatestAndPrunes() throws {
         let dir = Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -67,6 +67,24 @@ import TestSupport
         #expect(stripes.withUnsafeBytes { XXHash64.hash($0) } == 0x8E03_C838_C596_036F)
     }
 
+    @Test func theChecksumFedInPiecesIsTheChecksumOfTheWhole() {
+        let bytes = (0..<1_000).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ 7) }
+        for length in [0, 5, 31, 32, 33, 100, 1_000] {
+            let whole = bytes[..<length].withUnsafeBytes { XXHash64.hash($0) }
+            for pieces in [[1], [7, 1, 31], [32], [33, 64], [3, 29, 5, 27]] {
+                var hasher = XXHash64()
+                var offset = 0, next = 0
+                while offset < length {
+                    let end = min(length, offset + pieces[next % pieces.count])
+                    bytes[offset..<end].withUnsafeBytes { hasher.update($0) }
+                    offset = end
+                    next += 1
+                }
+                #expect(hasher.digest() == whole, "\(length) bytes in pieces of \(pieces)")
+            }
+        }
+    }
+
     /// Rewrites `config.json` of a checkpoint with `changes`.
     static func editConfig(_ dir: String, _ changes: [String: Any]) throws {
         let path = dir + "/" + Checkpoint.configFile

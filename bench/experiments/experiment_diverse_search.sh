@@ -5,7 +5,7 @@
 # compute-matched control — the same protocol as experiment_expert_iteration.sh, which it runs.
 # Per seed: OUT/plain-s<seed> is the micro model after 1,200 SFT steps on 20,000 shuffled-order
 # traces (as experiment_budget_tags.sh's untagged model, only the order differs); then the arms
-# cut, control and ei on the fixed 1,000 test problems.
+# cut, control and ei on the fixed 1,000 test problems (ARMS="cut control ei-wide" adds ei-wide).
 # Usage: bench/experiments/experiment_diverse_search.sh OUT [SEEDS]   (default seeds: 1 2 3)
 # Then: python3 bench/experiments/paired_comparison.py OUT/s1/eval-ei:OUT/s1/eval-control …
 # About 45 minutes per seed on one thread. Finished steps are skipped, so it can be resumed.
@@ -18,5 +18,5 @@ for seed in $seeds; do
   run=$out/plain-s$seed
   [ -e "$run/sft/latest" ] || "$out/strawberry" train --preset micro --search-order shuffled --rl-steps 0 --seed "$seed" \
     --eval-problems 100 --budgets 128,200 --out "$run" > "$run.log" 2>&1
-  ARMS="cut control ei" bench/experiments/experiment_expert_iteration.sh "$out" "$out" "$seed"
+  ARMS="${ARMS:-cut control ei}" bench/experiments/experiment_expert_iteration.sh "$out" "$out" "$seed"
 done

@@ -16,6 +16,9 @@
 #   ei-cut   the same kept samples, 300 SFT steps (lr 3e-4) with half of their thinking cut at a
 #            uniform point, as the control's steps cut the human traces: answering after any cut
 #            stays in practice (plain ei lost 6-8 points to the control at budgets 0-64).
+#   ei-wide  as ei, but the teacher samples WIDE_PROBLEMS (default 12,000) training problems, so
+#            the same 300 steps see about one epoch of four times as many kept problems instead
+#            of four epochs of ~1,300 (named in ARMS only: it samples four times as long).
 # With ROUNDS=2, a second round on top of the first: ei2, the ei model's expert iteration on 3,000
 # fresh training problems (`--seed` + 100 picks others), against control2, the control given 300
 # more SFT steps on the human traces.
@@ -62,6 +65,12 @@ for seed in $seeds; do
       --steps 300 --lr 3e-4 --no-baseline --eval-problems 20 --budgets 128 --cost-problems 1 --seed "$seed" \
       --clean-thinking --out "$d/ei-clean" > "$d/ei-clean.log" 2>&1
   fi
+  if wants ei-wide && [ ! -f "$d/ei-wide/comparison.json" ]; then
+    rm -rf "$d/ei-wide"
+    $bin distill --teacher "$d/cut" --student "$d/cut" --budget 128 --samples 8 --temperature 1 \
+      --problems "${WIDE_PROBLEMS:-12000}" --steps 300 --lr 3e-4 --no-baseline --eval-problems 20 --budgets 128 \
+      --cost-problems 1 --seed "$seed" --out "$d/ei-wide" > "$d/ei-wide.log" 2>&1
+  fi
   if wants ei-mix; then
     python3 bench/experiments/mix_with_human.py "$d/ei/distill.jsonl" "$base/sft.jsonl" "$seed" > "$d/mix.jsonl"
     sft ei-mix "$d/cut" "$d/mix.jsonl" $((seed + 300)) --steps 300 --lr 3e-4
@@ -79,7 +88,7 @@ for seed in $seeds; do
     evaluated="$evaluated control2 ei2"
   fi
   for arm in $evaluated; do
-    model=$d/$arm; case $arm in ei|ei2|ei-clean) model=$d/$arm/student ;; esac
+    model=$d/$arm; case $arm in ei|ei2|ei-clean|ei-wide) model=$d/$arm/student ;; esac
     [ -f "$d/eval-$arm/eval.json" ] && continue
     $bin eval --model "$model" --task countdown --difficulty 3 --n 1000 --problem-seed 1000 --seed "$seed" \
       --budgets 0,64,128,200,400 --max-answer 24 --out "$d/eval-$arm" > "$d/eval-$arm.log" 2>&1
