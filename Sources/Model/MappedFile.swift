@@ -26,7 +26,7 @@ final class MappedFile: @unchecked Sendable {
             bytes = UnsafeRawBufferPointer(start: UnsafeRawPointer(bitPattern: 8), count: 0)
             return
         }
-        guard let address = mmap(nil, count, PROT_READ, MAP_PRIVATE, fd, 0), address != MAP_FAILED else {
+        guard let address = mmap(nil, count, PROT_READ, MAP_PRIVATE, fd, 0), address != UnsafeMutableRawPointer(bitPattern: -1) else {
             throw .checkpoint("cannot map '\(path)' (\(count) bytes): \(String(cString: strerror(errno)))")
         }
         mapping = address
