@@ -19,6 +19,9 @@
 #   ei-wide  as ei, but the teacher samples WIDE_PROBLEMS (default 12,000) training problems, so
 #            the same 300 steps see about one epoch of four times as many kept problems instead
 #            of four epochs of ~1,300 (named in ARMS only: it samples four times as long).
+#   ei-wide-long  ei at four times the scale: 1,200 SFT steps (lr 3e-4) on ei-wide's kept samples
+#            (as many epochs as ei's 300 steps on its ~1,300), against
+#   control-long  1,200 SFT steps on the human traces, as control (named in ARMS only, both).
 # With ROUNDS=2, a second round on top of the first: ei2, the ei model's expert iteration on 3,000
 # fresh training problems (`--seed` + 100 picks others), against control2, the control given 300
 # more SFT steps on the human traces.
@@ -75,6 +78,8 @@ for seed in $seeds; do
     python3 bench/experiments/mix_with_human.py "$d/ei/distill.jsonl" "$base/sft.jsonl" "$seed" > "$d/mix.jsonl"
     sft ei-mix "$d/cut" "$d/mix.jsonl" $((seed + 300)) --steps 300 --lr 3e-4
   fi
+  wants control-long && sft control-long "$d/cut" "$base/sft.jsonl" $((seed + 300)) --steps 1200 --lr 3e-4 --cut-thinking 0.5
+  wants ei-wide-long && sft ei-wide-long "$d/cut" "$d/ei-wide/distill.jsonl" $((seed + 300)) --steps 1200 --lr 3e-4
   wants ei-cut && sft ei-cut "$d/cut" "$d/ei/distill.jsonl" $((seed + 300)) --steps 300 --lr 3e-4 --cut-thinking 0.5
   evaluated=$arms
   if [ "$rounds" = 2 ]; then
