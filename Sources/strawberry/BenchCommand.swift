@@ -284,9 +284,16 @@ struct GenerateBench: ParsableCommand {
     }
 }
 
-/// The most memory this process has held resident (`getrusage`'s maximum resident set), in bytes.
+/// The most memory this process has held resident, in bytes: `VmHWM` where /proc has it, else
+/// `getrusage`'s maximum resident set — which on Linux keeps the parent's figure across
+/// fork and exec, so a bench started from a 3 GB Python process reported 3 GB of its own.
 enum PeakMemory {
     static var bytes: Double {
+        if let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+           let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+           let kilobytes = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).dropFirst().first.flatMap({ Double($0) }) {
+            return kilobytes * 1024
+        }
         var usage = rusage()
         getrusage(RUSAGE_SELF.rawValue, &usage)
         return Double(usage.ru_maxrss) * 1024  // kilobytes on Linux

@@ -43,7 +43,7 @@ import Model
     static func residentFilePages() throws -> Int {
         let status = try String(contentsOfFile: "/proc/self/status", encoding: .utf8)
         let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("RssFile:") })
-        return try #require(Int(line.split(separator: " ")[1])) * 1024
+        return try #require(Int(line.split(whereSeparator: { $0 == " " || $0 == "\t" })[1])) * 1024
     }
 
     @Test func loadingHandsTheFilesPagesBack() throws {
