@@ -7,14 +7,12 @@ import Foundation
 /// with `release` leave the process's resident memory; reading them again maps them in again
 /// from the file, so a release never changes what is read.
 final class MappedFile: @unchecked Sendable {
-    let path: String
     /// The file's bytes (a valid address even for an empty file).
     let bytes: UnsafeRawBufferPointer
     private let mapping: UnsafeMutableRawPointer?
 
     init(path: String) throws(ModelError) {
-        self.path = path
-        let fd = open(path, O_RDONLY)
+        let fd = open(path, O_RDONLY | O_NONBLOCK)  // a pipe in its place must not block the open
         guard fd >= 0 else { throw .checkpoint("cannot read '\(path)': \(String(cString: strerror(errno)))") }
         defer { close(fd) }
         var info = stat()

@@ -67,6 +67,19 @@ import TestSupport
         #expect(stripes.withUnsafeBytes { XXHash64.hash($0) } == 0x8E03_C838_C596_036F)
     }
 
+    @Test func weightsThatAreNotARegularFileAreRefusedUnread() throws {
+        // A pipe where the weights should be would block a reader for ever; a folder has no bytes.
+        let dir = try Self.savedModel()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let weights = dir + "/model.safetensors"
+        try FileManager.default.removeItem(atPath: weights)
+        #expect(mkfifo(weights, 0o600) == 0)
+        #expect(Self.error { _ = try Checkpoint.loadModel(dir) }.contains("not a regular file"))
+        try FileManager.default.removeItem(atPath: weights)
+        try FileManager.default.createDirectory(atPath: weights, withIntermediateDirectories: false)
+        #expect(Self.error { _ = try Checkpoint.loadModel(dir) }.contains("not a regular file"))
+    }
+
     @Test func theChecksumFedInPiecesIsTheChecksumOfTheWhole() {
         let bytes = (0..<1_000).map { UInt8(truncatingIfNeeded: $0 &* 131 &+ 7) }
         for length in [0, 5, 31, 32, 33, 100, 1_000] {
