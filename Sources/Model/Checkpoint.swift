@@ -142,7 +142,7 @@ public enum Checkpoint {
     }
 
     static func decode<T: Decodable>(_ type: T.Type, from path: String) throws(ModelError) -> T {
-        guard let data = FileManager.default.contents(atPath: path) else { throw .checkpoint("cannot read '\(path)'") }
+        let data = try HuggingFaceImport.contents(path)
         do { return try JSONDecoder().decode(type, from: data) } catch {
             throw .checkpoint("'\(path)' is corrupt or from another version: \(error)")
         }

@@ -66,11 +66,14 @@ public enum HuggingFaceImport {
     /// The largest JSON file read (real tokenizers are a few MB to a few tens of MB).
     static let maxJSONBytes = 128 << 20
 
-    /// The bytes of a file of at most `limit` bytes; a larger one is refused before it is read.
+    /// The bytes of a regular file of at most `limit` bytes; a larger one, or a pipe or folder in
+    /// its place (a pipe would block the read for ever), is refused before it is read.
     static func contents(_ path: String, limit: Int = maxJSONBytes) throws(ModelError) -> Data {
-        let size = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
-        if let size, size > limit {
-            throw .checkpoint("'\(path)' is \(size) bytes, more than the \(limit) this file may have")
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw .checkpoint("cannot read '\(path)': \(String(cString: strerror(errno)))") }
+        guard (info.st_mode & S_IFMT) == S_IFREG else { throw .checkpoint("cannot read '\(path)': not a regular file") }
+        if Int(info.st_size) > limit {
+            throw .checkpoint("'\(path)' is \(info.st_size) bytes, more than the \(limit) this file may have")
         }
         guard let data = FileManager.default.contents(atPath: path) else { throw .checkpoint("cannot read '\(path)'") }
         return data

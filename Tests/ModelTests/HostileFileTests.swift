@@ -67,8 +67,8 @@ import TestSupport
         #expect(stripes.withUnsafeBytes { XXHash64.hash($0) } == 0x8E03_C838_C596_036F)
     }
 
-    @Test func weightsThatAreNotARegularFileAreRefusedUnread() throws {
-        // A pipe where the weights should be would block a reader for ever; a folder has no bytes.
+    @Test func filesThatAreNotRegularAreRefusedUnread() throws {
+        // A pipe where a file should be would block a reader for ever; a folder has no bytes.
         let dir = try Self.savedModel()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let weights = dir + "/model.safetensors"
@@ -77,6 +77,11 @@ import TestSupport
         #expect(Self.error { _ = try Checkpoint.loadModel(dir) }.contains("not a regular file"))
         try FileManager.default.removeItem(atPath: weights)
         try FileManager.default.createDirectory(atPath: weights, withIntermediateDirectories: false)
+        #expect(Self.error { _ = try Checkpoint.loadModel(dir) }.contains("not a regular file"))
+        // The same for the JSON files beside the weights.
+        let config = dir + "/config.json"
+        try FileManager.default.removeItem(atPath: config)
+        #expect(mkfifo(config, 0o600) == 0)
         #expect(Self.error { _ = try Checkpoint.loadModel(dir) }.contains("not a regular file"))
     }
 
