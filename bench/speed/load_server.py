@@ -25,7 +25,10 @@ base_url, model = sys.argv[1], sys.argv[2]
 requests = int(sys.argv[3]) if len(sys.argv) > 3 else 64
 levels = [int(x) for x in (sys.argv[4] if len(sys.argv) > 4 else "1,4,16,32").split(",")]
 effort = sys.argv[5] if len(sys.argv) > 5 else "medium"
-raw_http = (sys.argv[6] if len(sys.argv) > 6 else "openai") == "http"
+client_kind = sys.argv[6] if len(sys.argv) > 6 else "openai"
+if client_kind not in ("openai", "http"):
+    sys.exit(f"CLIENT must be openai or http, not {client_kind!r}")
+raw_http = client_kind == "http"
 client = OpenAI(base_url=base_url, api_key="none", max_retries=0, timeout=300)
 url = urllib.parse.urlsplit(base_url)
 connections = threading.local()
