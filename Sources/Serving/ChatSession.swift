@@ -126,7 +126,8 @@ final class ChatSession: @unchecked Sendable {
                 if votes == 1 {
                     let stopped = stoppedSamples.contains(i)
                     if !stopped { for d in assemblers[choice].finish() { try await emit(.delta(choice: choice, d)) } }
-                    usage.add(assemblers[choice])
+                    // Every generated token counts, markers the client does not see included.
+                    if stopped { usage.add(assemblers[choice]) } else { usage.add(generation) }
                     try await emit(.finish(choice: choice, reason: stopped ? "stop" : generation.finishReason.rawValue))
                 } else {
                     let group = Array(generations[(choice * votes)..<((choice + 1) * votes)])

@@ -54,9 +54,6 @@ import TestSupport
         #expect(try await server.get("/v1/models").status == 401)
     }
 
-    /// A model slow enough that a request with many samples is still decoding when its client leaves.
-    static let slowModel = try! Transformer(config: ModelConfig.slow(context: 1024), seed: 2)
-
     static func metricValue(_ metrics: String, _ name: String) -> Int? {
         metrics.split(separator: "\n").first { $0.hasPrefix(name + " ") }.flatMap { Int($0.split(separator: " ").last!) }
     }
@@ -74,9 +71,9 @@ import TestSupport
     }
 
     @Test func aClientThatClosesWhileWaitingForAPlainCompletionFreesItsSlots() async throws {
-        let server = try await TestServer(model: Self.slowModel) { $0.options.timeout = 600 }
+        let server = try await TestServer(model: TestServer.slowModel) { TestServer.thinkingLong(&$0) }
         defer { server.stop() }
-        let body = #"{"model":"test-model","n":8,"reasoning_effort":"high","messages":[{"role":"user","content":"think"}]}"#
+        let body = #"{"model":"test-model","n":8,"temperature":0,"reasoning_effort":"high","messages":[{"role":"user","content":"think"}]}"#
         var connection: RawConnection? = try RawConnection(port: server.port)
         try connection!.send(Self.post("/v1/chat/completions", body: body))
         let decoding = try await Self.waitForMetrics(server) { Self.metricValue($0, "strawberry_decoding") == 8 }

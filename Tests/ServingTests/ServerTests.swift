@@ -227,17 +227,29 @@ import TestSupport
         print("load: \(statuses.filter { $0 == 200 }.count) answered, \(statuses.filter { $0 == 429 }.count) refused with 429")
     }
 
+    @Test func usageCountsEveryGeneratedToken() async throws {
+        // Greedy, this model thinks in `<think>` markers the client never sees; they are still
+        // generated, so they are counted, as the engine counts them.
+        let server = try await TestServer(model: TestServer.slowModel) { TestServer.thinkingLong(&$0) }
+        defer { server.stop() }
+        let fields: [String: Any] = ["n": 2, "temperature": 0, "reasoning_effort": "medium"]
+        let plain = try await server.chat(fields)
+        let streamed = try await server.chat(fields.merging(["stream": true, "stream_options": ["include_usage": true]]) { $1 })
+        for usage in [plain.json["usage"] as? [String: Any], try Stream(streamed.text).usage] {
+            #expect(Self.reasoningTokens(usage) == 2 * 16, "the medium budget, thought out by both choices: \(plain.text.suffix(300))")
+        }
+    }
+
     @Test func aClientThatGoesAwayFreesItsSlot() async throws {
-        // A model slow enough that the request cannot finish before the client leaves.
-        let slow = try Transformer(config: ModelConfig.slow(context: 1024), seed: 2)
-        let server = try await TestServer(model: slow) { $0.options.timeout = 600 }
+        // A greedy request that thinks to a long budget: still decoding long after the client leaves.
+        let server = try await TestServer(model: TestServer.slowModel) { TestServer.thinkingLong(&$0) }
         defer { server.stop() }
         // A long streamed request, abandoned after a moment.
         var request = URLRequest(url: URL(string: "http://127.0.0.1:\(server.port)/v1/chat/completions")!)
         request.httpMethod = "POST"
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         request.httpBody = try JSONSerialization.data(withJSONObject: [
-            "model": TestServer.modelName, "stream": true, "reasoning_effort": "high", "n": 8,
+            "model": TestServer.modelName, "stream": true, "reasoning_effort": "high", "n": 8, "temperature": 0,
             "messages": [["role": "user", "content": "think"]]])
         let task = TestServer.session.dataTask(with: request)
         task.resume()

@@ -23,6 +23,16 @@ final class TestServer: @unchecked Sendable {
 
     static let model = try! Transformer(config: ModelConfig.tiny(context: 128), seed: 11)
 
+    /// A model slow enough, and a "high" effort long enough (`thinkingLong`), that a greedy request
+    /// is still decoding seconds after its client leaves, on any machine: greedy, this random model
+    /// does not close its thinking, so the request runs to its whole budget (about 2,000 steps).
+    static let slowModel = try! Transformer(config: ModelConfig.slow(context: 2048), seed: 2)
+
+    static func thinkingLong(_ configuration: inout ServerConfiguration) {
+        configuration.options.timeout = 3600
+        try! configuration.options.efforts.apply("high=1900")
+    }
+
     /// Loading waits for `loadGate` when given (a slow checkpoint read); `waitUntilReady` false
     /// returns as soon as the server listens, while the model may still be loading.
     init(model: Transformer = TestServer.model, loadGate: DispatchSemaphore? = nil, waitUntilReady: Bool = true,
