@@ -57,20 +57,29 @@ final class EventLog: @unchecked Sendable {
     }
 
     @Test func aFullQueueRefusesAndCancellingFreesTheSlot() throws {
-        // A long context, so the long request is still decoding when it is cancelled.
         let model = try Transformer(config: ModelConfig.tiny(layers: 1, context: 4096), seed: 5)
         let scheduler = InferenceScheduler(model: model, slots: 1, maxWaiting: 1)
         let log = EventLog()
         let long = GenerationRequest(user: "long", sampling: SamplingOptions(temperature: 1, seed: 1),
                                      budget: Budget(maxThinking: 4000, maxAnswer: 10, deadline: 30, minThinking: 4000))
-        let first = try #require(scheduler.submit([long]) { _, e in log.add(0, e) })
+        // The decoding request holds the decoding thread at its third token until the queue has
+        // been checked, then cancels itself: it is surely still decoding, however fast or loaded
+        // the machine.
+        let firstIDs = SubmittedIDs()
+        let queueChecked = DispatchSemaphore(value: 0)
+        let first = try #require(scheduler.submit([long]) { _, e in
+            log.add(0, e)
+            guard case .token = e, log.streamed(0).count == 3 else { return }
+            queueChecked.wait()
+            scheduler.cancel(firstIDs.value!)
+        })
+        firstIDs.value = first
         let second = try #require(scheduler.submit([long]) { _, e in log.add(1, e) })
         #expect(scheduler.submit([long]) { _, _ in } == nil, "one decoding and one waiting fill slots 1 + queue 1")
         scheduler.cancel(second)  // waiting: leaves the queue at once
         #expect(log.end(1).map { if case .cancelled = $0 { true } else { false } } == true)
-        while log.streamed(0).count < 3 { usleep(1_000) }
-        scheduler.cancel(first)  // decoding: leaves at the next step
-        log.wait(for: 2)
+        queueChecked.signal()
+        log.wait(for: 2)  // decoding: leaves at the step after its cancel
         guard case .cancelled? = log.end(0) else { Issue.record("decoding request was not cancelled"); return }
         let third = scheduler.submit(Self.requests(1)) { _, e in log.add(2, e) }
         #expect(third != nil)
@@ -114,6 +123,17 @@ final class EventLog: @unchecked Sendable {
         scheduler.cancel(decoding + first + second)
         log.wait(for: 7)
         scheduler.shutdown()
+    }
+}
+
+/// Request ids that a sink reads once `submit` has returned them.
+final class SubmittedIDs: @unchecked Sendable {
+    private let lock = NSLock()
+    private var ids: [Int]?
+
+    var value: [Int]? {
+        get { lock.withLock { ids } }
+        set { lock.withLock { ids = newValue } }
     }
 }
 
