@@ -113,14 +113,23 @@ final class EventLog: @unchecked Sendable {
         let log = EventLog()
         let long = GenerationRequest(user: "long", sampling: SamplingOptions(temperature: 1, seed: 1),
                                      budget: Budget(maxThinking: 4000, maxAnswer: 10, deadline: 60, minThinking: 4000))
-        let decoding = try #require(scheduler.submit([long]) { _, e in log.add(0, e) })
-        while log.streamed(0).isEmpty { usleep(1_000) }
+        // The decoding request holds the decoding thread at its first token until the queue has
+        // been checked, so that nothing leaves the queue meanwhile.
+        let decodingStarted = DispatchSemaphore(value: 0), queueChecked = DispatchSemaphore(value: 0)
+        let decoding = try #require(scheduler.submit([long]) { _, e in
+            log.add(0, e)
+            guard case .token = e, log.streamed(0).count == 1 else { return }
+            decodingStarted.signal()
+            queueChecked.wait()
+        })
+        decodingStarted.wait()
         // Two requests of three samples each wait; that is two requests, the queue's limit.
         let first = try #require(scheduler.submit([long, long, long]) { i, e in log.add(10 + i, e) })
         let second = try #require(scheduler.submit([long, long, long]) { i, e in log.add(20 + i, e) })
         #expect(scheduler.load.waiting == 2, "waiting counts requests")
         #expect(scheduler.submit([long]) { _, _ in } == nil, "a third request is refused by a queue of 2")
         scheduler.cancel(decoding + first + second)
+        queueChecked.signal()
         log.wait(for: 7)
         scheduler.shutdown()
     }
