@@ -1,3 +1,5 @@
+import RegisterTiles
+
 /// bfloat16: the top sixteen bits of a `Float` (its sign, exponent and seven bits of mantissa),
 /// rounded to nearest, ties to even. The KV cache stores keys and values this way: half the
 /// bytes to read per decode step, widened back to `Float` by a shift, with no conversion unit.
@@ -41,8 +43,7 @@ public enum BFloat16 {
     /// The sixteen values of the group at `group`: values 0–7 and 8–15.
     @inlinable @inline(__always)
     public static func widen(_ group: UnsafeRawPointer) -> (low: SIMD8<Float>, high: SIMD8<Float>) {
-        let words = group.loadUnaligned(as: SIMD8<UInt32>.self)
-        return (unsafeBitCast(words &<< 16, to: SIMD8<Float>.self),
-                unsafeBitCast(words & SIMD8(repeating: 0xFFFF_0000), to: SIMD8<Float>.self))
+        let values = BFloat16Rows.values(group, 0, count: 16)
+        return (values.lowHalf, values.highHalf)
     }
 }

@@ -25,6 +25,14 @@ public enum AVX512Kernels {
     @inline(never)
     public static func dotColumns(_ j0: Int, _ j1: Int, m: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
                                   ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
-        DotTiles.columns(j0, j1, m: m, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate)
+        DotTiles.columns(j0, j1, m: m, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, accumulate: accumulate, wide: true)
+    }
+
+    /// `DotTiles.columns` over bfloat16 weight rows, in AVX-512.
+    @inline(never)
+    public static func dotColumnsBFloat16(_ j0: Int, _ j1: Int, m: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafeRawPointer,
+                                          panelBytes: Int, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+        DotTiles.columns(j0, j1, m: m, k: k, a: a, lda: lda, b: b, panelBytes: panelBytes, as: BFloat16Rows.self, c: c, ldc: ldc,
+                         accumulate: accumulate, wide: true)
     }
 }

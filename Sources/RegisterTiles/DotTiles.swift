@@ -1,46 +1,66 @@
 /// The inference dot-product tiles of `DotGemm` (every output summed in sixteen lanes over `k`,
 /// then pairwise), inlinable so that each instruction set's module compiles its own copy (see
-/// `GemmPanels`).
+/// `GemmPanels`). The weight rows are float32 (`Float32Rows`) or bfloat16 (`BFloat16Rows`); the
+/// activations are float32 either way, and the sums run in the same order.
 public enum DotTiles {
-    /// Columns `j0..<j1` of C for every row: tiles of 4 rows × 4 columns, then the edges.
+    /// Columns `j0..<j1` of C for every row, weights stored as float32 rows `ldb` floats apart.
     @inlinable @inline(__always)
     public static func columns(_ j0: Int, _ j1: Int, m: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
-                        ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
-        let fullRows = m & ~3, fullCols = j0 &+ ((j1 &- j0) & ~3)
+                               ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool, wide: Bool) {
+        columns(j0, j1, m: m, k: k, a: a, lda: lda, b: UnsafeRawPointer(b), panelBytes: ldb &* 4, as: Float32Rows.self, c: c, ldc: ldc,
+                accumulate: accumulate, wide: wide)
+    }
+
+    /// Columns `j0..<j1` of C for every row, weight rows stored as `R` in panels `panelBytes`
+    /// apart from `b` (`j0` a multiple of `R.panelRows`). Tiles of 4 rows × 4 columns when `wide`
+    /// (sixteen accumulators of one zmm register each: AVX-512), else 2 rows × 2 columns (four of
+    /// two ymm registers, which AVX2's sixteen hold with room to load, where more accumulators spill
+    /// to the stack); then the edges, and a row alone four columns at a time. Every output is summed the same way whichever tile holds it.
+    @inlinable @inline(__always)
+    public static func columns<R: DotRows>(_ j0: Int, _ j1: Int, m: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafeRawPointer,
+                                           panelBytes: Int, as _: R.Type, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool,
+                                           wide: Bool) {
+        // Row j of the weights, and the stride between the four rows of a tile (which start a panel).
+        @inline(__always) func row(_ j: Int) -> UnsafeRawPointer {
+            R.panelRows == 1 ? b + j &* panelBytes : b + (j / R.panelRows &* panelBytes &+ j % R.panelRows &* R.rowStride)
+        }
+        let tileRowStride = R.panelRows == 1 ? panelBytes : R.rowStride
+        let tileRows = wide ? 4 : 2, tileColumns = wide ? 4 : 2
+        let fullRows = m &- m % tileRows
         var i = 0
         while i < fullRows {
             var j = j0
-            while j < fullCols {
-                tile4x4(k: k, a: a + i &* lda, lda: lda, b: b + j &* ldb, ldb: ldb, c: c + (i &* ldc &+ j), ldc: ldc, accumulate: accumulate)
-                j &+= 4
+            while j &+ tileColumns <= j1 {
+                if wide {
+                    tile4x4(k: k, a: a + i &* lda, lda: lda, b: row(j), rowStride: tileRowStride, as: R.self, c: c + (i &* ldc &+ j),
+                            ldc: ldc, accumulate: accumulate)
+                } else {
+                    tile2x2(k: k, a: a + i &* lda, lda: lda, b: row(j), rowStride: tileRowStride, as: R.self, c: c + (i &* ldc &+ j),
+                            ldc: ldc, accumulate: accumulate)
+                }
+                j &+= tileColumns
             }
             while j < j1 {
-                for r in 0..<4 { single(k: k, a: a + (i &+ r) &* lda, b: b + j &* ldb, c: c + ((i &+ r) &* ldc &+ j), accumulate: accumulate) }
+                for r in 0..<tileRows {
+                    single(k: k, a: a + (i &+ r) &* lda, b: row(j), as: R.self, c: c + ((i &+ r) &* ldc &+ j), accumulate: accumulate)
+                }
                 j &+= 1
             }
-            i &+= 4
+            i &+= tileRows
         }
         while i < m {
             var j = j0
             while j &+ 4 <= j1 {
-                tile1x4(k: k, a: a + i &* lda, b: b + j &* ldb, ldb: ldb, c: c + (i &* ldc &+ j), accumulate: accumulate)
+                tile1x4(k: k, a: a + i &* lda, b: row(j), rowStride: tileRowStride, as: R.self, c: c + (i &* ldc &+ j),
+                        accumulate: accumulate)
                 j &+= 4
             }
             while j < j1 {
-                single(k: k, a: a + i &* lda, b: b + j &* ldb, c: c + (i &* ldc &+ j), accumulate: accumulate)
+                single(k: k, a: a + i &* lda, b: row(j), as: R.self, c: c + (i &* ldc &+ j), accumulate: accumulate)
                 j &+= 1
             }
             i &+= 1
         }
-    }
-
-    /// Sixteen values from `p`, or the `count < 16` there are followed by zeros.
-    @inlinable @inline(__always)
-    static func load(_ p: UnsafePointer<Float>, _ count: Int) -> SIMD16<Float> {
-        if count >= 16 { return UnsafeRawPointer(p).loadUnaligned(as: SIMD16<Float>.self) }
-        var v = SIMD16<Float>()
-        for i in 0..<count { v[i] = p[i] }
-        return v
     }
 
     /// The lanes added pairwise: i + 8, then i + 4, i + 2, i + 1.
@@ -83,81 +103,104 @@ public enum DotTiles {
         c.pointee = accumulate ? c.pointee + value : value
     }
 
+    /// Sixteen activations of a row from `offset` bytes on, or the `count < 16` there followed by zeros.
     @inlinable @inline(__always)
-    static func single(k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, accumulate: Bool) {
+    static func activations(_ a: UnsafeRawPointer, _ offset: Int, _ count: Int) -> SIMD16<Float> {
+        Float32Rows.values(a, offset, count: count)
+    }
+
+    @inlinable @inline(__always)
+    static func single<R: DotRows>(k: Int, a: UnsafePointer<Float>, b: UnsafeRawPointer, as _: R.Type, c: UnsafeMutablePointer<Float>,
+                                   accumulate: Bool) {
         var s = SIMD16<Float>()
-        let ar = UnsafeRawPointer(a), br = UnsafeRawPointer(b)
-        let full = k & ~15
-        var p = 0
-        while p < full {
-            s.addProduct(ar.loadUnaligned(fromByteOffset: p &* 4, as: SIMD16<Float>.self),
-                         br.loadUnaligned(fromByteOffset: p &* 4, as: SIMD16<Float>.self))
-            p &+= 16
+        let ar = UnsafeRawPointer(a)
+        let groups = k >> 4, left = k & 15
+        var g = 0
+        while g < groups {
+            s.addProduct(activations(ar, g &* 64, 16), R.values(b, g &* R.groupStride, count: 16))
+            g &+= 1
         }
-        if full < k { s.addProduct(load(a + full, k &- full), load(b + full, k &- full)) }
+        if left > 0 { s.addProduct(activations(ar, groups &* 64, left), R.values(b, groups &* R.groupStride, count: left)) }
         put(total(s), c, accumulate)
     }
 
     @inlinable @inline(__always)
-    static func tile1x4(k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>,
-                        accumulate: Bool) {
+    static func tile1x4<R: DotRows>(k: Int, a: UnsafePointer<Float>, b: UnsafeRawPointer, rowStride: Int, as _: R.Type,
+                                    c: UnsafeMutablePointer<Float>, accumulate: Bool) {
         var s0 = SIMD16<Float>(), s1 = SIMD16<Float>(), s2 = SIMD16<Float>(), s3 = SIMD16<Float>()
-        let ar = UnsafeRawPointer(a), br = UnsafeRawPointer(b), rowB = ldb &* 4
-        @inline(__always) func step(_ x: SIMD16<Float>, _ y0: SIMD16<Float>, _ y1: SIMD16<Float>, _ y2: SIMD16<Float>, _ y3: SIMD16<Float>) {
-            s0.addProduct(x, y0); s1.addProduct(x, y1); s2.addProduct(x, y2); s3.addProduct(x, y3)
+        let ar = UnsafeRawPointer(a)
+        @inline(__always) func step(_ aOffset: Int, _ bOffset: Int, _ count: Int) {
+            let x = activations(ar, aOffset, count)
+            s0.addProduct(x, R.values(b, bOffset, count: count))
+            s1.addProduct(x, R.values(b, rowStride &+ bOffset, count: count))
+            s2.addProduct(x, R.values(b, 2 &* rowStride &+ bOffset, count: count))
+            s3.addProduct(x, R.values(b, 3 &* rowStride &+ bOffset, count: count))
         }
-        let full = k & ~15
-        var offset = 0
-        while offset < full &* 4 {
-            step(ar.loadUnaligned(fromByteOffset: offset, as: SIMD16<Float>.self),
-                 br.loadUnaligned(fromByteOffset: offset, as: SIMD16<Float>.self),
-                 br.loadUnaligned(fromByteOffset: rowB &+ offset, as: SIMD16<Float>.self),
-                 br.loadUnaligned(fromByteOffset: 2 &* rowB &+ offset, as: SIMD16<Float>.self),
-                 br.loadUnaligned(fromByteOffset: 3 &* rowB &+ offset, as: SIMD16<Float>.self))
-            offset &+= 64
+        let groups = k >> 4, left = k & 15
+        var g = 0
+        while g < groups {
+            step(g &* 64, g &* R.groupStride, 16)
+            g &+= 1
         }
-        if full < k {
-            let left = k &- full
-            step(load(a + full, left), load(b + full, left), load(b + (ldb &+ full), left), load(b + (2 &* ldb &+ full), left),
-                 load(b + (3 &* ldb &+ full), left))
-        }
+        if left > 0 { step(groups &* 64, groups &* R.groupStride, left) }
         let y = SIMD16(lowHalf: fold8(level1(s0, s1)), highHalf: fold8(level1(s2, s3)))
         let z = fold4(y)
         put4(z.evenHalf + z.oddHalf, c, accumulate)
     }
 
     @inlinable @inline(__always)
-    static func tile4x4(k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>,
-                        ldc: Int, accumulate: Bool) {
+    static func tile2x2<R: DotRows>(k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafeRawPointer, rowStride: Int, as _: R.Type,
+                                    c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+        var s00 = SIMD16<Float>(), s01 = SIMD16<Float>(), s10 = SIMD16<Float>(), s11 = SIMD16<Float>()
+        let ar = UnsafeRawPointer(a), rowA = lda &* 4
+        @inline(__always) func step(_ aOffset: Int, _ bOffset: Int, _ count: Int) {
+            let x0 = activations(ar, aOffset, count), x1 = activations(ar, rowA &+ aOffset, count)
+            let y0 = R.values(b, bOffset, count: count)
+            s00.addProduct(x0, y0); s10.addProduct(x1, y0)
+            let y1 = R.values(b, rowStride &+ bOffset, count: count)
+            s01.addProduct(x0, y1); s11.addProduct(x1, y1)
+        }
+        let groups = k >> 4, left = k & 15
+        var g = 0
+        while g < groups {
+            step(g &* 64, g &* R.groupStride, 16)
+            g &+= 1
+        }
+        if left > 0 { step(groups &* 64, groups &* R.groupStride, left) }
+        // The four totals at once, in the order of `total`.
+        let z = fold4(SIMD16(lowHalf: fold8(level1(s00, s01)), highHalf: fold8(level1(s10, s11))))
+        let sums = z.evenHalf + z.oddHalf
+        put(sums[0], c, accumulate)
+        put(sums[1], c + 1, accumulate)
+        put(sums[2], c + ldc, accumulate)
+        put(sums[3], c + (ldc &+ 1), accumulate)
+    }
+
+    @inlinable @inline(__always)
+    static func tile4x4<R: DotRows>(k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafeRawPointer, rowStride: Int, as _: R.Type,
+                                    c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
         var s00 = SIMD16<Float>(), s01 = SIMD16<Float>(), s02 = SIMD16<Float>(), s03 = SIMD16<Float>()
         var s10 = SIMD16<Float>(), s11 = SIMD16<Float>(), s12 = SIMD16<Float>(), s13 = SIMD16<Float>()
         var s20 = SIMD16<Float>(), s21 = SIMD16<Float>(), s22 = SIMD16<Float>(), s23 = SIMD16<Float>()
         var s30 = SIMD16<Float>(), s31 = SIMD16<Float>(), s32 = SIMD16<Float>(), s33 = SIMD16<Float>()
-        @inline(__always) func step(_ x: (SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>),
-                                    _ y: (SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>)) {
-            s00.addProduct(x.0, y.0); s01.addProduct(x.0, y.1); s02.addProduct(x.0, y.2); s03.addProduct(x.0, y.3)
-            s10.addProduct(x.1, y.0); s11.addProduct(x.1, y.1); s12.addProduct(x.1, y.2); s13.addProduct(x.1, y.3)
-            s20.addProduct(x.2, y.0); s21.addProduct(x.2, y.1); s22.addProduct(x.2, y.2); s23.addProduct(x.2, y.3)
-            s30.addProduct(x.3, y.0); s31.addProduct(x.3, y.1); s32.addProduct(x.3, y.2); s33.addProduct(x.3, y.3)
+        let ar = UnsafeRawPointer(a), rowA = lda &* 4
+        @inline(__always) func step(_ aOffset: Int, _ bOffset: Int, _ count: Int) {
+            let x0 = activations(ar, aOffset, count), x1 = activations(ar, rowA &+ aOffset, count)
+            let x2 = activations(ar, 2 &* rowA &+ aOffset, count), x3 = activations(ar, 3 &* rowA &+ aOffset, count)
+            let y0 = R.values(b, bOffset, count: count), y1 = R.values(b, rowStride &+ bOffset, count: count)
+            let y2 = R.values(b, 2 &* rowStride &+ bOffset, count: count), y3 = R.values(b, 3 &* rowStride &+ bOffset, count: count)
+            s00.addProduct(x0, y0); s01.addProduct(x0, y1); s02.addProduct(x0, y2); s03.addProduct(x0, y3)
+            s10.addProduct(x1, y0); s11.addProduct(x1, y1); s12.addProduct(x1, y2); s13.addProduct(x1, y3)
+            s20.addProduct(x2, y0); s21.addProduct(x2, y1); s22.addProduct(x2, y2); s23.addProduct(x2, y3)
+            s30.addProduct(x3, y0); s31.addProduct(x3, y1); s32.addProduct(x3, y2); s33.addProduct(x3, y3)
         }
-        let ar = UnsafeRawPointer(a), br = UnsafeRawPointer(b), rowA = lda &* 4, rowB = ldb &* 4
-        let full = k & ~15
-        var offset = 0
-        while offset < full &* 4 {
-            @inline(__always) func four(_ base: UnsafeRawPointer, _ row: Int) -> (SIMD16<Float>, SIMD16<Float>, SIMD16<Float>, SIMD16<Float>) {
-                (base.loadUnaligned(fromByteOffset: offset, as: SIMD16<Float>.self),
-                 base.loadUnaligned(fromByteOffset: row &+ offset, as: SIMD16<Float>.self),
-                 base.loadUnaligned(fromByteOffset: 2 &* row &+ offset, as: SIMD16<Float>.self),
-                 base.loadUnaligned(fromByteOffset: 3 &* row &+ offset, as: SIMD16<Float>.self))
-            }
-            step(four(ar, rowA), four(br, rowB))
-            offset &+= 64
+        let groups = k >> 4, left = k & 15
+        var g = 0
+        while g < groups {
+            step(g &* 64, g &* R.groupStride, 16)
+            g &+= 1
         }
-        if full < k {
-            let left = k &- full
-            step((load(a + full, left), load(a + (lda &+ full), left), load(a + (2 &* lda &+ full), left), load(a + (3 &* lda &+ full), left)),
-                 (load(b + full, left), load(b + (ldb &+ full), left), load(b + (2 &* ldb &+ full), left), load(b + (3 &* ldb &+ full), left)))
-        }
+        if left > 0 { step(groups &* 64, groups &* R.groupStride, left) }
         // The sixteen totals at once, in the order of `total`.
         let y0 = SIMD16(lowHalf: fold8(level1(s00, s01)), highHalf: fold8(level1(s02, s03)))
         let y1 = SIMD16(lowHalf: fold8(level1(s10, s11)), highHalf: fold8(level1(s12, s13)))

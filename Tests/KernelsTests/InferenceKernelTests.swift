@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 import Kernels
+import RegisterTiles
 
 /// The decoding kernels against references on odd shapes: the packed-weight product matches the
 /// training GEMM and gives the same bits with either register tile (so the AVX2 tiles on an
@@ -70,6 +71,39 @@ import Kernels
                 DotGemm.multiply(m: 1, n: n, k: k, a: ap.baseAddress! + last * k, lda: k, b: w, ldb: k, c: &alone, ldc: n)
             }
             #expect(Array(c[(last * n)...]) == alone, "row \(last) of \(m) differs from the row alone")
+        }
+    }
+
+    /// The bfloat16 product is the float32 product over the weights rounded to bfloat16, bit for
+    /// bit (the same sums in the same order), on widths that are not multiples of sixteen, and
+    /// within bfloat16's rounding of the float32 product over the weights as they were.
+    @Test(arguments: [(1, 5), (17, 300), (40, 513), (33, 16), (6, 1)])
+    func bfloat16ProductIsTheProductOfTheRoundedWeights(shape: (Int, Int)) {
+        let (n, k) = shape
+        let w = Self.random(n * k, seed: 9)
+        let rounded = w.map { BFloat16.float(BFloat16.bits($0)) }
+        let matrix = w.withUnsafeBufferPointer { BFloat16Matrix($0.baseAddress!, n: n, k: k, ld: k) }
+        #expect((0..<n).allSatisfy { j in (0..<k).allSatisfy { matrix.value(row: j, column: $0) == rounded[j * k + $0] } })
+        for m in Self.rowCounts {
+            let a = Self.random(m * k, seed: UInt64(m) + 30), start = Self.random(m * n, seed: 3)
+            for accumulate in [false, true] {
+                var c = start, expected = start, exact = start
+                DotGemm.multiply(m: m, a: a, lda: k, bfloat16: matrix, c: &c, ldc: n, accumulate: accumulate)
+                DotGemm.multiply(m: m, n: n, k: k, a: a, lda: k, b: rounded, ldb: k, c: &expected, ldc: n, accumulate: accumulate)
+                DotGemm.multiply(m: m, n: n, k: k, a: a, lda: k, b: w, ldb: k, c: &exact, ldc: n, accumulate: accumulate)
+                #expect(c == expected, "m \(m) n \(n) k \(k) accumulate \(accumulate)")
+                // Either tile shape, float32 or bfloat16 rows: the same sums.
+                for wide in [false, true] {
+                    var tiled = start, tiled32 = start
+                    DotTiles.columns(0, n, m: m, k: k, a: a, lda: k, b: matrix.base, panelBytes: matrix.panelBytes, as: BFloat16Rows.self,
+                                     c: &tiled, ldc: n, accumulate: accumulate, wide: wide)
+                    DotTiles.columns(0, n, m: m, k: k, a: a, lda: k, b: rounded, ldb: k, c: &tiled32, ldc: n, accumulate: accumulate, wide: wide)
+                    #expect(tiled == expected && tiled32 == expected, "wide \(wide) m \(m) n \(n) k \(k)")
+                }
+                // Each weight is within 2⁻⁸ of itself; a sum of k products within that of its size.
+                let worst = zip(c, exact).map { abs($0 - $1) }.max() ?? 0
+                #expect(worst < 0.01 * Float(k).squareRoot(), "m \(m) n \(n) k \(k): \(worst)")
+            }
         }
     }
 

@@ -29,9 +29,17 @@ import RegisterTiles
             let a = Self.random(m * k, seed: UInt64(m) + 40)
             var narrow = Array(start.prefix(m * n)), wide = narrow
             // The dot-product tiles.
-            DotTiles.columns(0, n, m: m, k: k, a: a, lda: k, b: w, ldb: k, c: &narrow, ldc: n, accumulate: true)
+            DotTiles.columns(0, n, m: m, k: k, a: a, lda: k, b: w, ldb: k, c: &narrow, ldc: n, accumulate: true, wide: false)
             AVX512Kernels.dotColumns(0, n, m: m, k: k, a: a, lda: k, b: w, ldb: k, c: &wide, ldc: n, accumulate: true)
             #expect(narrow == wide, "DotTiles m \(m) n \(n) k \(k)")
+            // The same over bfloat16 weights.
+            let matrix = w.withUnsafeBufferPointer { BFloat16Matrix($0.baseAddress!, n: n, k: k, ld: k) }
+            var narrow16 = Array(start.prefix(m * n)), wide16 = narrow16
+            DotTiles.columns(0, n, m: m, k: k, a: a, lda: k, b: matrix.base, panelBytes: matrix.panelBytes, as: BFloat16Rows.self,
+                             c: &narrow16, ldc: n, accumulate: true, wide: false)
+            AVX512Kernels.dotColumnsBFloat16(0, n, m: m, k: k, a: a, lda: k, b: matrix.base, panelBytes: matrix.panelBytes, c: &wide16,
+                                             ldc: n, accumulate: true)
+            #expect(narrow16 == wide16, "DotTiles over bfloat16 m \(m) n \(n) k \(k)")
             // The packed-weight tiles, both shapes.
             for (rows, panels) in [(8, 2), (6, 1)] {
                 var narrow = Array(start.prefix(m * n)), wide = narrow
