@@ -19,6 +19,7 @@ public enum Checkpoint {
     /// Writes a checkpoint directory atomically; an existing one at `directory` is replaced.
     public static func save(model: Transformer, optimizer: AdamW? = nil, state: (some Encodable)? = nil,
                             to directory: String) throws(ModelError) {
+        try model.requireFloat32Weights(to: "save a checkpoint")
         try requireFinite(model, in: directory)
         let fm = FileManager.default
         let temporary = directory + ".tmp"
@@ -85,8 +86,9 @@ public enum Checkpoint {
 
     /// Loads the model of a checkpoint or run folder. Every tensor's name and shape is checked
     /// against the config before anything is allocated, the data against its checksum, and the
-    /// weights must be finite (a diverged run's are not).
-    public static func loadModel(_ path: String) throws(ModelError) -> Transformer {
+    /// weights must be finite (a diverged run's are not). With `precision` bfloat16 the matrices
+    /// are held only in bfloat16, each converted as soon as it is read: a model for inference.
+    public static func loadModel(_ path: String, precision: WeightPrecision = .float32) throws(ModelError) -> Transformer {
         let directory = try resolve(path)
         let config = try loadConfig(directory)
         try config.validate()
@@ -99,17 +101,33 @@ public enum Checkpoint {
         }
         try config.checkFitsInMemory()
         let values = FloatBuffer(count: layout.totalCount)
-        for t in layout.tensors { try file.read(t.name, shape: t.shape, into: values.pointer + t.offset) }
-        let model = try Transformer(config: config, parameters: values, vocabulary: try loadVocabulary(directory))
-        try requireFinite(model, in: directory)
+        let regions = precision == .bfloat16 ? BFloat16Weights.regions(layout, config) : []
+        var matrices: [Int: BFloat16Matrix] = [:]
+        for t in layout.tensors {
+            try file.read(t.name, shape: t.shape, into: values.pointer + t.offset)
+            try requireFinite(values, t.offset..<(t.offset + t.count), layout, in: directory)
+            // A matrix whose last tensor this was goes to bfloat16 and leaves float32.
+            for r in regions where r.end == t.offset + t.count {
+                matrices[r.offset] = BFloat16Matrix(values.pointer + r.offset, n: r.rows, k: r.columns, ld: r.columns)
+                values.release(r.offset..<r.end)
+            }
+        }
+        let vocabulary = try loadVocabulary(directory)
+        let model = try Transformer(config: config, parameters: values, vocabulary: vocabulary,
+                                    bfloat16: regions.isEmpty ? nil : BFloat16Weights(layout, config, matrices: matrices))
         return model
     }
 
     /// Throws, naming the first tensor with a NaN or infinity, unless every weight is finite.
     public static func requireFinite(_ model: Transformer, in directory: String) throws(ModelError) {
-        guard let index = Vector.firstNonFinite(model.parameters.pointer, model.parameters.count) else { return }
-        let tensor = model.layout.tensors.first { ($0.offset..<($0.offset + $0.count)).contains(index) }
-        throw .checkpoint("the weights for '\(directory)' are not finite (\(model.parameters[index]) in tensor '\(tensor?.name ?? "?")'): "
+        try requireFinite(model.parameters, 0..<model.parameters.count, model.layout, in: directory)
+    }
+
+    static func requireFinite(_ values: FloatBuffer, _ range: Range<Int>, _ layout: ParameterLayout, in directory: String) throws(ModelError) {
+        guard let found = Vector.firstNonFinite(values.pointer + range.lowerBound, range.count) else { return }
+        let index = range.lowerBound + found
+        let tensor = layout.tensors.first { ($0.offset..<($0.offset + $0.count)).contains(index) }
+        throw .checkpoint("the weights for '\(directory)' are not finite (\(values[index]) in tensor '\(tensor?.name ?? "?")'): "
                           + "the run that made them diverged; use an earlier checkpoint, or train again with a lower --lr")
     }
 

@@ -23,6 +23,7 @@ public enum GGUFExport {
     }
 
     public static func write(_ model: Transformer, to path: String, precision: Precision, name: String) throws(ModelError) {
+        try model.requireFloat32Weights(to: "export to GGUF")
         let c = model.config
         let arch = c.modelType
         if arch != "llama" && c.ropeScaling != nil || arch == "qwen3" && c.attentionBias {

@@ -36,6 +36,7 @@ public enum HuggingFaceExport {
     }
 
     public static func write(_ model: Transformer, to directory: String) throws(ModelError) {
+        try model.requireFloat32Weights(to: "export to Hugging Face")
         do { try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true) } catch {
             throw .checkpoint("cannot create '\(directory)': \(error.localizedDescription)")
         }

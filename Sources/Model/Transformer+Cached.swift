@@ -30,12 +30,12 @@ extension Transformer {
         let qkv = FloatBuffer(count: rows * c.qkvDim), attnOut = FloatBuffer(count: rows * c.heads * c.headDim)
         let gateUp = FloatBuffer(count: rows * 2 * c.ffnDim), act = FloatBuffer(count: rows * c.ffnDim)
         tokens.withUnsafeBufferPointer { embed($0.baseAddress!, count: rows, into: x.pointer) }
-        let packed = cache.packed(self)
+        let packed = bfloat16 == nil ? cache.packed(self) : nil
 
         for (l, w) in layout.blocks.enumerated() {
             Profile.measure(.norms) { RMSNorm.forward(x: x.pointer, weight: weights(w.attnNorm), out: normed.pointer, rstd: nil,
                             rows: rows, dim: d, eps: c.normEps) }
-            linearRows(normed.pointer, rows: rows, inDim: d, weight: w.qkv, packed: packed?.qkv[l], outDim: c.qkvDim, out: qkv.pointer)
+            linearRows(normed.pointer, rows: rows, inDim: d, weight: w.qkv, packed: packed?.qkv[l], bfloat16: bfloat16?.qkv[l], outDim: c.qkvDim, out: qkv.pointer)
             if let bias = w.qkvBias { addBias(bias, to: qkv.pointer, rows: rows, width: c.qkvDim) }
             if let norm = w.qkNorm {
                 Profile.measure(.norms) {
@@ -50,13 +50,13 @@ extension Transformer {
                 cachedAttention(qkv: qkv.pointer, out: attnOut.pointer, rows: rows, layer: l, rowSlot: rowSlot,
                                 rowPosition: rowPosition, cache: cache)
             }
-            linearRows(attnOut.pointer, rows: rows, inDim: c.heads * c.headDim, weight: w.out, packed: packed?.out[l], outDim: d, out: x.pointer,
+            linearRows(attnOut.pointer, rows: rows, inDim: c.heads * c.headDim, weight: w.out, packed: packed?.out[l], bfloat16: bfloat16?.out[l], outDim: d, out: x.pointer,
                        accumulate: true)
             Profile.measure(.norms) { RMSNorm.forward(x: x.pointer, weight: weights(w.mlpNorm), out: normed.pointer, rstd: nil,
                             rows: rows, dim: d, eps: c.normEps) }
-            linearRows(normed.pointer, rows: rows, inDim: d, weight: w.gateUp, packed: packed?.gateUp[l], outDim: 2 * c.ffnDim, out: gateUp.pointer)
+            linearRows(normed.pointer, rows: rows, inDim: d, weight: w.gateUp, packed: packed?.gateUp[l], bfloat16: bfloat16?.gateUp[l], outDim: 2 * c.ffnDim, out: gateUp.pointer)
             Profile.measure(.elementwise) { SwiGLU.forward(gateUp: gateUp.pointer, out: act.pointer, rows: rows, width: c.ffnDim) }
-            linearRows(act.pointer, rows: rows, inDim: c.ffnDim, weight: w.down, packed: packed?.down[l], outDim: d, out: x.pointer, accumulate: true)
+            linearRows(act.pointer, rows: rows, inDim: c.ffnDim, weight: w.down, packed: packed?.down[l], bfloat16: bfloat16?.down[l], outDim: d, out: x.pointer, accumulate: true)
         }
         for s in segments { cache.advance(slot: s.slot, by: s.tokens.count) }
 
@@ -74,19 +74,21 @@ extension Transformer {
                         rows: outputRows.count, dim: d, eps: c.normEps) }
         var logits = [Float](repeating: 0, count: outputRows.count * c.vocabSize)
         logits.withUnsafeMutableBufferPointer {
-            linearRows(normed.pointer, rows: outputRows.count, inDim: d, weight: layout.lmHead, packed: packed?.lmHead, outDim: c.vocabSize,
+            linearRows(normed.pointer, rows: outputRows.count, inDim: d, weight: layout.lmHead, packed: packed?.lmHead, bfloat16: bfloat16?.lmHead, outDim: c.vocabSize,
                        out: $0.baseAddress!)
         }
         return logits
     }
 
     /// `out[rows × n] (+)= x[rows × k] · W[n × k]ᵀ` with an inference product (the packed weights'
-    /// when the model was packed, else `DotGemm`), whose every row comes out the same whatever
-    /// else is in the batch.
+    /// when the model was packed, the bfloat16 ones when it holds them, else `DotGemm`), whose every
+    /// row comes out the same whatever else is in the batch.
     @inline(__always)
-    func linearRows(_ x: UnsafePointer<Float>, rows: Int, inDim: Int, weight: Int, packed: PackedMatrix?, outDim: Int,
-                    out: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
-        if let packed {
+    func linearRows(_ x: UnsafePointer<Float>, rows: Int, inDim: Int, weight: Int, packed: PackedMatrix?, bfloat16: BFloat16Matrix?,
+                    outDim: Int, out: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
+        if let bfloat16 {
+            DotGemm.multiply(m: rows, a: x, lda: inDim, bfloat16: bfloat16, c: out, ldc: outDim, accumulate: accumulate)
+        } else if let packed {
             Gemm.multiply(m: rows, a: x, lda: inDim, packed: packed, c: out, ldc: outDim, accumulate: accumulate)
         } else {
             DotGemm.multiply(m: rows, n: outDim, k: inDim, a: x, lda: inDim, b: weights(weight), ldb: inDim, c: out, ldc: outDim,

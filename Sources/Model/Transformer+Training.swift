@@ -13,6 +13,7 @@ extension Transformer {
     /// backward pass, adding the loss gradient into `gradients` (the caller zeroes them per step).
     @discardableResult
     public func forwardBackward(_ batch: TokenBatch, computeGradients: Bool = true) throws(ModelError) -> BatchResult {
+        try requireFloat32Weights(to: "run the training forward pass")
         guard batch.length <= config.contextLength else {
             throw .invalidInput("sequence length \(batch.length) exceeds the context length \(config.contextLength)")
         }

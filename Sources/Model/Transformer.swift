@@ -13,6 +13,9 @@ public final class Transformer: @unchecked Sendable {
     public let gradients: FloatBuffer
     let rope: RopeTable
     var activations: TrainingActivations?
+    /// The matrices in bfloat16 when the model was loaded for inference in that precision; the
+    /// float32 parameters then hold only the norms and biases.
+    let bfloat16: BFloat16Weights?
 
     /// A model with seeded random weights: normal(0, 0.02) for matrices, 0.02/√(2·layers) for the
     /// projections that write into the residual stream, ones for the norms, zeros for biases.
@@ -25,6 +28,7 @@ public final class Transformer: @unchecked Sendable {
         gradients = FloatBuffer(count: layout.totalCount)
         rope = RopeTable(headDim: config.headDim, maxPositions: config.contextLength, theta: config.ropeTheta,
                          scaling: config.ropeScaling)
+        bfloat16 = nil
         var rng = SeededRNG(seed: seed)
         let residualScale = 1 / Float(2 * config.layers).squareRoot()
         for tensor in layout.tensors {
@@ -40,7 +44,11 @@ public final class Transformer: @unchecked Sendable {
     }
 
     /// A model with the given weights (e.g. loaded from a checkpoint).
-    public init(config: ModelConfig, parameters values: FloatBuffer, vocabulary: Vocabulary = .strawberry) throws(ModelError) {
+    public convenience init(config: ModelConfig, parameters values: FloatBuffer, vocabulary: Vocabulary = .strawberry) throws(ModelError) {
+        try self.init(config: config, parameters: values, vocabulary: vocabulary, bfloat16: nil)
+    }
+
+    init(config: ModelConfig, parameters values: FloatBuffer, vocabulary: Vocabulary, bfloat16: BFloat16Weights?) throws(ModelError) {
         try Self.validate(config, vocabulary)
         self.config = config
         self.vocabulary = vocabulary
@@ -52,6 +60,7 @@ public final class Transformer: @unchecked Sendable {
         gradients = FloatBuffer(count: layout.totalCount)
         rope = RopeTable(headDim: config.headDim, maxPositions: config.contextLength, theta: config.ropeTheta,
                          scaling: config.ropeScaling)
+        self.bfloat16 = bfloat16
     }
 
     /// The same weights (shared, not copied) in a model that reads the budget `levels` in its
@@ -59,7 +68,17 @@ public final class Transformer: @unchecked Sendable {
     public func readingBudgets(_ levels: [Int]) throws(ModelError) -> Transformer {
         var changed = config
         changed.budgetLevels = levels
-        return try Transformer(config: changed, parameters: parameters, vocabulary: vocabulary)
+        return try Transformer(config: changed, parameters: parameters, vocabulary: vocabulary, bfloat16: bfloat16)
+    }
+
+    /// How the matrices are held: bfloat16 for a model loaded for inference in that precision.
+    public var precision: WeightPrecision { bfloat16 == nil ? .float32 : .bfloat16 }
+
+    /// Throws unless the float32 weights are all here: a model loaded in bfloat16 can only decode.
+    public func requireFloat32Weights(to purpose: String) throws(ModelError) {
+        guard bfloat16 != nil else { return }
+        throw .invalidInput("cannot \(purpose): this model holds its matrices in bfloat16 for inference only; "
+                            + "load it with --precision float32")
     }
 
     private static func validate(_ config: ModelConfig, _ vocabulary: Vocabulary) throws(ModelError) {
@@ -89,6 +108,12 @@ public final class Transformer: @unchecked Sendable {
     /// Copies embedding rows for `tokens` into `out`.
     func embed(_ tokens: UnsafePointer<Int32>, count: Int, into out: UnsafeMutablePointer<Float>) {
         let d = config.dim
+        if let table = bfloat16?.embedding {
+            for r in 0..<count {
+                for i in 0..<d { out[r &* d &+ i] = table.value(row: Int(tokens[r]), column: i) }
+            }
+            return
+        }
         let table = weights(layout.embedding)
         for r in 0..<count { (out + r &* d).update(from: table + Int(tokens[r]) &* d, count: d) }
     }

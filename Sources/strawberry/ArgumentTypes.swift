@@ -94,3 +94,23 @@ extension Countdown.SearchOrder {
 
     static let help = ArgumentHelp("Countdown's worked solutions: search the numbers as listed, shuffled (the trace restates them in a random order first, a choice RL can learn), or shuffled-operations (the order of + - * / too).")
 }
+
+/// `--precision`: how a model loaded to decode holds its matrices.
+struct PrecisionOption: ParsableArguments {
+    enum Choice: String, ExpressibleByArgument, CaseIterable {
+        case auto, float32, bfloat16
+    }
+
+    @Option(help: "Matrices in float32 or bfloat16 (half the memory and bytes read per token; the model can then only decode); auto picks bfloat16 above 64M parameters.")
+    var precision: Choice = .auto
+
+    /// The model at `path`, its matrices held as chosen.
+    func load(_ path: String) throws -> Transformer {
+        let chosen: WeightPrecision = switch precision {
+        case .auto: WeightPrecision.automatic(for: try Checkpoint.loadConfig(try Checkpoint.resolve(path)))
+        case .float32: .float32
+        case .bfloat16: .bfloat16
+        }
+        return try Checkpoint.loadModel(path, precision: chosen)
+    }
+}

@@ -233,13 +233,15 @@ struct GenerateBench: ParsableCommand {
     @Flag(help: "Also print where the time of a decode step goes, per batch size.")
     var phases = false
 
+    @OptionGroup var precision: PrecisionOption
+
     func run() throws {
-        let model = try self.model.map { try Checkpoint.loadModel($0) } ?? Transformer(config: try ModelConfig.preset(preset), seed: 1)
+        let model = try self.model.map { try precision.load($0) } ?? Transformer(config: try ModelConfig.preset(preset), seed: 1)
         let config = model.config
         guard prompt > 0, tokens > 0, prompt + tokens <= config.contextLength else {
             throw ValidationError("--prompt + --tokens must fit the \(config.contextLength)-token context")
         }
-        print("\(self.model ?? "preset " + preset): \(config.parameterCount.formatted()) parameters, prompt \(prompt), \(tokens) decoded tokens per sequence; \(CPU.summary)")
+        print("\(self.model ?? "preset " + preset): \(config.parameterCount.formatted()) parameters (matrices in \(model.precision)), prompt \(prompt), \(tokens) decoded tokens per sequence; \(CPU.summary)")
         print("batch   decode tokens/s   ms per step")
         for b in batch.values {
             let cache = KVCache(config: config, slots: b)
@@ -262,7 +264,7 @@ struct GenerateBench: ParsableCommand {
             print(String(format: "%5d   %15.0f   %11.2f", b, Double(b * tokens) / seconds, seconds / Double(tokens) * 1000))
             if phases { printPhases(perStep: seconds / Double(tokens), steps: tokens, unit: "step") }
         }
-        // What the process holds at its peak, against the weights it serves (float32).
+        // What the process holds at its peak, against the weights as stored (float32).
         print(String(format: "peak resident memory %.2f GB for %.2f GB of weights (%.2f×)", PeakMemory.bytes / 1e9,
                      Double(config.parameterCount * 4) / 1e9, PeakMemory.bytes / Double(config.parameterCount * 4)))
         guard self.model == nil else { return }

@@ -25,6 +25,8 @@ struct ChatCommand: ParsableCommand {
         }
     }
 
+    @OptionGroup var precision: PrecisionOption
+
     @Option(help: "Thinking effort: low (32 tokens), medium (128) or high (512).")
     var effort = Effort.medium
 
@@ -36,7 +38,7 @@ struct ChatCommand: ParsableCommand {
 
     func run() throws {
         let budget = effort.budget
-        let loaded = try Checkpoint.loadModel(model)
+        let loaded = try precision.load(model)
         let engine = Engine(model: loaded, slots: 1)
         let vocabulary = loaded.vocabulary, marker = vocabulary.markers
         let dim = "\u{1B}[2m", reset = "\u{1B}[0m"

@@ -18,6 +18,8 @@ struct EngineBench: ParsableCommand {
 
     @OptionGroup var task: TaskOptions
 
+    @OptionGroup var precision: PrecisionOption
+
     @Option(help: "Requests per measurement (test-split problems, one request each).")
     var requests = 256
 
@@ -40,7 +42,7 @@ struct EngineBench: ParsableCommand {
     }
 
     func run() throws {
-        let loaded = try Checkpoint.loadModel(model)
+        let loaded = try precision.load(model)
         let (task, difficulty) = try self.task.resolve()
         let problems = task.problems(count: requests, difficulty: difficulty, split: .test)
         let made = problems.enumerated().map { i, problem in

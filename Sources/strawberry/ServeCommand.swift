@@ -33,6 +33,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Run folder or checkpoint directory to serve.")
     var model: String
 
+    @OptionGroup var precision: PrecisionOption
+
     @Option(help: "Model name clients send (default: the run folder's name).")
     var name: String?
 
@@ -133,7 +135,7 @@ struct ServeCommand: AsyncParsableCommand {
         let efforts = options.efforts.summary, servedName = options.modelName
         let host = self.host
         let modelPath = model
-        let app = StrawberryServer.application(configuration, load: { try Checkpoint.loadModel(modelPath) }) { port in
+        let app = StrawberryServer.application(configuration, load: { [precision] in try precision.load(modelPath) }) { port in
             log("serving '\(servedName)' from \(modelPath) on http://\(host):\(port) (efforts \(efforts)); Ctrl-C stops")
         }
         try await StrawberryServer.run(app)

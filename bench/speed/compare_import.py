@@ -7,7 +7,8 @@ Makes a Qwen2ForCausalLM from Qwen/Qwen2.5-0.5B's published config.json (24 laye
 with random weights (transformers' initialiser, saved as float32) and a small byte-level BPE
 tokenizer, imports it with `strawberry import`, and measures decode tokens/s at each batch size
 (default 1,8) for TOKENS new tokens (default 32) after a 32-token prompt: Strawberry by
-`strawberry bench generate --model` (which also prints its peak resident memory), transformers by
+`strawberry bench generate --model` with its matrices in float32 and in bfloat16 (each run prints
+its peak resident memory), transformers by
 `generate` in float32 and bfloat16 (decode time = generating TOKENS tokens minus generating 1,
 both greedy, so the prompt's prefill is left out of both).
 """
@@ -50,6 +51,15 @@ def decode_rate(model, batch):
     return batch * (tokens - 1) / (run(tokens) - run(1))
 
 
+def greedy_tokens(model, prompt_ids):
+    """The greedy continuation of one prompt, as many tokens as Strawberry's bench decodes."""
+    ids = torch.tensor([prompt_ids])
+    with torch.no_grad():
+        out = model.generate(ids, attention_mask=torch.ones_like(ids), do_sample=False, max_new_tokens=tokens,
+                             min_new_tokens=tokens, pad_token_id=0)
+    return out[0, len(prompt_ids):].tolist()
+
+
 def main():
     folder, ckpt = work / "qwen2.5-0.5b-shaped", work / "qwen2.5-0.5b-imported"
     torch.manual_seed(0)
@@ -57,18 +67,32 @@ def main():
     model.save_pretrained(folder)
     tokenizer("qwen2").save(str(folder / "tokenizer.json"))
     subprocess.run([strawberry, "import", str(folder), "--out", str(ckpt)], check=True, stdout=subprocess.DEVNULL)
-    ours = subprocess.run([strawberry, "bench", "generate", "--model", str(ckpt), "--batch", ",".join(map(str, batches)),
-                           "--prompt", str(prompt), "--tokens", str(tokens)], check=True, capture_output=True, text=True).stdout
-    print(ours.strip())
-    rates = {int(m[1]): float(m[2]) for m in re.finditer(r"^\s*(\d+)\s+(\d+)\s", ours, re.M)}
+    rates, greedy = {}, {}
+    for precision in ["float32", "bfloat16"]:
+        ours = subprocess.run([strawberry, "bench", "generate", "--model", str(ckpt), "--batch", ",".join(map(str, batches)),
+                               "--prompt", str(prompt), "--tokens", str(tokens), "--precision", precision],
+                              check=True, capture_output=True, text=True).stdout
+        print(ours.strip())
+        rates[precision] = {int(m[1]): float(m[2]) for m in re.finditer(r"^\s*(\d+)\s+(\d+)\s", ours, re.M)}
+        first = re.search(r"^greedy: prompt (.*) -> (.*)$", ours, re.M)
+        greedy[precision] = ([int(t) for t in first[1].split()], [int(t) for t in first[2].split()])
     fp32 = {b: decode_rate(model, b) for b in batches}
+    reference = {"float32": greedy_tokens(model, greedy["float32"][0])}
     bf16_model = model.to(torch.bfloat16)
     bf16 = {b: decode_rate(bf16_model, b) for b in batches}
+    reference["bfloat16"] = greedy_tokens(bf16_model, greedy["float32"][0])
+    # The greedy continuation of the first sequence: Strawberry at each precision against transformers.
+    for ours_precision, (_, ours_tokens) in greedy.items():
+        for theirs_precision, theirs in reference.items():
+            same = next((i for i, (x, y) in enumerate(zip(ours_tokens, theirs)) if x != y), len(theirs))
+            print(f"greedy, Strawberry {ours_precision} vs transformers {theirs_precision}: first {same} of {len(theirs)} tokens the same")
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; decode tokens/s, {tokens} tokens after a {prompt}-token prompt")
-    print("| batch | Strawberry | transformers fp32 | transformers bf16 | vs fp32 | vs bf16 |")
-    print("|---|---|---|---|---|---|")
+    print("| batch | Strawberry fp32 | Strawberry bf16 | transformers fp32 | transformers bf16 | fp32 vs fp32 | bf16 vs fp32 | bf16 vs bf16 |")
+    print("|---|---|---|---|---|---|---|---|")
     for b in batches:
-        print(f"| {b} | {rates[b]:.1f} | {fp32[b]:.1f} | {bf16[b]:.1f} | {rates[b] / fp32[b]:.2f}× | {rates[b] / bf16[b]:.2f}× |")
+        ours32, ours16 = rates["float32"][b], rates["bfloat16"][b]
+        print(f"| {b} | {ours32:.1f} | {ours16:.1f} | {fp32[b]:.1f} | {bf16[b]:.1f} | {ours32 / fp32[b]:.2f}× | {ours16 / fp32[b]:.2f}× "
+              f"| {ours16 / bf16[b]:.2f}× |")
 
 
 main()
