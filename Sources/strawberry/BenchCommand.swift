@@ -243,6 +243,7 @@ struct GenerateBench: ParsableCommand {
         }
         print("\(self.model ?? "preset " + preset): \(config.parameterCount.formatted()) parameters (matrices in \(model.precision)), prompt \(prompt), \(tokens) decoded tokens per sequence; \(CPU.summary)")
         print("batch   decode tokens/s   ms per step")
+        var firstGreedy: (prompt: [Int32], tokens: [Int32])?
         for b in batch.values {
             let cache = KVCache(config: config, slots: b)
             var rng = SeededRNG(seed: 3)
@@ -250,6 +251,7 @@ struct GenerateBench: ParsableCommand {
             var logits = try model.forwardCached(prompts.enumerated().map { CacheSegment(slot: $0.offset, tokens: $0.element) }, cache: cache)
             if phases { Profile.start() }
             let start = Date()
+            var greedy: [Int32] = []
             for _ in 0..<tokens {
                 let next = Profile.measure(.sampling) {
                     (0..<b).map { s -> Int32 in
@@ -257,12 +259,18 @@ struct GenerateBench: ParsableCommand {
                         return Int32(row.indices.max { row[$0] < row[$1] }! - row.startIndex)
                     }
                 }
+                greedy.append(next[0])
                 logits = try model.forwardCached(next.enumerated().map { CacheSegment(slot: $0.offset, tokens: [$0.element]) }, cache: cache)
             }
             let seconds = Date().timeIntervalSince(start)
             Profile.stop()
             print(String(format: "%5d   %15.0f   %11.2f", b, Double(b * tokens) / seconds, seconds / Double(tokens) * 1000))
             if phases { printPhases(perStep: seconds / Double(tokens), steps: tokens, unit: "step") }
+            if firstGreedy == nil { firstGreedy = (prompts[0], greedy) }
+        }
+        // The first sequence's greedy continuation, for a parity check against another engine.
+        if let (prompt, tokens) = firstGreedy {
+            print("greedy: prompt \(prompt.map(String.init).joined(separator: " ")) -> \(tokens.map(String.init).joined(separator: " "))")
         }
         // What the process holds at its peak, against the weights as stored (float32).
         print(String(format: "peak resident memory %.2f GB for %.2f GB of weights (%.2f×)", PeakMemory.bytes / 1e9,

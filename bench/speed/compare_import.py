@@ -10,7 +10,11 @@ tokenizer, imports it with `strawberry import`, and measures decode tokens/s at 
 `strawberry bench generate --model` with its matrices in float32 and in bfloat16 (each run prints
 its peak resident memory), transformers by
 `generate` in float32 and bfloat16 (decode time = generating TOKENS tokens minus generating 1,
-both greedy, so the prompt's prefill is left out of both).
+both greedy, so the prompt's prefill is left out of both). Then the first sequence's greedy
+continuation at each precision against transformers' in float32, in bfloat16, and in float32 over
+the weights rounded to bfloat16 (what Strawberry's bfloat16 matrices compute): how many tokens
+agree before the first difference. A random model's next-token logits are nearly flat, so any
+rounding can change a close choice.
 """
 import pathlib
 import re
@@ -81,6 +85,8 @@ def main():
     bf16_model = model.to(torch.bfloat16)
     bf16 = {b: decode_rate(bf16_model, b) for b in batches}
     reference["bfloat16"] = greedy_tokens(bf16_model, greedy["float32"][0])
+    # What Strawberry's bfloat16 matrices compute: float32 arithmetic over weights rounded to bfloat16.
+    reference["float32 over bfloat16 weights"] = greedy_tokens(bf16_model.to(torch.float32), greedy["float32"][0])
     # The greedy continuation of the first sequence: Strawberry at each precision against transformers.
     for ours_precision, (_, ours_tokens) in greedy.items():
         for theirs_precision, theirs in reference.items():
