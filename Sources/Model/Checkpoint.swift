@@ -112,10 +112,8 @@ public enum Checkpoint {
                 values.release(r.offset..<r.end)
             }
         }
-        let vocabulary = try loadVocabulary(directory)
-        let model = try Transformer(config: config, parameters: values, vocabulary: vocabulary,
-                                    bfloat16: regions.isEmpty ? nil : BFloat16Weights(layout, config, matrices: matrices))
-        return model
+        return try Transformer(config: config, parameters: values, vocabulary: try loadVocabulary(directory),
+                               bfloat16: regions.isEmpty ? nil : BFloat16Weights(layout, config, matrices: matrices))
     }
 
     /// Throws, naming the first tensor with a NaN or infinity, unless every weight is finite.

@@ -35,7 +35,8 @@ extension Transformer {
         for (l, w) in layout.blocks.enumerated() {
             Profile.measure(.norms) { RMSNorm.forward(x: x.pointer, weight: weights(w.attnNorm), out: normed.pointer, rstd: nil,
                             rows: rows, dim: d, eps: c.normEps) }
-            linearRows(normed.pointer, rows: rows, inDim: d, weight: w.qkv, packed: packed?.qkv[l], bfloat16: bfloat16?.qkv[l], outDim: c.qkvDim, out: qkv.pointer)
+            linearRows(normed.pointer, rows: rows, inDim: d, weight: w.qkv, packed: packed?.qkv[l], bfloat16: bfloat16?.qkv[l],
+                       outDim: c.qkvDim, out: qkv.pointer)
             if let bias = w.qkvBias { addBias(bias, to: qkv.pointer, rows: rows, width: c.qkvDim) }
             if let norm = w.qkNorm {
                 Profile.measure(.norms) {
@@ -50,13 +51,15 @@ extension Transformer {
                 cachedAttention(qkv: qkv.pointer, out: attnOut.pointer, rows: rows, layer: l, rowSlot: rowSlot,
                                 rowPosition: rowPosition, cache: cache)
             }
-            linearRows(attnOut.pointer, rows: rows, inDim: c.heads * c.headDim, weight: w.out, packed: packed?.out[l], bfloat16: bfloat16?.out[l], outDim: d, out: x.pointer,
-                       accumulate: true)
+            linearRows(attnOut.pointer, rows: rows, inDim: c.heads * c.headDim, weight: w.out, packed: packed?.out[l],
+                       bfloat16: bfloat16?.out[l], outDim: d, out: x.pointer, accumulate: true)
             Profile.measure(.norms) { RMSNorm.forward(x: x.pointer, weight: weights(w.mlpNorm), out: normed.pointer, rstd: nil,
                             rows: rows, dim: d, eps: c.normEps) }
-            linearRows(normed.pointer, rows: rows, inDim: d, weight: w.gateUp, packed: packed?.gateUp[l], bfloat16: bfloat16?.gateUp[l], outDim: 2 * c.ffnDim, out: gateUp.pointer)
+            linearRows(normed.pointer, rows: rows, inDim: d, weight: w.gateUp, packed: packed?.gateUp[l], bfloat16: bfloat16?.gateUp[l],
+                       outDim: 2 * c.ffnDim, out: gateUp.pointer)
             Profile.measure(.elementwise) { SwiGLU.forward(gateUp: gateUp.pointer, out: act.pointer, rows: rows, width: c.ffnDim) }
-            linearRows(act.pointer, rows: rows, inDim: c.ffnDim, weight: w.down, packed: packed?.down[l], bfloat16: bfloat16?.down[l], outDim: d, out: x.pointer, accumulate: true)
+            linearRows(act.pointer, rows: rows, inDim: c.ffnDim, weight: w.down, packed: packed?.down[l], bfloat16: bfloat16?.down[l],
+                       outDim: d, out: x.pointer, accumulate: true)
         }
         for s in segments { cache.advance(slot: s.slot, by: s.tokens.count) }
 
@@ -74,8 +77,8 @@ extension Transformer {
                         rows: outputRows.count, dim: d, eps: c.normEps) }
         var logits = [Float](repeating: 0, count: outputRows.count * c.vocabSize)
         logits.withUnsafeMutableBufferPointer {
-            linearRows(normed.pointer, rows: outputRows.count, inDim: d, weight: layout.lmHead, packed: packed?.lmHead, bfloat16: bfloat16?.lmHead, outDim: c.vocabSize,
-                       out: $0.baseAddress!)
+            linearRows(normed.pointer, rows: outputRows.count, inDim: d, weight: layout.lmHead, packed: packed?.lmHead,
+                       bfloat16: bfloat16?.lmHead, outDim: c.vocabSize, out: $0.baseAddress!)
         }
         return logits
     }

@@ -264,7 +264,7 @@ struct GenerateBench: ParsableCommand {
             }
             let seconds = Date().timeIntervalSince(start)
             Profile.stop()
-            print(String(format: "%5d   %15.0f   %11.2f", b, Double(b * tokens) / seconds, seconds / Double(tokens) * 1000))
+            print(String(format: "%5d   %15.1f   %11.2f", b, Double(b * tokens) / seconds, seconds / Double(tokens) * 1000))
             if phases { printPhases(perStep: seconds / Double(tokens), steps: tokens, unit: "step") }
             if firstGreedy == nil { firstGreedy = (prompts[0], greedy) }
         }

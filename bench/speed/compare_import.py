@@ -77,7 +77,7 @@ def main():
                                "--prompt", str(prompt), "--tokens", str(tokens), "--precision", precision],
                               check=True, capture_output=True, text=True).stdout
         print(ours.strip())
-        rates[precision] = {int(m[1]): float(m[2]) for m in re.finditer(r"^\s*(\d+)\s+(\d+)\s", ours, re.M)}
+        rates[precision] = {int(m[1]): float(m[2]) for m in re.finditer(r"^\s*(\d+)\s+(\d+(?:\.\d+)?)\s", ours, re.M)}
         first = re.search(r"^greedy: prompt (.*) -> (.*)$", ours, re.M)
         greedy[precision] = ([int(t) for t in first[1].split()], [int(t) for t in first[2].split()])
     fp32 = {b: decode_rate(model, b) for b in batches}
