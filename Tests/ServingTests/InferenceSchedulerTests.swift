@@ -67,6 +67,7 @@ final class EventLog: @unchecked Sendable {
         // the machine.
         let firstIDs = SubmittedIDs()
         let queueChecked = DispatchSemaphore(value: 0)
+        defer { queueChecked.signal() }  // never leave the decoding thread held, even when a check fails
         let first = try #require(scheduler.submit([long]) { _, e in
             log.add(0, e)
             guard case .token = e, log.streamed(0).count == 3 else { return }
@@ -116,6 +117,7 @@ final class EventLog: @unchecked Sendable {
         // The decoding request holds the decoding thread at its first token until the queue has
         // been checked, so that nothing leaves the queue meanwhile.
         let decodingStarted = DispatchSemaphore(value: 0), queueChecked = DispatchSemaphore(value: 0)
+        defer { queueChecked.signal() }  // never leave the decoding thread held, even when a check fails
         let decoding = try #require(scheduler.submit([long]) { _, e in
             log.add(0, e)
             guard case .token = e, log.streamed(0).count == 1 else { return }
