@@ -28,10 +28,7 @@ public final class FloatBuffer: @unchecked Sendable {
     /// Hands the whole pages inside `range` (counted in floats) back to the system: they take no
     /// memory and read as zeros afterwards. For values that now live elsewhere.
     public func release(_ range: Range<Int>) {
-        let page = Int(getpagesize())
-        let start = (Int(bitPattern: pointer + range.lowerBound) + page - 1) / page * page
-        let end = Int(bitPattern: pointer + range.upperBound) / page * page
-        if end > start { _ = madvise(UnsafeMutableRawPointer(bitPattern: start), end - start, MADV_DONTNEED) }
+        MemoryPages.release(from: pointer + range.lowerBound, to: pointer + range.upperBound)
     }
 
     /// The buffer as a typed view (for code outside hot loops).

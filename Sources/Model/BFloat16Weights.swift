@@ -5,7 +5,7 @@ import Kernels
 /// in float32, so it decodes but cannot be trained, saved or exported.
 final class BFloat16Weights: @unchecked Sendable {
     /// Where a matrix lies in the parameters: q, k and v are one matrix, as are gate and up.
-    struct Region: Hashable {
+    struct Region {
         let offset: Int, rows: Int, columns: Int
         var end: Int { offset + rows * columns }
     }

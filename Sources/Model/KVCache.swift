@@ -102,9 +102,12 @@ public final class KVCache: @unchecked Sendable {
         lengths[target] = length
     }
 
-    /// The packed weights of `model` for this cache, packed on first use; nil for a model too large to pack.
+    /// The packed weights of `model` for this cache, packed on first use; nil for a model too large
+    /// to pack, and for one whose matrices are held in bfloat16 (their float32 values are gone).
     func packed(_ model: Transformer) -> PackedWeights? {
-        if packedWeights == nil && model.config.parameterCount <= PackedWeights.limit { packedWeights = PackedWeights(model) }
+        if packedWeights == nil && model.bfloat16 == nil && model.config.parameterCount <= PackedWeights.limit {
+            packedWeights = PackedWeights(model)
+        }
         return packedWeights
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 
 /// A file mapped read-only into memory whose pages can be handed back once read.
 ///
@@ -35,12 +36,12 @@ final class MappedFile: @unchecked Sendable {
         if let mapping { munmap(mapping, bytes.count) }
     }
 
-    /// Hands back the whole pages inside `range` (byte offsets into the file).
+    /// Hands back the whole pages inside `range` (byte offsets into the file); a range that reaches
+    /// the end of the file takes its last page too, which the mapping holds whole.
     func release(_ range: Range<Int>) {
         guard let mapping else { return }
-        let page = Int(getpagesize())
-        let start = (range.lowerBound + page - 1) / page * page
-        let end = range.upperBound >= bytes.count ? bytes.count : range.upperBound / page * page
-        if end > start { _ = madvise(mapping + start, end - start, MADV_DONTNEED) }
+        let end = range.upperBound >= bytes.count ? (bytes.count + MemoryPages.size - 1) / MemoryPages.size * MemoryPages.size
+                                                  : range.upperBound
+        MemoryPages.release(from: mapping + range.lowerBound, to: mapping + end)
     }
 }

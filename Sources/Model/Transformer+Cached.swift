@@ -30,7 +30,7 @@ extension Transformer {
         let qkv = FloatBuffer(count: rows * c.qkvDim), attnOut = FloatBuffer(count: rows * c.heads * c.headDim)
         let gateUp = FloatBuffer(count: rows * 2 * c.ffnDim), act = FloatBuffer(count: rows * c.ffnDim)
         tokens.withUnsafeBufferPointer { embed($0.baseAddress!, count: rows, into: x.pointer) }
-        let packed = bfloat16 == nil ? cache.packed(self) : nil
+        let packed = cache.packed(self)
 
         for (l, w) in layout.blocks.enumerated() {
             Profile.measure(.norms) { RMSNorm.forward(x: x.pointer, weight: weights(w.attnNorm), out: normed.pointer, rstd: nil,

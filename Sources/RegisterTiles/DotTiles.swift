@@ -103,6 +103,20 @@ public enum DotTiles {
         c.pointee = accumulate ? c.pointee + value : value
     }
 
+    /// Calls `step(aOffset, bOffset, count)` for each group of sixteen values along `k`: the byte
+    /// offsets of the group in a row of activations and in a weight row stored as `R`, and how many
+    /// of its values are there (sixteen, or fewer in a last group).
+    @inlinable @inline(__always)
+    static func alongK<R: DotRows>(_ k: Int, _: R.Type, _ step: (Int, Int, Int) -> Void) {
+        let groups = k >> 4, left = k & 15
+        var g = 0
+        while g < groups {
+            step(g &* 64, g &* R.groupStride, 16)
+            g &+= 1
+        }
+        if left > 0 { step(groups &* 64, groups &* R.groupStride, left) }
+    }
+
     /// Sixteen activations of a row from `offset` bytes on, or the `count < 16` there followed by zeros.
     @inlinable @inline(__always)
     static func activations(_ a: UnsafeRawPointer, _ offset: Int, _ count: Int) -> SIMD16<Float> {
@@ -114,13 +128,9 @@ public enum DotTiles {
                                    accumulate: Bool) {
         var s = SIMD16<Float>()
         let ar = UnsafeRawPointer(a)
-        let groups = k >> 4, left = k & 15
-        var g = 0
-        while g < groups {
-            s.addProduct(activations(ar, g &* 64, 16), R.values(b, g &* R.groupStride, count: 16))
-            g &+= 1
+        alongK(k, R.self) { aOffset, bOffset, count in
+            s.addProduct(activations(ar, aOffset, count), R.values(b, bOffset, count: count))
         }
-        if left > 0 { s.addProduct(activations(ar, groups &* 64, left), R.values(b, groups &* R.groupStride, count: left)) }
         put(total(s), c, accumulate)
     }
 
@@ -136,13 +146,7 @@ public enum DotTiles {
             s2.addProduct(x, R.values(b, 2 &* rowStride &+ bOffset, count: count))
             s3.addProduct(x, R.values(b, 3 &* rowStride &+ bOffset, count: count))
         }
-        let groups = k >> 4, left = k & 15
-        var g = 0
-        while g < groups {
-            step(g &* 64, g &* R.groupStride, 16)
-            g &+= 1
-        }
-        if left > 0 { step(groups &* 64, groups &* R.groupStride, left) }
+        alongK(k, R.self, step)
         let y = SIMD16(lowHalf: fold8(level1(s0, s1)), highHalf: fold8(level1(s2, s3)))
         let z = fold4(y)
         put4(z.evenHalf + z.oddHalf, c, accumulate)
@@ -160,13 +164,7 @@ public enum DotTiles {
             let y1 = R.values(b, rowStride &+ bOffset, count: count)
             s01.addProduct(x0, y1); s11.addProduct(x1, y1)
         }
-        let groups = k >> 4, left = k & 15
-        var g = 0
-        while g < groups {
-            step(g &* 64, g &* R.groupStride, 16)
-            g &+= 1
-        }
-        if left > 0 { step(groups &* 64, groups &* R.groupStride, left) }
+        alongK(k, R.self, step)
         // The four totals at once, in the order of `total`.
         let z = fold4(SIMD16(lowHalf: fold8(level1(s00, s01)), highHalf: fold8(level1(s10, s11))))
         let sums = z.evenHalf + z.oddHalf
@@ -194,13 +192,7 @@ public enum DotTiles {
             s20.addProduct(x2, y0); s21.addProduct(x2, y1); s22.addProduct(x2, y2); s23.addProduct(x2, y3)
             s30.addProduct(x3, y0); s31.addProduct(x3, y1); s32.addProduct(x3, y2); s33.addProduct(x3, y3)
         }
-        let groups = k >> 4, left = k & 15
-        var g = 0
-        while g < groups {
-            step(g &* 64, g &* R.groupStride, 16)
-            g &+= 1
-        }
-        if left > 0 { step(groups &* 64, groups &* R.groupStride, left) }
+        alongK(k, R.self, step)
         // The sixteen totals at once, in the order of `total`.
         let y0 = SIMD16(lowHalf: fold8(level1(s00, s01)), highHalf: fold8(level1(s02, s03)))
         let y1 = SIMD16(lowHalf: fold8(level1(s10, s11)), highHalf: fold8(level1(s12, s13)))
