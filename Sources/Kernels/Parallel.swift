@@ -20,7 +20,8 @@ public enum Parallel {
     }()
 
     /// Runs `body(i)` for `i` in `0..<iterations`, on the `ThreadTeam` when there is more than one
-    /// thread and more than one iteration (in the calling thread when the team is busy).
+    /// thread and more than one iteration (in the calling thread when the team is busy, or inside
+    /// `alone`).
     @inlinable
     public static func forEach(_ iterations: Int, _ body: (Int) -> Void) {
         if iterations <= 0 { return }
@@ -29,8 +30,25 @@ public enum Parallel {
         }
     }
 
+    /// Runs `body` with every `forEach` inside it (on this thread) run on this thread alone, for
+    /// work that runs beside other such work, one thread each (decoding replicas): otherwise one of
+    /// them takes the team and its threads compete with the others for the cores.
+    public static func alone<T, E: Error>(_ body: () throws(E) -> T) throws(E) -> T {
+        let outer = pthread_getspecific(aloneKey)
+        pthread_setspecific(aloneKey, UnsafeRawPointer(bitPattern: 1))
+        defer { pthread_setspecific(aloneKey, outer) }
+        return try body()
+    }
+
+    /// Set (non-nil) on a thread inside `alone`.
+    private static let aloneKey: pthread_key_t = {
+        var key = pthread_key_t()
+        pthread_key_create(&key, nil)
+        return key
+    }()
+
     @usableFromInline
     static func runOnTeam(_ iterations: Int, _ body: (Int) -> Void) -> Bool {
-        ThreadTeam.shared.run(iterations, body)
+        pthread_getspecific(aloneKey) == nil && ThreadTeam.shared.run(iterations, body)
     }
 }

@@ -104,27 +104,14 @@ public final class DecodeBatch {
         return !held.isEmpty || waiting.removeValue(forKey: id) != nil
     }
 
-    /// Runs `requests` to completion on this (empty) batch, admitting each as a slot frees, under
-    /// its index as id; `onToken(requestIndex, token)` streams each completion token as it is
-    /// decided. Results are in request order.
-    public func run(_ requests: [GenerationRequest],
-                    onToken: ((Int, GeneratedToken) -> Void)? = nil) throws(ModelError) -> [Generation] {
-        guard isEmpty else { throw .invalidInput("run needs an empty batch: its requests' ids are their indices") }
-        var results = [Generation?](repeating: nil, count: requests.count)
-        var next = 0
-        while next < requests.count || !isEmpty {
-            while freeSlots > 0 && next < requests.count {
-                let index = next
-                try admit(requests[index], id: index, onToken: onToken.map { f in { f(index, $0) } })
-                next += 1
-            }
-            for (id, generation) in try step() { results[id] = generation }
-        }
-        return results.map { $0! }
+    /// One forward pass over every active sequence; returns those that finished, freeing their slots.
+    /// `alone` runs its kernels on the calling thread only (`Parallel.alone`), for a batch stepped
+    /// beside others, each on a core of its own.
+    public func step(alone: Bool = false) throws(ModelError) -> [(id: Int, generation: Generation)] {
+        alone ? try Parallel.alone { () throws(ModelError) in try stepHere() } : try stepHere()
     }
 
-    /// One forward pass over every active sequence; returns those that finished, freeing their slots.
-    public func step() throws(ModelError) -> [(id: Int, generation: Generation)] {
+    private func stepHere() throws(ModelError) -> [(id: Int, generation: Generation)] {
         steps += 1
         var finished: [(id: Int, generation: Generation)] = []
         // Sequences that waited for a fork slot go on where one has freed.

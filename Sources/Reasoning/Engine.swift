@@ -17,14 +17,15 @@ public final class Engine: @unchecked Sendable {
     }
 
     /// Runs every request to completion; `onToken(requestIndex, token)` streams each completion
-    /// token as it is decided. Results are in request order. Requests with thinking cuts get as
-    /// many fork slots as request slots, so a fork rarely waits.
+    /// token as it is decided. Results are in request order. A small model's slots are shared out
+    /// among one batch per thread (`ReplicatedDecoding`), unless tokens are streamed. Requests with
+    /// thinking cuts get as many fork slots as request slots, so a fork rarely waits.
     public func generate(_ requests: [GenerationRequest],
                          onToken: ((Int, GeneratedToken) -> Void)? = nil) throws(ModelError) -> [Generation] {
         let width = min(slots, max(1, requests.count))
-        let batch = DecodeBatch(model: model, slots: width, forkSlots: requests.contains { !$0.cuts.isEmpty } ? width : 0,
-                                clock: clock)
-        return try batch.run(requests, onToken: onToken)
+        let decoding = ReplicatedDecoding(model: model, slots: width, forkSlots: requests.contains { !$0.cuts.isEmpty } ? width : 0,
+                                          clock: clock)
+        return try decoding.run(requests, onToken: onToken).generations
     }
 
     /// `samples` requests for each of `count` items (problems), made by `request(item, sample)`,

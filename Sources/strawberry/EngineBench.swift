@@ -50,17 +50,19 @@ struct EngineBench: ParsableCommand {
                               budget: Budget(maxThinking: budget))
         }
         print("\(model): \(loaded.config.parameterCount.formatted()) parameters, \(requests) \(task.name) requests, thinking budget \(budget), temperature \(temperature); \(CPU.summary)")
-        print("slots   requests/s   tokens/s   steps   ms per step")
+        print("slots   batches   requests/s   tokens/s   steps   ms per step")
         for width in slots.values {
-            let batch = DecodeBatch(model: loaded, slots: width)
+            let decoding = ReplicatedDecoding(model: loaded, slots: width)
             if phases { Profile.start() }
             let start = Date()
-            let tokens = try batch.run(made).reduce(0) { $0 + $1.tokens.count }
-            let seconds = Date().timeIntervalSince(start), steps = batch.steps
+            let (generations, steps) = try decoding.run(made)
+            let seconds = Date().timeIntervalSince(start), tokens = generations.reduce(0) { $0 + $1.tokens.count }
             Profile.stop()
-            print(String(format: "%5d   %10.1f   %8.0f   %5d   %11.3f", width, Double(made.count) / seconds,
-                         Double(tokens) / seconds, steps, seconds / Double(steps) * 1000))
-            if phases { printPhases(perStep: seconds / Double(steps), steps: steps, unit: "step") }
+            // Per step of the first batch: the phases are timed on its thread (the calling one).
+            let first = max(1, steps[0])
+            print(String(format: "%5d   %7d   %10.1f   %8.0f   %5d   %11.3f", width, steps.count, Double(made.count) / seconds,
+                         Double(tokens) / seconds, steps.reduce(0, +), seconds / Double(first) * 1000))
+            if phases { printPhases(perStep: seconds / Double(first), steps: first, unit: "step") }
         }
     }
 }

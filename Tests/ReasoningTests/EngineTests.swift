@@ -135,6 +135,30 @@ import Tasks
         #expect(shared.contains { !$0.thinkingCut && $0.thinkingTokens < 30 }, "a thinking that ends before a cut is covered")
     }
 
+    @Test func batchesOnTheirOwnThreadsGiveOneBatchsGenerations() throws {
+        let budget = Budget(maxThinking: 30, maxAnswer: 6)
+        var requests = (0..<23).map { i in
+            GenerationRequest(user: "Use 3 5 \(i) to make 22", sampling: SamplingOptions(temperature: 1.2, topK: i % 3 == 0 ? 20 : 0, seed: UInt64(i)),
+                              budget: budget)
+        }
+        requests[4].sampling = .greedy
+        for i in stride(from: 1, to: requests.count, by: 5) { requests[i].cuts = [0, 9, 20] }
+        let one = try ReplicatedDecoding(model: Self.model, replicas: 1, slotsEach: 6, forkSlotsEach: 6).run(requests)
+        let three = try ReplicatedDecoding(model: Self.model, replicas: 3, slotsEach: 2, forkSlotsEach: 2).run(requests)
+        #expect(one.steps.count == 1 && three.steps.count == 3)
+        for i in requests.indices {
+            Self.expectSame(three.generations[i], one.generations[i], "request \(i)")
+            #expect(three.generations[i].atCuts.count == requests[i].cuts.count)
+            for c in requests[i].cuts.indices {
+                Self.expectSame(three.generations[i].atCuts[c], one.generations[i].atCuts[c], "request \(i) at cut \(c)")
+            }
+        }
+        // A request that cannot be decoded fails the whole run, whichever batch takes it.
+        var bad = requests
+        bad[17].cuts = [40]
+        #expect(throws: ModelError.self) { try ReplicatedDecoding(model: Self.model, replicas: 3, slotsEach: 2, forkSlotsEach: 2).run(bad) }
+    }
+
     @Test func aForkWithoutAFreeSlotWaitsForOne() throws {
         // Three requests fork at the same steps into one fork slot: two of them wait at each cut.
         let cuts = [0, 1, 2, 7], budget = Budget(maxThinking: 12, maxAnswer: 6)
