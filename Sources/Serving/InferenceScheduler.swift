@@ -1,10 +1,13 @@
 import Foundation
+import Synchronization
 import Model
 import Reasoning
 
-/// Feeds requests that arrive from many connections into one `DecodeBatch`, stepped on a
+/// Feeds requests that arrive from many connections into `DecodeBatch`es, each stepped on a
 /// dedicated thread: requests that arrive together decode together (continuous batching), at
 /// most `maxWaiting` wait for a slot, and a cancelled request frees its slot at the next step.
+/// A small model gets one batch per core (`ReplicatedDecoding.replicas`), fed from one queue: a
+/// waiting request goes to whichever batch frees a slot first.
 public final class InferenceScheduler: @unchecked Sendable {
     /// What a submitted request hears back, in order: tokens, then exactly one of the others.
     public enum Event: Sendable {
@@ -13,7 +16,7 @@ public final class InferenceScheduler: @unchecked Sendable {
         case cancelled
         case failed(String)
     }
-    /// Receives a submitted sample's events, from the scheduler's thread.
+    /// Receives a submitted sample's events, from the thread of the batch that decodes it.
     public typealias Sink = @Sendable (Event) -> Void
 
     private struct Job {
@@ -25,42 +28,67 @@ public final class InferenceScheduler: @unchecked Sendable {
         let group: Int
     }
 
+    /// One batch and what its thread keeps.
+    private final class Replica {
+        let batch: DecodeBatch
+        // Guarded by the scheduler's `condition`:
+        var toCancel: Set<Int> = []
+        /// Slots taken: sequences decoding, and jobs that have left the queue for this batch.
+        var occupied = 0
+        var running = false
+        // Owned by the batch's thread:
+        var sinks: [Int: Sink] = [:]
+
+        init(batch: DecodeBatch) { self.batch = batch }
+    }
+
     /// Most requests that may wait for a slot (a request is all the samples submitted together).
     public let maxWaiting: Int
-    private let batch: DecodeBatch
+    private let model: Transformer
+    private let replicas: [Replica]
+    /// Batches with sequences in them: while more than one steps, each runs its kernels alone.
+    private let stepping = Atomic<Int>(0)
     private let condition = NSCondition()
     // Guarded by `condition`:
     private var waiting: [Job] = []
     /// Requests that did not fit the free slots when submitted, by group, with their samples not
     /// yet in a slot; a request counts as waiting until its last sample is admitted.
     private var queuedGroups: [Int: Int] = [:]
-    private var toCancel: Set<Int> = []
+    /// The batch each job that left the queue went to, until it finishes or is cancelled.
+    private var placement: [Int: Int] = [:]
     private var nextID = 0
     private var nextGroup = 0
-    /// Slots taken: sequences decoding, and jobs that have left the queue for the batch.
-    private var occupiedSlots = 0
     private var stopping = false
-    private var running = false
-    // Owned by the decoding thread:
-    private var sinks: [Int: Sink] = [:]
-    /// Called on the decoding thread when jobs have left the queue, before the batch admits them.
+    /// Called on a decoding thread when jobs have left the queue, before its batch admits them.
     var onAdmitting: (() -> Void)?
 
-    public init(model: Transformer, slots: Int, maxWaiting: Int) {
-        batch = DecodeBatch(model: model, slots: slots)
+    /// `slots` sequences decode at once, shared out among `replicas` batches (by default as
+    /// `ReplicatedDecoding.replicas` says for this model).
+    public init(model: Transformer, slots: Int, maxWaiting: Int, replicas: Int? = nil) {
+        let slots = max(1, slots)
+        let count = min(slots, max(1, replicas ?? ReplicatedDecoding.replicas(for: model, slots: slots)))
+        self.replicas = (0..<count).map { r in
+            Replica(batch: DecodeBatch(model: model, slots: slots / count + (r < slots % count ? 1 : 0)))
+        }
+        self.model = model
         self.maxWaiting = max(0, maxWaiting)
     }
 
-    public var slots: Int { batch.slots }
+    public var slots: Int { replicas.reduce(0) { $0 + $1.batch.slots } }
+    /// Batches decoding side by side, each on its own thread.
+    public var batches: Int { replicas.count }
     /// The model's tokens and chat format.
-    public var vocabulary: Vocabulary { batch.model.vocabulary }
+    public var vocabulary: Vocabulary { model.vocabulary }
     /// The thinking budgets the model reads in its prompt (`BudgetTag`); empty for none.
-    public var budgetLevels: [Int] { batch.model.config.budgetLevels }
+    public var budgetLevels: [Int] { model.config.budgetLevels }
 
     /// Longest prompt the model's context takes.
-    public var maxPromptTokens: Int { batch.maxPromptTokens }
+    public var maxPromptTokens: Int { replicas[0].batch.maxPromptTokens }
     /// The model's context: prompt and completion tokens together.
-    public var contextLength: Int { batch.model.config.contextLength }
+    public var contextLength: Int { model.config.contextLength }
+
+    /// Slots taken in every batch. Call with the lock held.
+    private var occupiedSlots: Int { replicas.reduce(0) { $0 + $1.occupied } }
 
     /// Requests waiting for a slot and sequences decoding now.
     public var load: (waiting: Int, decoding: Int) {
@@ -76,13 +104,14 @@ public final class InferenceScheduler: @unchecked Sendable {
     public func submit(_ requests: [GenerationRequest], sink: @escaping @Sendable (Int, Event) -> Void) -> [Int]? {
         condition.lock()
         defer { condition.unlock() }
-        let free = batch.slots - occupiedSlots - waiting.count
+        let occupied = occupiedSlots
+        let free = slots - occupied - waiting.count
         let fits = requests.count <= free
-        let idle = waiting.isEmpty && occupiedSlots == 0
+        let idle = waiting.isEmpty && occupied == 0
         guard fits || queuedGroups.count < maxWaiting || idle else { return nil }
-        if !running {
-            running = true
-            let thread = Thread { [self] in loop() }
+        for (r, replica) in replicas.enumerated() where !replica.running {
+            replica.running = true
+            let thread = Thread { [self] in loop(r) }
             thread.name = "strawberry-decode"
             thread.start()
         }
@@ -96,7 +125,7 @@ public final class InferenceScheduler: @unchecked Sendable {
             ids.append(id)
             waiting.append(Job(id: id, request: r, submitted: Date(), sink: { sink(i, $0) }, group: group))
         }
-        condition.signal()
+        condition.broadcast()
         return ids
     }
 
@@ -118,42 +147,54 @@ public final class InferenceScheduler: @unchecked Sendable {
             job.sink(.cancelled)
             return true
         }
-        toCancel.formUnion(rest)
-        condition.signal()
+        for id in rest {
+            if let r = placement[id] { replicas[r].toCancel.insert(id) }
+        }
+        condition.broadcast()
     }
 
-    /// Ends the decoding thread once the work in hand is done.
+    /// Ends the decoding threads once the work in hand is done.
     public func shutdown() {
         condition.lock()
         stopping = true
-        condition.signal()
+        condition.broadcast()
         condition.unlock()
     }
 
-    private func loop() {
+    /// The thread of batch `r`: cancel, admit from the queue, step, until stopped with nothing in hand.
+    private func loop(_ r: Int) {
+        let replica = replicas[r], batch = replica.batch
+        var isStepping = false
         while true {
             condition.lock()
-            while waiting.isEmpty && batch.isEmpty && toCancel.isEmpty && !stopping { condition.wait() }
+            while waiting.isEmpty && batch.isEmpty && replica.toCancel.isEmpty && !stopping { condition.wait() }
             if stopping && waiting.isEmpty && batch.isEmpty {
-                running = false
+                replica.running = false
                 condition.unlock()
                 return
             }
-            let cancelled = toCancel
-            toCancel = []
+            let cancelled = replica.toCancel
+            replica.toCancel = []
             condition.unlock()
+            var gone: [Int] = []
             for id in cancelled where batch.cancel(id: id) {
-                sinks.removeValue(forKey: id)?(.cancelled)
+                replica.sinks.removeValue(forKey: id)?(.cancelled)
+                gone.append(id)
             }
             condition.lock()
             let admitted = Array(waiting.prefix(batch.freeSlots))
             waiting.removeFirst(admitted.count)
-            for job in admitted { leaveQueue(job.group) }
+            for job in admitted {
+                leaveQueue(job.group)
+                placement[job.id] = r
+            }
+            for id in gone { placement[id] = nil }
             // Counted as occupied in the same moment they leave the queue, so that no submission
             // sees them neither waiting nor decoding.
-            occupiedSlots = batch.slots - batch.freeSlots + admitted.count
+            replica.occupied = batch.slots - batch.freeSlots + admitted.count
             condition.unlock()
             if !admitted.isEmpty { onAdmitting?() }
+            gone = []
             for var job in admitted {
                 if let deadline = job.request.budget.deadline {
                     job.request.budget.deadline = max(0, deadline - Date().timeIntervalSince(job.submitted))
@@ -161,30 +202,40 @@ public final class InferenceScheduler: @unchecked Sendable {
                 do {
                     let sink = job.sink
                     try batch.admit(job.request, id: job.id) { sink(.token($0)) }
-                    sinks[job.id] = job.sink
+                    replica.sinks[job.id] = job.sink
                 } catch {
                     job.sink(.failed("\(error)"))
+                    gone.append(job.id)
                 }
             }
-            setOccupiedSlots(batch.slots - batch.freeSlots)
+            settle(replica, gone: gone)
+            if isStepping != !batch.isEmpty {
+                isStepping.toggle()
+                _ = isStepping ? stepping.add(1, ordering: .relaxed) : stepping.subtract(1, ordering: .relaxed)
+            }
+            gone = []
             do {
-                for (id, generation) in try batch.step() {
-                    sinks.removeValue(forKey: id)?(.finished(generation))
+                for (id, generation) in try batch.step(alone: stepping.load(ordering: .relaxed) > 1) {
+                    replica.sinks.removeValue(forKey: id)?(.finished(generation))
+                    gone.append(id)
                 }
             } catch {
-                for (id, sink) in sinks {
+                for (id, sink) in replica.sinks {
                     batch.cancel(id: id)
                     sink(.failed("\(error)"))
+                    gone.append(id)
                 }
-                sinks = [:]
+                replica.sinks = [:]
             }
-            setOccupiedSlots(batch.slots - batch.freeSlots)
+            settle(replica, gone: gone)
         }
     }
 
-    private func setOccupiedSlots(_ n: Int) {
+    /// Records what `replica`'s batch holds now, and forgets the jobs that left it.
+    private func settle(_ replica: Replica, gone: [Int]) {
         condition.lock()
-        occupiedSlots = n
+        replica.occupied = replica.batch.slots - replica.batch.freeSlots
+        for id in gone { placement[id] = nil }
         condition.unlock()
     }
 }

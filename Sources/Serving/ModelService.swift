@@ -25,7 +25,7 @@ struct ModelService: Service {
         }
         let scheduler = InferenceScheduler(model: model, slots: slots, maxWaiting: maxWaiting)
         host.set(.ready(scheduler))
-        logger.info("model ready: \(model.config.parameterCount) parameters (matrices in \(model.precision)), \(slots) slots")
+        logger.info("model ready: \(model.config.parameterCount) parameters (matrices in \(model.precision)), \(slots) slots in \(scheduler.batches) batch\(scheduler.batches == 1 ? "" : "es") (one thread each)")
         try? await gracefulShutdown()
         scheduler.shutdown()
     }

@@ -37,9 +37,11 @@ final class EventLog: @unchecked Sendable {
         }
     }
 
-    @Test func requestsFromManyCallersDecodeAsTheEngineWould() throws {
+    @Test(arguments: [1, 3])
+    func requestsFromManyCallersDecodeAsTheEngineWould(batches: Int) throws {
         let expected = try Engine(model: Self.model, slots: 3).generate(Self.requests(7))
-        let scheduler = InferenceScheduler(model: Self.model, slots: 3, maxWaiting: 16)
+        let scheduler = InferenceScheduler(model: Self.model, slots: 3, maxWaiting: 16, replicas: batches)
+        #expect(scheduler.batches == batches && scheduler.slots == 3)
         let log = EventLog()
         // Submitted one at a time from concurrent callers, as separate HTTP requests would be.
         DispatchQueue.concurrentPerform(iterations: 7) { i in
@@ -86,6 +88,40 @@ final class EventLog: @unchecked Sendable {
         #expect(third != nil)
         log.wait(for: 3)
         guard case .finished? = log.end(2) else { Issue.record("the freed slot was not reused"); return }
+        scheduler.shutdown()
+    }
+
+    @Test func aCancelReachesTheBatchThatHoldsTheRequest() throws {
+        let model = try Transformer(config: ModelConfig.tiny(layers: 1, context: 4096), seed: 5)
+        let scheduler = InferenceScheduler(model: model, slots: 4, maxWaiting: 4, replicas: 2)
+        let log = EventLog()
+        let long = GenerationRequest(user: "long", sampling: SamplingOptions(temperature: 1, seed: 1),
+                                     budget: Budget(maxThinking: 4000, maxAnswer: 10, deadline: 60, minThinking: 4000))
+        // Submitted together, the four fill both batches of two at once. Each holds its batch's
+        // thread at its second token until the test has cancelled all four (both of a batch have
+        // their first token by then): every one is surely decoding, however loaded the machine.
+        let firstTokens = DispatchSemaphore(value: 0), cancelled = DispatchSemaphore(value: 0)
+        defer { for _ in 0..<4 { cancelled.signal() } }  // never leave a decoding thread held
+        let ids = try #require(scheduler.submit(Array(repeating: long, count: 4)) { i, e in
+            log.add(i, e)
+            guard case .token = e else { return }
+            if log.streamed(i).count == 1 { firstTokens.signal() }
+            if log.streamed(i).count == 2 { cancelled.wait() }
+        })
+        for _ in 0..<4 { firstTokens.wait() }
+        #expect(scheduler.load.decoding == 4)
+        scheduler.cancel(ids)
+        for _ in 0..<4 { cancelled.signal() }
+        log.wait(for: 4)
+        for i in 0..<4 {
+            guard case .cancelled? = log.end(i) else { Issue.record("request \(i) was not cancelled: \(String(describing: log.end(i)))"); continue }
+        }
+        // The freed slots take new requests, in either batch.
+        for i in 4..<8 { #expect(scheduler.submit(Self.requests(1)) { _, e in log.add(i, e) } != nil) }
+        log.wait(for: 8)
+        for i in 4..<8 {
+            guard case .finished? = log.end(i) else { Issue.record("request \(i) did not finish"); continue }
+        }
         scheduler.shutdown()
     }
 
