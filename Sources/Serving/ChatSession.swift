@@ -28,7 +28,16 @@ final class ChatSession: @unchecked Sendable {
         /// Seconds between successive tokens of each sample.
         var gaps: [Double] = []
     }
-    private(set) var timing = Timing()
+    private var recorded = Timing()
+    /// When each sample's last token came (guarded by `lock`, as `recorded` is).
+    private var lastToken: [Int: Date] = [:]
+    var timing: Timing { lock.withLock { recorded } }
+
+    /// Whether `run` needs each token as it is decided: to stream it, to stop at a stop sequence,
+    /// or for its alternatives' log-probabilities. Otherwise the tokens are taken from the
+    /// finished generation: waking the consumer for every token cost the server's two cores more
+    /// than decoding a small model's token did.
+    private var needsTokens: Bool { request.stream || !request.stop.isEmpty || request.logprobs }
 
     init(request: ChatRequest, options: ServeOptions, scheduler: InferenceScheduler, arrived: Date = Date()) {
         self.request = request
@@ -72,7 +81,14 @@ final class ChatSession: @unchecked Sendable {
             return sample
         }
         let (events, sink) = AsyncStream<(Int, InferenceScheduler.Event)>.makeStream()
-        guard let submitted = scheduler.submit(samples, sink: { sink.yield(($0, $1)) }) else {
+        let needsTokens = needsTokens
+        guard let submitted = scheduler.submit(samples, sink: { [self] i, event in
+            if case .token(let token) = event {
+                record(token, sample: i)
+                guard needsTokens else { return }
+            }
+            sink.yield((i, event))
+        }) else {
             throw .busy(waiting: scheduler.load.waiting)
         }
         self.events = events
@@ -81,6 +97,17 @@ final class ChatSession: @unchecked Sendable {
         let cancelledEarly = cancelled
         lock.unlock()
         if cancelledEarly { scheduler.cancel(submitted) }
+    }
+
+    /// Notes a token's time for `/metrics` (on the decoding thread, as it is decided).
+    private func record(_ token: GeneratedToken, sample: Int) {
+        let now = Date()
+        lock.withLock {
+            if recorded.firstToken == nil { recorded.firstToken = now.timeIntervalSince(arrived) }
+            if token.part == .answer && recorded.firstAnswerToken == nil { recorded.firstAnswerToken = now.timeIntervalSince(arrived) }
+            if let last = lastToken[sample] { recorded.gaps.append(now.timeIntervalSince(last)) }
+            lastToken[sample] = now
+        }
     }
 
     /// The request's exact budget or its effort's, cut so that a `max_completion_tokens` leaves
@@ -104,16 +131,17 @@ final class ChatSession: @unchecked Sendable {
         var stoppedSamples = Set<Int>()
         var remaining = submitted.count
         var usage = Usage(promptTokens: promptCount, completionTokens: 0, reasoningTokens: 0)
-        var lastToken = [Date?](repeating: nil, count: submitted.count)
+        /// Feeds a finished generation's tokens to its choice, as if they had come one by one.
+        func replay(_ generation: Generation, choice: Int) async throws {
+            for token in generation.tokens.indices.map({ generation.generatedToken(at: $0) }) {
+                if let l = logprob(token, assemblers[choice]) { try await emit(.logprob(choice: choice, l)) }
+                for d in assemblers[choice].feed(token) { try await emit(.delta(choice: choice, d)) }
+            }
+        }
         for await (i, event) in events {
             let choice = i / votes
             switch event {
             case .token(let token):
-                let now = Date()
-                if timing.firstToken == nil { timing.firstToken = now.timeIntervalSince(arrived) }
-                if token.part == .answer && timing.firstAnswerToken == nil { timing.firstAnswerToken = now.timeIntervalSince(arrived) }
-                if let last = lastToken[i] { timing.gaps.append(now.timeIntervalSince(last)) }
-                lastToken[i] = now
                 guard votes == 1 else { continue }
                 if let l = logprob(token, assemblers[choice]) { try await emit(.logprob(choice: choice, l)) }
                 for d in assemblers[choice].feed(token) { try await emit(.delta(choice: choice, d)) }
@@ -125,6 +153,7 @@ final class ChatSession: @unchecked Sendable {
                 generations[i] = generation
                 if votes == 1 {
                     let stopped = stoppedSamples.contains(i)
+                    if !needsTokens { try await replay(generation, choice: choice) }
                     if !stopped { for d in assemblers[choice].finish() { try await emit(.delta(choice: choice, d)) } }
                     // Every generated token counts, markers the client does not see included.
                     if stopped { usage.add(assemblers[choice]) } else { usage.add(generation) }
@@ -135,10 +164,7 @@ final class ChatSession: @unchecked Sendable {
                     let all = group.map { $0! }
                     for g in all { usage.add(g) }
                     let winner = all[Self.majority(all)]
-                    for token in winner.tokens.indices.map({ winner.generatedToken(at: $0) }) {
-                        if let l = logprob(token, assemblers[choice]) { try await emit(.logprob(choice: choice, l)) }
-                        for d in assemblers[choice].feed(token) { try await emit(.delta(choice: choice, d)) }
-                    }
+                    try await replay(winner, choice: choice)
                     for d in assemblers[choice].finish() { try await emit(.delta(choice: choice, d)) }
                     let reason = assemblers[choice].stopped ? "stop" : winner.finishReason.rawValue
                     try await emit(.finish(choice: choice, reason: reason))
