@@ -35,8 +35,9 @@ public final class PackedMatrix: @unchecked Sendable {
 
 extension Gemm {
     /// `C[m × n] (+)= A[m × k] · Wᵀ` with `W` packed (`n` = its rows, `k` = its columns), `A` read
-    /// in place. Columns are split over threads; register tiles are 8 rows × 32 columns where the
-    /// CPU has AVX-512, 6 × 16 otherwise, and a row alone takes 128 (AVX-512) or 64 columns at once,
+    /// in place. Columns are split over threads; register tiles are up to 8 rows × 32 columns where
+    /// the CPU has AVX-512, up to 6 × 16 otherwise (the rows shared evenly among the fewest tiles),
+    /// and a row alone takes 128 (AVX-512) or 64 columns at once,
     /// with the same sums either way (`wideTiles` chooses, so tests can run both on one machine;
     /// the instruction set follows `CPU.hasAVX512` alone).
     public static func multiply(m: Int, a: UnsafePointer<Float>, lda: Int, packed w: PackedMatrix,
@@ -49,13 +50,16 @@ extension Gemm {
             let tiles = (layout.panels &+ panelsPerTile &- 1) / panelsPerTile
             let work = m &* w.rows &* w.columns
             let parts = work >= 1 << 15 ? min(tiles, Parallel.threadCount &* 4) : 1
+            // The rows shared evenly among the fewest tiles that hold them (8 rows as 4 + 4, not
+            // 6 + 2): a tile of fewer than 4 rows waits on its sums' FMA latency.
+            let rowTiles = (m &+ rowsPerTile &- 1) / rowsPerTile
             Parallel.forEach(parts) { part in
                 let (t0, t1) = Partition.range(part, of: parts, total: tiles)
                 for t in t0..<t1 {
                     let jp = t &* panelsPerTile, count = min(panelsPerTile, layout.panels &- jp)
-                    var i = 0
-                    while i < m {
-                        let r = min(rowsPerTile, m &- i)
+                    for rowTile in 0..<rowTiles {
+                        let (i, end) = Partition.range(rowTile, of: rowTiles, total: m)
+                        let r = end &- i
                         if CPU.hasAVX512 {
                             AVX512Kernels.packedTile(rows: r, panels: count, i: i, jp: jp, a: a, lda: lda, w: layout, c: c, ldc: ldc,
                                                      accumulate: accumulate)
@@ -63,7 +67,6 @@ extension Gemm {
                             PackedTile.run(rows: r, panels: count, i: i, jp: jp, a: a, lda: lda, w: layout, c: c, ldc: ldc,
                                            accumulate: accumulate)
                         }
-                        i &+= r
                     }
                 }
             }

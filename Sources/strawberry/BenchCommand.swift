@@ -100,14 +100,14 @@ struct GemmBench: ParsableCommand {
         ]
         print("\(preset) layer shapes (m×n×k):")
         for (name, m, n, k) in shapes { printRates(name, m: m, n: n, k: k) }
-        print("inference product A·Bᵀ at decode shapes, GFLOP/s for 1, 16 and 64 rows, B packed | B in place (DotGemm):")
+        let decodeRows = [1, 8, 16, 64]
+        print("inference product A·Bᵀ at decode shapes, GFLOP/s for \(decodeRows.map(String.init).joined(separator: ", ")) rows, B packed | B in place (DotGemm):")
         for (name, _, n, k) in shapes.dropLast() {
             let label = name.split(separator: " ").first.map(String.init) ?? name
-            let rates = [true, false].flatMap { packed in
-                [1, 16, 64].map { inferenceThroughput(m: $0, n: n, k: k, packed: packed, seconds: seconds / 2) }
+            let rates = [true, false].map { packed in
+                decodeRows.map { String(format: " %7.1f", inferenceThroughput(m: $0, n: n, k: k, packed: packed, seconds: seconds / 2)) }.joined()
             }
-            print("\(label) ×\(n)×\(k)".padding(toLength: 32, withPad: " ", startingAt: 0)
-                  + String(format: " %7.1f %7.1f %7.1f | %7.1f %7.1f %7.1f", rates[0], rates[1], rates[2], rates[3], rates[4], rates[5]))
+            print("\(label) ×\(n)×\(k)".padding(toLength: 32, withPad: " ", startingAt: 0) + rates.joined(separator: " |"))
         }
     }
 
