@@ -38,6 +38,8 @@ public final class InferenceScheduler: @unchecked Sendable {
         var running = false
         // Owned by the batch's thread:
         var sinks: [Int: Sink] = [:]
+        /// Counted in the scheduler's `stepping`.
+        var isStepping = false
 
         init(batch: DecodeBatch) { self.batch = batch }
     }
@@ -86,6 +88,9 @@ public final class InferenceScheduler: @unchecked Sendable {
     public var maxPromptTokens: Int { replicas[0].batch.maxPromptTokens }
     /// The model's context: prompt and completion tokens together.
     public var contextLength: Int { model.config.contextLength }
+
+    /// Batches that have sequences in them now.
+    var batchesStepping: Int { stepping.load(ordering: .relaxed) }
 
     /// Slots taken in every batch. Call with the lock held.
     private var occupiedSlots: Int { replicas.reduce(0) { $0 + $1.occupied } }
@@ -164,7 +169,6 @@ public final class InferenceScheduler: @unchecked Sendable {
     /// The thread of batch `r`: cancel, admit from the queue, step, until stopped with nothing in hand.
     private func loop(_ r: Int) {
         let replica = replicas[r], batch = replica.batch
-        var isStepping = false
         while true {
             condition.lock()
             while waiting.isEmpty && batch.isEmpty && replica.toCancel.isEmpty && !stopping { condition.wait() }
@@ -209,10 +213,6 @@ public final class InferenceScheduler: @unchecked Sendable {
                 }
             }
             settle(replica, gone: gone)
-            if isStepping != !batch.isEmpty {
-                isStepping.toggle()
-                _ = isStepping ? stepping.add(1, ordering: .relaxed) : stepping.subtract(1, ordering: .relaxed)
-            }
             gone = []
             do {
                 for (id, generation) in try batch.step(alone: stepping.load(ordering: .relaxed) > 1) {
@@ -231,11 +231,17 @@ public final class InferenceScheduler: @unchecked Sendable {
         }
     }
 
-    /// Records what `replica`'s batch holds now, and forgets the jobs that left it.
+    /// Records what `replica`'s batch holds now (and whether it counts as stepping), and forgets
+    /// the jobs that left it. On the batch's thread.
     private func settle(_ replica: Replica, gone: [Int]) {
         condition.lock()
         replica.occupied = replica.batch.slots - replica.batch.freeSlots
         for id in gone { placement[id] = nil }
         condition.unlock()
+        let busy = !replica.batch.isEmpty
+        if replica.isStepping != busy {
+            replica.isStepping = busy
+            _ = busy ? stepping.add(1, ordering: .relaxed) : stepping.subtract(1, ordering: .relaxed)
+        }
     }
 }
