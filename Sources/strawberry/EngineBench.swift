@@ -23,7 +23,7 @@ struct EngineBench: ParsableCommand {
     @Option(help: "Requests per measurement (test-split problems, one request each).")
     var requests = 256
 
-    @Option(help: "Comma-separated slot counts: sequences decoded together.")
+    @Option(help: "Comma-separated slot counts: sequences decoded at once (for a model of up to 16M parameters, shared out among one batch per core).")
     var slots = SizeList([1, 16])
 
     @Option(help: "Thinking budget per request, in tokens (the server's `medium` is 128).")

@@ -74,7 +74,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Flag(help: "The model answers directly (trained with --traces none).")
     var noThinking = false
 
-    @Option(help: "Sequences decoded together.")
+    @Option(help: "Sequences decoded at once; a model of up to 16M parameters shares them out among one batch per core, each on its own thread.")
     var slots = 8
 
     @Option(help: "Requests that may wait for a slot; more get 429 with Retry-After.")
