@@ -45,9 +45,16 @@ public final class DecodeBatch {
         var held: [Float]? = nil
     }
 
-    /// `slots` sequences decode together, and up to `forkSlots` forks of those with cuts;
-    /// `clock` tells the time (a test passes its own).
-    public init(model: Transformer, slots: Int, forkSlots: Int = 0, clock: @escaping @Sendable () -> Date = { Date() }) {
+    /// The batches this one is stepped beside, each on its own thread (nil: it is alone).
+    private let peers: BatchesSideBySide?
+    /// Whether `peers` counts this batch as holding sequences.
+    private var countedBusy = false
+
+    /// `slots` sequences decode together, and up to `forkSlots` forks of those with cuts, stepped
+    /// `beside` other batches or alone; `clock` tells the time (a test passes its own).
+    public init(model: Transformer, slots: Int, forkSlots: Int = 0, beside peers: BatchesSideBySide? = nil,
+                clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.peers = peers
         self.model = model
         self.clock = clock
         self.slots = max(1, slots)
@@ -105,10 +112,21 @@ public final class DecodeBatch {
     }
 
     /// One forward pass over every active sequence; returns those that finished, freeing their slots.
-    /// `alone` runs its kernels on the calling thread only (`Parallel.alone`), for a batch stepped
-    /// beside others, each on a core of its own.
-    public func step(alone: Bool = false) throws(ModelError) -> [(id: Int, generation: Generation)] {
-        alone ? try Parallel.alone { () throws(ModelError) in try stepHere() } : try stepHere()
+    /// Beside other batches (`peers`), its kernels run on the calling thread alone while another
+    /// of them holds sequences too.
+    public func step() throws(ModelError) -> [(id: Int, generation: Generation)] {
+        guard let peers else { return try stepHere() }
+        countIn(peers)
+        defer { countIn(peers) }
+        return peers.busy > 1 ? try Parallel.alone { () throws(ModelError) in try stepHere() } : try stepHere()
+    }
+
+    /// Tells `peers` whether this batch holds sequences, when that changed.
+    private func countIn(_ peers: BatchesSideBySide) {
+        if countedBusy != !isEmpty {
+            countedBusy.toggle()
+            peers.count(countedBusy)
+        }
     }
 
     private func stepHere() throws(ModelError) -> [(id: Int, generation: Generation)] {

@@ -4,8 +4,8 @@ import Model
 import Synchronization
 
 /// One list of requests decoded by several `DecodeBatch`es side by side, one per thread, each
-/// taking the next waiting request whenever a slot of its own frees. While more than one is
-/// stepping, each runs its kernels on its own thread alone (`Parallel.alone`): for a small model,
+/// taking the next waiting request whenever a slot of its own frees. While more than one holds
+/// sequences, each runs its kernels on its own thread alone (`BatchesSideBySide`): for a small model,
 /// a step's matrix products are too small to split over the cores well (hand-offs of
 /// microseconds per operation), while whole batches, one per core, scale with the cores.
 ///
@@ -79,16 +79,14 @@ public struct ReplicatedDecoding: Sendable {
 
     /// One batch's loop: admit the next requests while slots are free, step, until none is left.
     private func decode(_ requests: [GenerationRequest], replica: Int, shared: Shared, onToken: ((Int, GeneratedToken) -> Void)?) {
-        let batch = DecodeBatch(model: model, slots: slotsEach, forkSlots: forkSlotsEach, clock: clock)
-        shared.stepping.add(1, ordering: .relaxed)
-        defer { shared.stepping.subtract(1, ordering: .relaxed) }
+        let batch = DecodeBatch(model: model, slots: slotsEach, forkSlots: forkSlotsEach, beside: shared.peers, clock: clock)
         do throws(ModelError) {
             while !shared.failed {
                 while batch.freeSlots > 0, let index = shared.take(below: requests.count) {
                     try batch.admit(requests[index], id: index, onToken: onToken.map { f in { f(index, $0) } })
                 }
                 if batch.isEmpty { break }
-                shared.store(try batch.step(alone: shared.stepping.load(ordering: .relaxed) > 1))
+                shared.store(try batch.step())
             }
             shared.addSteps(batch.steps, replica: replica)
         } catch {
@@ -99,7 +97,7 @@ public struct ReplicatedDecoding: Sendable {
     /// What the batches share: the next request to take, the results, the first failure.
     private final class Shared: @unchecked Sendable {
         let next = Atomic<Int>(0)
-        let stepping = Atomic<Int>(0)
+        let peers = BatchesSideBySide()
         private let state: Mutex<(results: [Generation?], steps: [Int: Int], failure: ModelError?)>
 
         init(count: Int) {

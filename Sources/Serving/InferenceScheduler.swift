@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 import Model
 import Reasoning
 
@@ -38,8 +37,6 @@ public final class InferenceScheduler: @unchecked Sendable {
         var running = false
         // Owned by the batch's thread:
         var sinks: [Int: Sink] = [:]
-        /// Counted in the scheduler's `stepping`.
-        var isStepping = false
 
         init(batch: DecodeBatch) { self.batch = batch }
     }
@@ -48,8 +45,8 @@ public final class InferenceScheduler: @unchecked Sendable {
     public let maxWaiting: Int
     private let model: Transformer
     private let replicas: [Replica]
-    /// Batches with sequences in them: while more than one steps, each runs its kernels alone.
-    private let stepping = Atomic<Int>(0)
+    /// The batches, side by side: while more than one holds sequences, each runs its kernels alone.
+    private let peers: BatchesSideBySide
     private let condition = NSCondition()
     // Guarded by `condition`:
     private var waiting: [Job] = []
@@ -69,8 +66,10 @@ public final class InferenceScheduler: @unchecked Sendable {
     public init(model: Transformer, slots: Int, maxWaiting: Int, replicas: Int? = nil) {
         let slots = max(1, slots)
         let count = min(slots, max(1, replicas ?? ReplicatedDecoding.replicas(for: model, slots: slots)))
+        let peers = BatchesSideBySide()
+        self.peers = peers
         self.replicas = (0..<count).map { r in
-            Replica(batch: DecodeBatch(model: model, slots: slots / count + (r < slots % count ? 1 : 0)))
+            Replica(batch: DecodeBatch(model: model, slots: slots / count + (r < slots % count ? 1 : 0), beside: peers))
         }
         self.model = model
         self.maxWaiting = max(0, maxWaiting)
@@ -90,7 +89,7 @@ public final class InferenceScheduler: @unchecked Sendable {
     public var contextLength: Int { model.config.contextLength }
 
     /// Batches that have sequences in them now.
-    var batchesStepping: Int { stepping.load(ordering: .relaxed) }
+    var batchesStepping: Int { peers.busy }
 
     /// Slots taken in every batch. Call with the lock held.
     private var occupiedSlots: Int { replicas.reduce(0) { $0 + $1.occupied } }
@@ -215,7 +214,7 @@ public final class InferenceScheduler: @unchecked Sendable {
             settle(replica, gone: gone)
             gone = []
             do {
-                for (id, generation) in try batch.step(alone: stepping.load(ordering: .relaxed) > 1) {
+                for (id, generation) in try batch.step() {
                     replica.sinks.removeValue(forKey: id)?(.finished(generation))
                     gone.append(id)
                 }
@@ -231,17 +230,11 @@ public final class InferenceScheduler: @unchecked Sendable {
         }
     }
 
-    /// Records what `replica`'s batch holds now (and whether it counts as stepping), and forgets
-    /// the jobs that left it. On the batch's thread.
+    /// Records what `replica`'s batch holds now, and forgets the jobs that left it.
     private func settle(_ replica: Replica, gone: [Int]) {
         condition.lock()
         replica.occupied = replica.batch.slots - replica.batch.freeSlots
         for id in gone { placement[id] = nil }
         condition.unlock()
-        let busy = !replica.batch.isEmpty
-        if replica.isStepping != busy {
-            replica.isStepping = busy
-            _ = busy ? stepping.add(1, ordering: .relaxed) : stepping.subtract(1, ordering: .relaxed)
-        }
     }
 }
