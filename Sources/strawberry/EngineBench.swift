@@ -51,7 +51,9 @@ struct EngineBench: ParsableCommand {
         }
         print("\(model): \(loaded.config.parameterCount.formatted()) parameters, \(requests) \(task.name) requests, thinking budget \(budget), temperature \(temperature); \(CPU.summary)")
         print("slots   batches   requests/s   tokens/s   steps   ms per step")
-        for width in slots.values {
+        for asked in slots.values {
+            // More slots than requests would hold nothing but their caches.
+            let width = min(asked, made.count)
             let decoding = ReplicatedDecoding(model: loaded, slots: width)
             if phases { Profile.start() }
             let start = Date()
