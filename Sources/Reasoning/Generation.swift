@@ -161,6 +161,18 @@ public struct Generation: Sendable {
     public var answerText: String {
         vocabulary.decode(zip(tokens, parts).filter { $0.1 == .answer && $0.0 != vocabulary.markers.endOfTurn }.map(\.0))
     }
+    /// For each token of the thinking, how many thinking tokens precede it (`thinkingTokens`
+    /// counts them: the `<think>` and `</think>` markers are not counted, but have a position);
+    /// nil for the answer's tokens. A token at position `t` is in the fork at a cut `c` when `t < c`.
+    public var thinkingPositions: [Int?] {
+        let markers = [vocabulary.markers.thinkStart, vocabulary.markers.thinkEnd]
+        var count = 0
+        return zip(tokens, parts).map { token, part in
+            guard part == .thinking else { return nil }
+            defer { if !markers.contains(token) { count += 1 } }
+            return count
+        }
+    }
     /// Token `i` as the engine streamed it.
     public func generatedToken(at i: Int) -> GeneratedToken {
         GeneratedToken(token: tokens[i], part: parts[i], forced: forced[i], logProb: logProbs[i])

@@ -39,6 +39,13 @@ public struct GRPOOptions: Codable, Equatable, Sendable {
     /// one: RL then only reinforces what worked, and a search cut by the budget is not blamed for
     /// the correct steps it wrote before the cut.
     public var positiveOnly = false
+    /// Thinking budgets (increasing, each below `budget.maxThinking`) at which every rollout is also
+    /// answered, as AnytimeReasoner scores one rollout at several budgets: each cut's scores get
+    /// their own group-relative advantages, a thinking token is credited with the mean over the
+    /// cuts after it and the whole rollout (it cannot change an answer given before it was
+    /// written), and the answer with the whole rollout's share. Thinking that reaches the answer
+    /// sooner then earns more than the same answer found later. Empty: one reward per rollout.
+    public var rewardCuts: [Int] = []
     public var budget = Budget(maxThinking: 200, maxAnswer: Budget.trainingAnswerTokens)
     public var difficulty = 3
     public var useTool = false
@@ -61,7 +68,8 @@ public struct GRPOOptions: Codable, Equatable, Sendable {
         try c.update(&clipHigh, forKey: .clipHigh); try c.update(&klCoefficient, forKey: .klCoefficient); try c.update(&normalizeByStd, forKey: .normalizeByStd)
         try c.update(&aggregation, forKey: .aggregation); try c.update(&innerEpochs, forKey: .innerEpochs); try c.update(&dynamicSampling, forKey: .dynamicSampling)
         try c.update(&overlongPenalty, forKey: .overlongPenalty); try c.update(&wrongReward, forKey: .wrongReward)
-        try c.update(&falseClaimPenalty, forKey: .falseClaimPenalty); try c.update(&positiveOnly, forKey: .positiveOnly); try c.update(&budget, forKey: .budget)
+        try c.update(&falseClaimPenalty, forKey: .falseClaimPenalty); try c.update(&positiveOnly, forKey: .positiveOnly); try c.update(&rewardCuts, forKey: .rewardCuts)
+        try c.update(&budget, forKey: .budget)
         try c.update(&difficulty, forKey: .difficulty); try c.update(&useTool, forKey: .useTool); try c.update(&seed, forKey: .seed)
         try c.update(&gradientClip, forKey: .gradientClip); try c.update(&checkpointEvery, forKey: .checkpointEvery); try c.update(&probeEvery, forKey: .probeEvery)
         try c.update(&probeProblems, forKey: .probeProblems); try c.update(&probeSamples, forKey: .probeSamples)
@@ -75,6 +83,13 @@ public struct GRPOOptions: Codable, Equatable, Sendable {
               budget.maxAnswer > 0 else {
             throw .run("RL options out of range: steps \(steps), problems \(problemsPerStep), group \(groupSize), "
                        + "epochs \(innerEpochs), checkpoint every \(checkpointEvery), lr \(learningRate), budget \(budget.maxThinking)")
+        }
+        guard rewardCuts.isEmpty || (rewardCuts.first! >= 0 && rewardCuts.last! < budget.maxThinking
+                                     && zip(rewardCuts, rewardCuts.dropFirst()).allSatisfy { $0 < $1 }) else {
+            throw .run("reward cuts \(rewardCuts) must increase from 0 or more and stay below the RL thinking budget \(budget.maxThinking)")
+        }
+        guard rewardCuts.isEmpty || !useTool else {
+            throw .run("reward cuts share one rollout's thinking among budgets, which a tool result could cross; use them without the tool")
         }
     }
 }
@@ -91,8 +106,9 @@ public struct RolloutBatch: Sendable {
     public var learned: [[Bool]] = []
     /// The log-probability each token had when sampled (0 for the rest).
     public var oldLogProbs: [[Float]] = []
-    /// Each kept sample's group-relative advantage.
-    public var advantages: [Double] = []
+    /// Each kept sample's group-relative advantage at each of its tokens (the same at every token
+    /// unless rewards are scored at cuts; 0 for tokens not learned).
+    public var advantages: [[Double]] = []
     public var rewardSum = 0.0
     public var correct = 0, reflecting = 0, groupsUsed = 0
     /// The rollouts' slips, false claims, misses and recoveries (`SelfCorrection`).
@@ -271,6 +287,28 @@ public final class GRPOTrainer {
         return rewards.map { positiveOnly ? max(0, ($0 - mean) * scale) : ($0 - mean) * scale }
     }
 
+    /// Per-token advantages of a group scored at several cuts (`GRPOOptions.rewardCuts`):
+    /// `rewards[sample]` holds the reward at each cut and then the whole rollout's, each column
+    /// made group-relative as `advantages` does (a column whose rewards are all equal gives 0).
+    /// A thinking token at position `t` (`Generation.thinkingPositions`) is credited with the
+    /// columns whose cut comes after it (`cut > t`) and the whole rollout's; an answer token (nil)
+    /// with the whole rollout's alone; each divided by the column count, so the first thinking
+    /// token's credit is the advantage of the mean reward. Nil when no column carries signal.
+    public static func anytimeAdvantages(_ rewards: [[Double]], cuts: [Int], thinkingPositions: [[Int?]],
+                                         normalizeByStd: Bool, positiveOnly: Bool = false) -> [[Double]]? {
+        let columns = (0...cuts.count).map { j in advantages(rewards.map { $0[j] }, normalizeByStd: normalizeByStd) }
+        guard columns.contains(where: { $0 != nil }) else { return nil }
+        let n = Double(cuts.count + 1)
+        return thinkingPositions.indices.map { sample in
+            let a = columns.map { $0?[sample] ?? 0 }
+            return thinkingPositions[sample].map { position in
+                var credit = a[cuts.count]
+                if let position { for (j, cut) in cuts.enumerated() where cut > position { credit += a[j] } }
+                return positiveOnly ? max(0, credit / n) : credit / n
+            }
+        }
+    }
+
     /// One RL step: a rollout, then an update from the groups that carry signal.
     @discardableResult
     public func trainStep() throws(TrainingError) -> GRPOStep {
@@ -353,20 +391,29 @@ public final class GRPOTrainer {
         guard !problems.isEmpty else { return RolloutBatch(generations: [], seconds: 0) }
         latestSamples = []
         let start = Date()
+        let levels = model.config.budgetLevels
         let groups = try Engine(model: model, slots: min(64, problems.count * o.groupSize)).generate(items: problems.count, samples: o.groupSize) { i, k in
-            GenerationRequest(user: problems[i].prompt,
-                              sampling: SamplingOptions(temperature: o.temperature,
-                                                        seed: SampleSeed.rollout(o.seed, step: step, problem: mine.lowerBound + i, sample: k, group: o.groupSize)),
-                              budget: o.budget, tool: o.useTool ? (task, problems[i]) : nil)
+            var request = GenerationRequest(user: problems[i].prompt,
+                                            sampling: SamplingOptions(temperature: o.temperature,
+                                                                      seed: SampleSeed.rollout(o.seed, step: step, problem: mine.lowerBound + i, sample: k, group: o.groupSize)),
+                                            budget: o.budget, tool: o.useTool ? (task, problems[i]) : nil)
+            request.cuts = o.rewardCuts
+            // Every cut is answered under the prompt of the whole budget (a model that reads it sees one line).
+            if !o.rewardCuts.isEmpty { request.budgetTag = request.budgetLevel(in: levels) }
+            return request
         }
         var batch = RolloutBatch(generations: groups.flatMap { $0 }, seconds: Date().timeIntervalSince(start))
         for (p, group) in zip(problems, groups) {
             var rewards: [Double] = []
+            // Per sample, the rewards at each cut and then of the whole rollout.
+            var rewardsAtCuts: [[Double]] = []
             for g in group {
                 let score = task.score(p, completion: g.text)
                 let reward = Self.reward(score, thinkingCut: g.thinkingCut,
                                          claimsFalsely: o.falseClaimPenalty != 0 && task.claimsFalsely(p, completion: g.text), options: o)
-                batch.rewardSum += reward
+                let atCuts = g.atCuts.map { Self.reward(task.score(p, completion: $0.text), thinkingCut: $0.thinkingCut, options: o) }
+                rewardsAtCuts.append(atCuts + [reward])
+                batch.rewardSum += (atCuts.reduce(0, +) + reward) / Double(atCuts.count + 1)
                 if score.correct { batch.correct += 1 }
                 if let cause = score.verifierFailure {
                     batch.verifierFailures += 1
@@ -377,16 +424,26 @@ public final class GRPOTrainer {
                 if latestSamples.count < 8 { latestSamples.append((p.prompt, g.text, reward)) }
             }
             batch.selfCorrection = batch.selfCorrection + task.selfCorrection(p, audits: group.compactMap { task.audit(p, completion: $0.text) })
-            guard let adv = Self.advantages(rewards, normalizeByStd: o.normalizeByStd, positiveOnly: o.positiveOnly) ?? (o.dynamicSampling ? nil : rewards.map { _ in 0 })
-            else { continue }
+            let advantages: [[Double]]
+            if o.rewardCuts.isEmpty {
+                guard let adv = Self.advantages(rewards, normalizeByStd: o.normalizeByStd, positiveOnly: o.positiveOnly) ?? (o.dynamicSampling ? nil : rewards.map { _ in 0 })
+                else { continue }
+                advantages = zip(group, adv).map { g, a in Array(repeating: a, count: g.tokens.count) }
+            } else {
+                guard let atCuts = Self.anytimeAdvantages(rewardsAtCuts, cuts: o.rewardCuts, thinkingPositions: group.map(\.thinkingPositions),
+                                                          normalizeByStd: o.normalizeByStd, positiveOnly: o.positiveOnly)
+                        ?? (o.dynamicSampling ? nil : group.map { $0.tokens.map { _ in 0 } })
+                else { continue }
+                advantages = atCuts
+            }
             batch.groupsUsed += 1
             // The prompt the rollout saw, with its budget line for a model that reads one.
             let prompt = GenerationRequest(user: p.prompt, budget: o.budget).promptTokens(for: model)
-            for (g, a) in zip(group, adv) {
+            for (g, a) in zip(group, advantages) {
                 batch.sequences.append(prompt + g.tokens)
                 batch.learned.append(Array(repeating: false, count: prompt.count) + g.forced.map { !$0 })
                 batch.oldLogProbs.append(Array(repeating: 0, count: prompt.count) + g.logProbs)
-                batch.advantages.append(a)
+                batch.advantages.append(Array(repeating: 0, count: prompt.count) + a)
             }
         }
         return batch
@@ -481,7 +538,7 @@ public final class GRPOTrainer {
             for j in 1..<batch.sequences[s].count where batch.learned[s][j] {
                 let cur = current[s * length + j - 1]
                 let ratio = Foundation.exp(Double(cur - batch.oldLogProbs[s][j]))
-                let a = batch.advantages[s]
+                let a = batch.advantages[s][j]
                 active += 1
                 let isClipped = (a > 0 && ratio > 1 + Double(o.clipHigh)) || (a < 0 && ratio < 1 - Double(o.clipLow))
                 if isClipped { clipped += 1 } else { w[j] = Float(ratio * a) / normalisers[s] }

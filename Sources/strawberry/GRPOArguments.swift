@@ -27,6 +27,9 @@ struct GRPOArguments: ParsableArguments {
     @Flag(help: "Learn only from completions better than their group's mean (negative advantages become 0), so a search the budget cut is not blamed for its correct steps.")
     var positiveOnly = false
 
+    @Option(help: ArgumentHelp("Thinking budgets below the RL budget at which every rollout is also answered, e.g. 32,64,128: each cut's rewards get their own group-relative advantages and a thinking token is credited with those of the cuts after it and of the whole rollout, so thinking that reaches the answer sooner earns more (AnytimeReasoner's rewards at several budgets). Default: one reward per rollout.", valueName: "N,N,…"))
+    var rewardCuts: BudgetList?
+
     @Option(help: "Loss aggregation: token (DAPO), sequence (GRPO) or constant (Dr. GRPO).")
     var aggregation = GRPOOptions.Aggregation.token
 
@@ -63,6 +66,7 @@ struct GRPOArguments: ParsableArguments {
         options.wrongReward = wrongReward
         options.falseClaimPenalty = falseClaimPenalty
         options.positiveOnly = positiveOnly
+        options.rewardCuts = rewardCuts?.values ?? []
         options.aggregation = aggregation
         options.normalizeByStd = !noStd
         options.clipLow = clipLow

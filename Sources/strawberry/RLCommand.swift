@@ -77,6 +77,7 @@ struct RLCommand: ParsableCommand, RunsAcrossRanks {
             options.difficulty = difficulty
             options.seed = seed
             options.checkpointEvery = checkpointEvery
+            try options.validate()
             trainer = try GRPOTrainer(model: try Checkpoint.loadModel(model), task: t, options: options, runDirectory: out,
                                       communicator: communicator)
         }

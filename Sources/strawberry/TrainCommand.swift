@@ -176,6 +176,7 @@ struct TrainCommand: ParsableCommand, RunsAcrossRanks {
         pipeline.rl.seed = seed
         pipeline.rl.budget = Budget(maxThinking: budget, maxAnswer: Budget.trainingAnswerTokens)
         pipeline.rlMethod = rlMethod
+        if rlMethod == .grpo { try pipeline.rl.validate() }
         pipeline.expertIteration.rounds = style == .none ? 0 : eiRounds
         pipeline.expertIteration.problems = eiProblems
         pipeline.expertIteration.samples = eiSamples

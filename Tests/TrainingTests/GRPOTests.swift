@@ -47,7 +47,7 @@ import Training
         batch.sequences = [[7, 1, 2], [7, 3, 4]]
         batch.learned = [[false, true, true], [false, true, true]]
         batch.oldLogProbs = [[0, -1, -2], [0, -1, -2]]
-        batch.advantages = [1, -1]
+        batch.advantages = [[0, 1, 1], [0, -1, -1]]
         return batch
     }
 
@@ -119,6 +119,66 @@ import Training
         #expect((model.parameters.array != before) == (s.groupsUsed > 0))
     }
 
+    @Test func anytimeAdvantagesCreditAThinkingTokenOnlyWithTheCutsAfterIt() throws {
+        // Two samples, one cut at 2 thinking tokens. Both answer right after the whole thinking;
+        // only the first answers right at the cut. Positions: `<think>` 0, two tokens 0 and 1, one
+        // at 2, `</think>` 3, then two answer tokens.
+        let positions: [Int?] = [0, 0, 1, 2, 3, nil, nil]
+        let a = try #require(GRPOTrainer.anytimeAdvantages([[1, 1], [0, 1]], cuts: [2], thinkingPositions: [positions, positions],
+                                                           normalizeByStd: false))
+        // The cut's column is +0.5 / −0.5, the whole rollout's carries none; two columns.
+        #expect(a[0] == [0.25, 0.25, 0.25, 0, 0, 0, 0])
+        #expect(a[1] == [-0.25, -0.25, -0.25, 0, 0, 0, 0])
+        // The whole rollout's column reaches every token, the answer included.
+        let b = try #require(GRPOTrainer.anytimeAdvantages([[1, 1], [0, 0]], cuts: [2], thinkingPositions: [positions, positions],
+                                                           normalizeByStd: false))
+        #expect(b[0] == [0.5, 0.5, 0.5, 0.25, 0.25, 0.25, 0.25] && b[1] == b[0].map { -$0 })
+        #expect(GRPOTrainer.anytimeAdvantages([[1, 0], [1, 0]], cuts: [2], thinkingPositions: [positions, positions],
+                                              normalizeByStd: true) == nil, "no column with signal")
+        let positive = try #require(GRPOTrainer.anytimeAdvantages([[1, 1], [0, 1]], cuts: [2], thinkingPositions: [positions, positions],
+                                                                  normalizeByStd: false, positiveOnly: true))
+        #expect(positive[1].allSatisfy { $0 == 0 } && positive[0] == a[0])
+    }
+
+    @Test func rewardCutsMustFitTheBudget() {
+        var options = GRPOOptions()
+        options.budget = Budget(maxThinking: 16, maxAnswer: 6)
+        options.rewardCuts = [4, 8]
+        #expect(throws: Never.self) { try options.validate() }
+        for bad in [[4, 16], [8, 4], [-1, 4], [4, 4]] {
+            options.rewardCuts = bad
+            #expect(throws: TrainingError.self) { try options.validate() }
+        }
+    }
+
+    @Test func aRolloutWithRewardCutsCreditsThinkingByWhereItStands() throws {
+        var options = GRPOOptions()
+        options.problemsPerStep = 3
+        options.groupSize = 4
+        options.budget = Budget(maxThinking: 16, maxAnswer: 6)
+        options.rewardCuts = [4, 8]
+        options.dynamicSampling = false
+        let model = try Transformer(config: ModelConfig.tiny(context: 160), seed: 4)
+        let trainer = try GRPOTrainer(model: model, task: EvenAnswerCountdown(), options: options, runDirectory: Scratch.path("grpo-cuts"))
+        let batch = try trainer.rollout()
+        #expect(batch.sequences.count == 12 && batch.generations.allSatisfy { $0.atCuts.count == 2 })
+        #expect(batch.advantages.contains { $0.contains { $0 != 0 } }, "the verifier's rewards vary, so some token has signal")
+        for (s, g) in zip(batch.sequences.indices, batch.generations) {
+            let prompt = batch.sequences[s].count - g.tokens.count
+            let advantages = batch.advantages[s]
+            #expect(advantages.count == batch.sequences[s].count && advantages[..<prompt].allSatisfy { $0 == 0 })
+            let positions = g.thinkingPositions
+            #expect(positions.compactMap { $0 }.max().map { $0 <= g.thinkingTokens } ?? false)
+            // After the last cut only the whole rollout's reward reaches a token, as it does the answer's;
+            // before the first cut every column does.
+            let answer = zip(positions, advantages[prompt...]).first { $0.0 == nil }.map(\.1)
+            for (position, advantage) in zip(positions, advantages[prompt...]) {
+                if let position, position >= 8, let answer { #expect(advantage == answer) }
+                if let position, position < 4 { #expect(advantage == advantages[prompt]) }
+            }
+        }
+    }
+
     @Test func reflectionMarkersAreDetected() {
         let task = Countdown()
         #expect(task.reflects("<think>3+4=7 no\nback to 3 4 5\n</think>1"))
@@ -158,4 +218,19 @@ import Training
         #expect(samples.count == 6)
         #expect(try Checkpoint.resolve(dir).hasSuffix("step-00000002"))
     }
+}
+
+/// Countdown whose verifier accepts an answer of even length: the random answers of an untrained
+/// model then earn rewards that differ between samples, so advantages are not all 0.
+private struct EvenAnswerCountdown: ReasoningTask {
+    let countdown = Countdown()
+    var name: String { "even-answer countdown" }
+    var difficulties: ClosedRange<Int> { countdown.difficulties }
+    func generate(seed: UInt64, difficulty: Int) -> Problem { countdown.generate(seed: seed, difficulty: difficulty) }
+    func canonical(_ problem: Problem) -> String { countdown.canonical(problem) }
+    func score(_ problem: Problem, completion: String) -> Score {
+        (Completion(completion).answer ?? "x").count % 2 == 0 ? .right("even") : .malformed("odd")
+    }
+    func trace(_ problem: Problem, style: TraceStyle, maxThinkingTokens: Int) -> String? { nil }
+    func runTool(_ call: String, problem: Problem) -> String { "" }
 }
