@@ -16,7 +16,7 @@ seeds=${2:-1 2 3}
 source bench/lib/private_binary.sh && private_binary "$out"
 for seed in $seeds; do
   run=$out/plain-s$seed
-  [ -e "$run/sft/latest" ] || "$out/strawberry" train --preset micro --search-order shuffled --rl-steps 0 --seed "$seed" \
+  [ -e "$run/sft/latest" ] || "$out/strawberry" train --preset micro --search-order shuffled --ei-rounds 0 --seed "$seed" \
     --eval-problems 100 --budgets 128,200 --out "$run" > "$run.log" 2>&1
   ARMS="${ARMS:-cut control ei}" bench/experiments/experiment_expert_iteration.sh "$out" "$out" "$seed"
 done
