@@ -46,6 +46,12 @@ public struct GRPOOptions: Codable, Equatable, Sendable {
     /// written), and the answer with the whole rollout's share. Thinking that reaches the answer
     /// sooner then earns more than the same answer found later. Empty: one reward per rollout.
     public var rewardCuts: [Int] = []
+    /// When true, each group's rewards are measured against the model's greedy completion of the
+    /// problem (decoded beside the samples, at the same cuts, and not learned from) instead of the
+    /// group's mean, as self-critical sequence training does: only samples that do better or worse
+    /// than the answer greedy decoding gives carry signal, so a group whose samples merely match
+    /// greedy decoding does not sharpen the samples towards it. Evaluation is greedy.
+    public var greedyBaseline = false
     public var budget = Budget(maxThinking: 200, maxAnswer: Budget.trainingAnswerTokens)
     public var difficulty = 3
     public var useTool = false
@@ -69,6 +75,7 @@ public struct GRPOOptions: Codable, Equatable, Sendable {
         try c.update(&aggregation, forKey: .aggregation); try c.update(&innerEpochs, forKey: .innerEpochs); try c.update(&dynamicSampling, forKey: .dynamicSampling)
         try c.update(&overlongPenalty, forKey: .overlongPenalty); try c.update(&wrongReward, forKey: .wrongReward)
         try c.update(&falseClaimPenalty, forKey: .falseClaimPenalty); try c.update(&positiveOnly, forKey: .positiveOnly); try c.update(&rewardCuts, forKey: .rewardCuts)
+        try c.update(&greedyBaseline, forKey: .greedyBaseline)
         try c.update(&budget, forKey: .budget)
         try c.update(&difficulty, forKey: .difficulty); try c.update(&useTool, forKey: .useTool); try c.update(&seed, forKey: .seed)
         try c.update(&gradientClip, forKey: .gradientClip); try c.update(&checkpointEvery, forKey: .checkpointEvery); try c.update(&probeEvery, forKey: .probeEvery)
@@ -111,6 +118,8 @@ public struct RolloutBatch: Sendable {
     public var advantages: [[Double]] = []
     public var rewardSum = 0.0
     public var correct = 0, reflecting = 0, groupsUsed = 0
+    /// Tokens of the greedy completions decoded as baselines (`GRPOOptions.greedyBaseline`).
+    public var baselineTokens = 0
     /// The rollouts' slips, false claims, misses and recoveries (`SelfCorrection`).
     public var selfCorrection = SelfCorrection()
     /// Samples the verifier failed to judge (scored 0), and the first cause.
@@ -278,25 +287,32 @@ public final class GRPOTrainer {
 
     /// Group-relative advantages: reward minus the group mean, divided by the group's standard
     /// deviation when asked, negative ones set to 0 when `positiveOnly`. Groups whose rewards are
-    /// all equal get nil (no signal).
-    public static func advantages(_ rewards: [Double], normalizeByStd: Bool, positiveOnly: Bool = false) -> [Double]? {
+    /// all equal get nil (no signal). With a `baseline` (the greedy completion's reward), reward
+    /// minus the baseline, undivided; nil when every reward equals it.
+    public static func advantages(_ rewards: [Double], normalizeByStd: Bool, positiveOnly: Bool = false,
+                                  baseline: Double? = nil) -> [Double]? {
         let mean = rewards.reduce(0, +) / Double(rewards.count)
+        let center = baseline ?? mean
+        let spread = rewards.reduce(0) { $0 + ($1 - center) * ($1 - center) } / Double(rewards.count)
+        if spread < 1e-12 { return nil }
         let variance = rewards.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(rewards.count)
-        if variance < 1e-12 { return nil }
-        let scale = normalizeByStd ? 1 / (variance.squareRoot() + 1e-6) : 1
-        return rewards.map { positiveOnly ? max(0, ($0 - mean) * scale) : ($0 - mean) * scale }
+        let scale = normalizeByStd && baseline == nil ? 1 / (variance.squareRoot() + 1e-6) : 1
+        return rewards.map { positiveOnly ? max(0, ($0 - center) * scale) : ($0 - center) * scale }
     }
 
-    /// Per-token advantages of a group scored at several cuts (`GRPOOptions.rewardCuts`):
-    /// `rewards[sample]` holds the reward at each cut and then the whole rollout's, each column
-    /// made group-relative as `advantages` does (a column whose rewards are all equal gives 0).
+    /// Per-token advantages of a group, scored at each of `cuts` (`GRPOOptions.rewardCuts`; none:
+    /// one advantage per sample): `rewards[sample]` holds the reward at each cut and then the whole
+    /// rollout's, each column made group-relative as `advantages` does (against `baselines[column]`
+    /// when given; a column without signal gives 0).
     /// A thinking token at position `t` (`Generation.thinkingPositions`) is credited with the
     /// columns whose cut comes after it (`cut > t`) and the whole rollout's; an answer token (nil)
     /// with the whole rollout's alone; each divided by the column count, so the first thinking
     /// token's credit is the advantage of the mean reward. Nil when no column carries signal.
-    public static func anytimeAdvantages(_ rewards: [[Double]], cuts: [Int], thinkingPositions: [[Int?]],
-                                         normalizeByStd: Bool, positiveOnly: Bool = false) -> [[Double]]? {
-        let columns = (0...cuts.count).map { j in advantages(rewards.map { $0[j] }, normalizeByStd: normalizeByStd) }
+    public static func tokenAdvantages(_ rewards: [[Double]], cuts: [Int], thinkingPositions: [[Int?]], baselines: [Double]? = nil,
+                                       normalizeByStd: Bool, positiveOnly: Bool = false) -> [[Double]]? {
+        let columns = (0...cuts.count).map { j in
+            advantages(rewards.map { $0[j] }, normalizeByStd: normalizeByStd, baseline: baselines?[j])
+        }
         guard columns.contains(where: { $0 != nil }) else { return nil }
         let n = Double(cuts.count + 1)
         return thinkingPositions.indices.map { sample in
@@ -354,7 +370,7 @@ public final class GRPOTrainer {
             thinkingTokens = gens.reduce(0) { $0 + $1.thinkingTokens }
             answerTokens = gens.reduce(0) { $0 + $1.answerTokens }
             cut = gens.filter(\.thinkingCut).count
-            tokens = gens.reduce(0) { $0 + $1.tokens.count }
+            tokens = gens.reduce(0) { $0 + $1.tokens.count } + batch.baselineTokens
             (clipped, active, updateTokens, klSum) = (update.clipped, update.active, update.tokens, update.klSum)
             rewardSum = batch.rewardSum
             rolloutSeconds = batch.seconds
@@ -392,27 +408,31 @@ public final class GRPOTrainer {
         latestSamples = []
         let start = Date()
         let levels = model.config.budgetLevels
-        let groups = try Engine(model: model, slots: min(64, problems.count * o.groupSize)).generate(items: problems.count, samples: o.groupSize) { i, k in
-            var request = GenerationRequest(user: problems[i].prompt,
-                                            sampling: SamplingOptions(temperature: o.temperature,
-                                                                      seed: SampleSeed.rollout(o.seed, step: step, problem: mine.lowerBound + i, sample: k, group: o.groupSize)),
-                                            budget: o.budget, tool: o.useTool ? (task, problems[i]) : nil)
+        // With a greedy baseline, each problem's last request is its greedy completion.
+        let requests = o.groupSize + (o.greedyBaseline ? 1 : 0)
+        let decoded = try Engine(model: model, slots: min(64, problems.count * requests)).generate(items: problems.count, samples: requests) { i, k in
+            let sampling = k == o.groupSize ? SamplingOptions.greedy
+                : SamplingOptions(temperature: o.temperature,
+                                  seed: SampleSeed.rollout(o.seed, step: step, problem: mine.lowerBound + i, sample: k, group: o.groupSize))
+            var request = GenerationRequest(user: problems[i].prompt, sampling: sampling, budget: o.budget,
+                                            tool: o.useTool ? (task, problems[i]) : nil)
             request.cuts = o.rewardCuts
             // Every cut is answered under the prompt of the whole budget (a model that reads it sees one line).
             if !o.rewardCuts.isEmpty { request.budgetTag = request.budgetLevel(in: levels) }
             return request
         }
+        let groups = decoded.map { Array($0.prefix(o.groupSize)) }
         var batch = RolloutBatch(generations: groups.flatMap { $0 }, seconds: Date().timeIntervalSince(start))
-        for (p, group) in zip(problems, groups) {
-            var rewards: [Double] = []
+        batch.baselineTokens = decoded.reduce(0) { $0 + $1.dropFirst(o.groupSize).reduce(0) { $0 + $1.tokens.count } }
+        for ((p, group), all) in zip(zip(problems, groups), decoded) {
             // Per sample, the rewards at each cut and then of the whole rollout.
-            var rewardsAtCuts: [[Double]] = []
+            var rewards: [[Double]] = []
             for g in group {
                 let score = task.score(p, completion: g.text)
                 let reward = Self.reward(score, thinkingCut: g.thinkingCut,
                                          claimsFalsely: o.falseClaimPenalty != 0 && task.claimsFalsely(p, completion: g.text), options: o)
                 let atCuts = g.atCuts.map { Self.reward(task.score(p, completion: $0.text), thinkingCut: $0.thinkingCut, options: o) }
-                rewardsAtCuts.append(atCuts + [reward])
+                rewards.append(atCuts + [reward])
                 batch.rewardSum += (atCuts.reduce(0, +) + reward) / Double(atCuts.count + 1)
                 if score.correct { batch.correct += 1 }
                 if let cause = score.verifierFailure {
@@ -420,22 +440,16 @@ public final class GRPOTrainer {
                     batch.firstVerifierFailure = batch.firstVerifierFailure ?? cause
                 }
                 if task.reflects(g.text) { batch.reflecting += 1 }
-                rewards.append(reward)
                 if latestSamples.count < 8 { latestSamples.append((p.prompt, g.text, reward)) }
             }
-            batch.selfCorrection = batch.selfCorrection + task.selfCorrection(p, audits: group.compactMap { task.audit(p, completion: $0.text) })
-            let advantages: [[Double]]
-            if o.rewardCuts.isEmpty {
-                guard let adv = Self.advantages(rewards, normalizeByStd: o.normalizeByStd, positiveOnly: o.positiveOnly) ?? (o.dynamicSampling ? nil : rewards.map { _ in 0 })
-                else { continue }
-                advantages = zip(group, adv).map { g, a in Array(repeating: a, count: g.tokens.count) }
-            } else {
-                guard let atCuts = Self.anytimeAdvantages(rewardsAtCuts, cuts: o.rewardCuts, thinkingPositions: group.map(\.thinkingPositions),
-                                                          normalizeByStd: o.normalizeByStd, positiveOnly: o.positiveOnly)
-                        ?? (o.dynamicSampling ? nil : group.map { $0.tokens.map { _ in 0 } })
-                else { continue }
-                advantages = atCuts
+            let baselines = all.dropFirst(o.groupSize).first.map { greedy in
+                (greedy.atCuts + [greedy]).map { Self.reward(task.score(p, completion: $0.text), thinkingCut: $0.thinkingCut, options: o) }
             }
+            batch.selfCorrection = batch.selfCorrection + task.selfCorrection(p, audits: group.compactMap { task.audit(p, completion: $0.text) })
+            guard let advantages = Self.tokenAdvantages(rewards, cuts: o.rewardCuts, thinkingPositions: group.map(\.thinkingPositions),
+                                                        baselines: baselines, normalizeByStd: o.normalizeByStd, positiveOnly: o.positiveOnly)
+                    ?? (o.dynamicSampling ? nil : group.map { $0.tokens.map { _ in 0 } })
+            else { continue }
             batch.groupsUsed += 1
             // The prompt the rollout saw, with its budget line for a model that reads one.
             let prompt = GenerationRequest(user: p.prompt, budget: o.budget).promptTokens(for: model)

@@ -30,6 +30,9 @@ struct GRPOArguments: ParsableArguments {
     @Option(help: ArgumentHelp("Thinking budgets below the RL budget at which every rollout is also answered, e.g. 32,64,128: each cut's rewards get their own group-relative advantages and a thinking token is credited with those of the cuts after it and of the whole rollout, so thinking that reaches the answer sooner earns more (AnytimeReasoner's rewards at several budgets). Default: one reward per rollout.", valueName: "N,N,…"))
     var rewardCuts: BudgetList?
 
+    @Flag(help: "Measure each group's rewards against the model's greedy completion of the problem (decoded beside the samples, not learned from) instead of the group's mean, as self-critical sequence training does: only samples that do better or worse than greedy decoding carry signal.")
+    var greedyBaseline = false
+
     @Option(help: "Loss aggregation: token (DAPO), sequence (GRPO) or constant (Dr. GRPO).")
     var aggregation = GRPOOptions.Aggregation.token
 
@@ -67,6 +70,7 @@ struct GRPOArguments: ParsableArguments {
         options.falseClaimPenalty = falseClaimPenalty
         options.positiveOnly = positiveOnly
         options.rewardCuts = rewardCuts?.values ?? []
+        options.greedyBaseline = greedyBaseline
         options.aggregation = aggregation
         options.normalizeByStd = !noStd
         options.clipLow = clipLow

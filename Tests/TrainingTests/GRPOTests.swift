@@ -17,6 +17,13 @@ import Training
         #expect(GRPOTrainer.advantages([1, 0, 0, 1], normalizeByStd: false, positiveOnly: true) == [0.5, 0, 0, 0.5])
         #expect(GRPOTrainer.advantages([0, 0, 0, 1], normalizeByStd: false, positiveOnly: true) == [0, 0, 0, 0.75])
         #expect(abs(GRPOTrainer.advantages([1, 0.1, 0, 0.1], normalizeByStd: false)!.reduce(0, +)) < 1e-12)
+        // Against a baseline (the greedy completion's reward): the difference, undivided, and
+        // signal whenever a reward differs from the baseline, even if all rewards are equal.
+        #expect(GRPOTrainer.advantages([1, 0, 0, 1], normalizeByStd: true, baseline: 0) == [1, 0, 0, 1])
+        #expect(GRPOTrainer.advantages([1, 0, 0, 1], normalizeByStd: true, baseline: 1) == [0, -1, -1, 0])
+        #expect(GRPOTrainer.advantages([1, 1], normalizeByStd: true, baseline: 0) == [1, 1])
+        #expect(GRPOTrainer.advantages([1, 1], normalizeByStd: true, baseline: 1) == nil)
+        #expect(GRPOTrainer.advantages([1, 0], normalizeByStd: false, positiveOnly: true, baseline: 0.5) == [0.5, 0])
     }
 
     @Test func wrongRewardReplacesPartialCreditButNeverACorrectAnswersReward() {
@@ -119,25 +126,28 @@ import Training
         #expect((model.parameters.array != before) == (s.groupsUsed > 0))
     }
 
-    @Test func anytimeAdvantagesCreditAThinkingTokenOnlyWithTheCutsAfterIt() throws {
+    @Test func tokenAdvantagesCreditAThinkingTokenOnlyWithTheCutsAfterIt() throws {
         // Two samples, one cut at 2 thinking tokens. Both answer right after the whole thinking;
         // only the first answers right at the cut. Positions: `<think>` 0, two tokens 0 and 1, one
         // at 2, `</think>` 3, then two answer tokens.
         let positions: [Int?] = [0, 0, 1, 2, 3, nil, nil]
-        let a = try #require(GRPOTrainer.anytimeAdvantages([[1, 1], [0, 1]], cuts: [2], thinkingPositions: [positions, positions],
+        let a = try #require(GRPOTrainer.tokenAdvantages([[1, 1], [0, 1]], cuts: [2], thinkingPositions: [positions, positions],
                                                            normalizeByStd: false))
         // The cut's column is +0.5 / −0.5, the whole rollout's carries none; two columns.
         #expect(a[0] == [0.25, 0.25, 0.25, 0, 0, 0, 0])
         #expect(a[1] == [-0.25, -0.25, -0.25, 0, 0, 0, 0])
         // The whole rollout's column reaches every token, the answer included.
-        let b = try #require(GRPOTrainer.anytimeAdvantages([[1, 1], [0, 0]], cuts: [2], thinkingPositions: [positions, positions],
+        let b = try #require(GRPOTrainer.tokenAdvantages([[1, 1], [0, 0]], cuts: [2], thinkingPositions: [positions, positions],
                                                            normalizeByStd: false))
         #expect(b[0] == [0.5, 0.5, 0.5, 0.25, 0.25, 0.25, 0.25] && b[1] == b[0].map { -$0 })
-        #expect(GRPOTrainer.anytimeAdvantages([[1, 0], [1, 0]], cuts: [2], thinkingPositions: [positions, positions],
+        #expect(GRPOTrainer.tokenAdvantages([[1, 0], [1, 0]], cuts: [2], thinkingPositions: [positions, positions],
                                               normalizeByStd: true) == nil, "no column with signal")
-        let positive = try #require(GRPOTrainer.anytimeAdvantages([[1, 1], [0, 1]], cuts: [2], thinkingPositions: [positions, positions],
+        let positive = try #require(GRPOTrainer.tokenAdvantages([[1, 1], [0, 1]], cuts: [2], thinkingPositions: [positions, positions],
                                                                   normalizeByStd: false, positiveOnly: true))
         #expect(positive[1].allSatisfy { $0 == 0 } && positive[0] == a[0])
+        // Without cuts, every token of a sample gets the sample's advantage.
+        #expect(GRPOTrainer.tokenAdvantages([[1], [0]], cuts: [], thinkingPositions: [positions, [0, nil]], normalizeByStd: false)
+                == [Array(repeating: 0.5, count: 7), [-0.5, -0.5]])
     }
 
     @Test func rewardCutsMustFitTheBudget() {
@@ -177,6 +187,32 @@ import Training
                 if let position, position < 4 { #expect(advantage == advantages[prompt]) }
             }
         }
+    }
+
+    @Test func aGreedyBaselineMeasuresEachSampleAgainstTheGreedyCompletion() throws {
+        var options = GRPOOptions()
+        options.problemsPerStep = 3
+        options.groupSize = 4
+        options.budget = Budget(maxThinking: 12, maxAnswer: 6)
+        options.greedyBaseline = true
+        options.dynamicSampling = false
+        let task = EvenAnswerCountdown()
+        let model = try Transformer(config: ModelConfig.tiny(context: 160), seed: 4)
+        let trainer = try GRPOTrainer(model: model, task: task, options: options, runDirectory: Scratch.path("grpo-greedy"))
+        let batch = try trainer.rollout()
+        #expect(batch.generations.count == 12 && batch.baselineTokens > 0, "the greedy completions are not samples")
+        let problems = (0..<3).map { task.problem(index: $0, difficulty: options.difficulty, split: .train, baseSeed: options.seed) }
+        let greedy = try Engine(model: model, slots: 3).generate(items: 3, samples: 1) { i, _ in
+            GenerationRequest(user: problems[i].prompt, sampling: .greedy, budget: options.budget)
+        }
+        var signal = false
+        for (s, g) in batch.generations.enumerated() {
+            let expected = task.score(problems[s / 4], completion: g.text).reward - task.score(problems[s / 4], completion: greedy[s / 4][0].text).reward
+            let learned = zip(batch.learned[s], batch.advantages[s]).filter(\.0).map(\.1)
+            #expect(learned.allSatisfy { $0 == expected })
+            signal = signal || expected != 0
+        }
+        #expect(signal, "some sample differs from its greedy completion")
     }
 
     @Test func reflectionMarkersAreDetected() {
