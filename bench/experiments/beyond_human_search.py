@@ -5,7 +5,8 @@ solve within that budget").
 Usage: python3 bench/beyond_human_search.py OUT [BUDGETS=64,128,200]
 OUT is a folder of bench/experiment_rl_vs_sft.sh (either layout, with the control where it exists)
 or of bench/experiments/experiment_expert_iteration.sh (every OUT/s<seed>/eval-<arm>, its `cut` model
-as SFT) or of bench/experiments/experiment_programs.sh (every OUT/s<seed>/eval-<arm>, `sft` as SFT),
+as SFT) or of bench/experiments/experiment_programs.sh (every OUT/s<seed>/eval-<arm>, `sft` as SFT) or of
+bench/experiments/experiment_anytime_grpo.sh (`start` as SFT),
 holding its private OUT/strawberry. For each seed the script writes that seed's test problems with
 their worked solutions (`strawberry data --split test --seed S`, the evaluator's problems in the
 evaluator's order) and measures, in thinking tokens, where the search first reaches the target
@@ -37,7 +38,8 @@ def reports(root):
         sft = root / f"eval-sft-s{seed}" / "eval.json"
         if sft.exists():
             found[seed] = {"SFT": json.loads(sft.read_text()), "after RL": json.loads(p.read_text())}
-    for p in sorted(root.glob("s*/eval-cut/eval.json")) + sorted(root.glob("s*/eval-sft/eval.json")):
+    starts = ("cut", "sft", "start")
+    for p in sorted(q for name in starts for q in root.glob(f"s*/eval-{name}/eval.json")):
         seed = int(p.parent.parent.name[1:])
         found[seed] = {"SFT": json.loads(p.read_text())}
         for q in sorted(p.parent.parent.glob("eval-*/eval.json")):
