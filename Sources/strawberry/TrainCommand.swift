@@ -125,6 +125,9 @@ struct TrainCommand: ParsableCommand, RunsAcrossRanks {
     var grpoSteps: Int { rlSteps ?? Self.defaultRLSteps }
 
     func validate() throws {
+        if (grpo.rewardCuts != nil || grpo.greedyBaseline) && rlMethod != .grpo {
+            throw ValidationError("--reward-cuts and --greedy-baseline shape GRPO's rewards; add --rl-method grpo (expert iteration keeps verified samples instead)")
+        }
         if rlSteps != nil && rlMethod != .grpo {
             throw ValidationError("--rl-steps counts GRPO steps; add --rl-method grpo, or set expert iteration's rounds with --ei-rounds (0 skips RL)")
         }

@@ -161,6 +161,17 @@ import Training
         }
     }
 
+    @Test func theCommandsRefuseRewardShapingTheyCannotApply() throws {
+        try #require(StrawberryProcess.executable != nil, "the strawberry executable is built beside the tests")
+        let out = Scratch.path("refused")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let train = try StrawberryProcess.run(["train", "--out", out, "--reward-cuts", "32,64"])
+        #expect(train.status != 0 && train.output.contains("--rl-method grpo"), "expert iteration would ignore them")
+        let rl = try StrawberryProcess.run(["rl", "--model", out, "--out", out, "--budget", "128", "--reward-cuts", "64,200"])
+        #expect(rl.status != 0 && rl.output.contains("stay below the RL thinking budget 128"))
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
     @Test func aRolloutWithRewardCutsCreditsThinkingByWhereItStands() throws {
         var options = GRPOOptions()
         options.problemsPerStep = 3
