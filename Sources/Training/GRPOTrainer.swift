@@ -291,12 +291,11 @@ public final class GRPOTrainer {
     /// minus the baseline, undivided; nil when every reward equals it.
     public static func advantages(_ rewards: [Double], normalizeByStd: Bool, positiveOnly: Bool = false,
                                   baseline: Double? = nil) -> [Double]? {
-        let mean = rewards.reduce(0, +) / Double(rewards.count)
-        let center = baseline ?? mean
+        let center = baseline ?? rewards.reduce(0, +) / Double(rewards.count)
+        // The mean square distance from the center: the variance when the center is the mean.
         let spread = rewards.reduce(0) { $0 + ($1 - center) * ($1 - center) } / Double(rewards.count)
         if spread < 1e-12 { return nil }
-        let variance = rewards.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(rewards.count)
-        let scale = normalizeByStd && baseline == nil ? 1 / (variance.squareRoot() + 1e-6) : 1
+        let scale = normalizeByStd && baseline == nil ? 1 / (spread.squareRoot() + 1e-6) : 1
         return rewards.map { positiveOnly ? max(0, ($0 - center) * scale) : ($0 - center) * scale }
     }
 
@@ -428,23 +427,18 @@ public final class GRPOTrainer {
             // Per sample, the rewards at each cut and then of the whole rollout.
             var rewards: [[Double]] = []
             for g in group {
-                let score = task.score(p, completion: g.text)
-                let reward = Self.reward(score, thinkingCut: g.thinkingCut,
-                                         claimsFalsely: o.falseClaimPenalty != 0 && task.claimsFalsely(p, completion: g.text), options: o)
-                let atCuts = g.atCuts.map { Self.reward(task.score(p, completion: $0.text), thinkingCut: $0.thinkingCut, options: o) }
-                rewards.append(atCuts + [reward])
-                batch.rewardSum += (atCuts.reduce(0, +) + reward) / Double(atCuts.count + 1)
+                let (sampleRewards, score) = rewardsAtCuts(g, problem: p)
+                rewards.append(sampleRewards)
+                batch.rewardSum += sampleRewards.reduce(0, +) / Double(sampleRewards.count)
                 if score.correct { batch.correct += 1 }
                 if let cause = score.verifierFailure {
                     batch.verifierFailures += 1
                     batch.firstVerifierFailure = batch.firstVerifierFailure ?? cause
                 }
                 if task.reflects(g.text) { batch.reflecting += 1 }
-                if latestSamples.count < 8 { latestSamples.append((p.prompt, g.text, reward)) }
+                if latestSamples.count < 8 { latestSamples.append((p.prompt, g.text, sampleRewards.last!)) }
             }
-            let baselines = all.dropFirst(o.groupSize).first.map { greedy in
-                (greedy.atCuts + [greedy]).map { Self.reward(task.score(p, completion: $0.text), thinkingCut: $0.thinkingCut, options: o) }
-            }
+            let baselines = all.dropFirst(o.groupSize).first.map { rewardsAtCuts($0, problem: p).rewards }
             batch.selfCorrection = batch.selfCorrection + task.selfCorrection(p, audits: group.compactMap { task.audit(p, completion: $0.text) })
             guard let advantages = Self.tokenAdvantages(rewards, cuts: o.rewardCuts, thinkingPositions: group.map(\.thinkingPositions),
                                                         baselines: baselines, normalizeByStd: o.normalizeByStd, positiveOnly: o.positiveOnly)
@@ -461,6 +455,16 @@ public final class GRPOTrainer {
             }
         }
         return batch
+    }
+
+    /// The rewards of `g` at each of its cuts (`Generation.atCuts`) and then of the whole
+    /// completion, which alone carries the false-claim penalty, with the whole completion's score.
+    private func rewardsAtCuts(_ g: Generation, problem p: Problem) -> (rewards: [Double], score: Score) {
+        let score = task.score(p, completion: g.text)
+        let whole = Self.reward(score, thinkingCut: g.thinkingCut,
+                                claimsFalsely: options.falseClaimPenalty != 0 && task.claimsFalsely(p, completion: g.text), options: options)
+        let atCuts = g.atCuts.map { Self.reward(task.score(p, completion: $0.text), thinkingCut: $0.thinkingCut, options: options) }
+        return (atCuts + [whole], score)
     }
 
     /// What an update did.
