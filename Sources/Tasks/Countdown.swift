@@ -146,7 +146,8 @@ public struct Countdown: ReasoningTask {
     /// one the trace restates first — `searchOrder`), larger number first, trying
     /// `+ - * /` in that order (or in the shuffled order the first line states), skipping ×1, ÷1,
     /// a−a and inexact division, writing each step, dead end and step back, and finally checking
-    /// the found expression. The brief style leaves out the steps back and the check.
+    /// the found expression. The brief style leaves out the steps back and the check; the hurried
+    /// one tries the steps that leave numbers to combine nearest the target first.
     public func trace(_ problem: Problem, style: TraceStyle, maxThinkingTokens: Int = 4096) -> String? {
         var numbers = problem.inputs
         var operations: [Character] = ["+", "-", "*", "/"]
@@ -195,7 +196,10 @@ public struct Countdown: ReasoningTask {
             style == .tool ? "<tool>\(a)\(op)\(b)</tool><result>\(r)</result>" : "\(a)\(op)\(b)=\(r)"
         }
 
-        mutating func solve(_ items: [Item]) -> Item? {
+        /// The steps from `items`: each pair, larger number first, with each operation in turn
+        /// (no ×1, ÷1, a−a or inexact division), in the order the search tries them.
+        func steps(_ items: [Item]) -> [(x: Item, op: Character, y: Item, result: Int, rest: [Item])] {
+            var steps: [(x: Item, op: Character, y: Item, result: Int, rest: [Item])] = []
             for i in 0..<items.count {
                 for j in (i + 1)..<items.count {
                     let (x, y) = items[i].value >= items[j].value ? (items[i], items[j]) : (items[j], items[i])
@@ -208,19 +212,35 @@ public struct Countdown: ReasoningTask {
                         case "*": guard y.value > 1 else { continue }; r = x.value * y.value
                         default: guard y.value > 1, x.value % y.value == 0 else { continue }; r = x.value / y.value
                         }
-                        let item = Item(value: r, text: Self.join(x.text, op, y.text))
-                        if rest.isEmpty {
-                            write(step(x.value, op, y.value, r) + (r == target ? " yes\n" : " no\n"))
-                            if r == target { return item }
-                        } else {
-                            let left = ([item] + rest).map { String($0.value) }.joined(separator: " ")
-                            write(step(x.value, op, y.value, r) + ", left \(left)\n")
-                            if let found = solve([item] + rest) { return found }
-                            if style != .brief { write("back to \(items.map { String($0.value) }.joined(separator: " "))\n") }
-                        }
-                        if overLimit { return nil }
+                        steps.append((x, op, y, r, rest))
                     }
                 }
+            }
+            // In a hurry, a step that leaves numbers to combine is tried nearest the target first
+            // (a stable sort: ties keep the order above). The last step keeps its order, so the
+            // trace still works out each result before judging it.
+            if style == .hurried, items.count > 2 {
+                return steps.enumerated().sorted { a, b in
+                    let da = abs(a.element.result - target), db = abs(b.element.result - target)
+                    return da != db ? da < db : a.offset < b.offset
+                }.map(\.element)
+            }
+            return steps
+        }
+
+        mutating func solve(_ items: [Item]) -> Item? {
+            for (x, op, y, r, rest) in steps(items) {
+                let item = Item(value: r, text: Self.join(x.text, op, y.text))
+                if rest.isEmpty {
+                    write(step(x.value, op, y.value, r) + (r == target ? " yes\n" : " no\n"))
+                    if r == target { return item }
+                } else {
+                    let left = ([item] + rest).map { String($0.value) }.joined(separator: " ")
+                    write(step(x.value, op, y.value, r) + ", left \(left)\n")
+                    if let found = solve([item] + rest) { return found }
+                    if style != .brief { write("back to \(items.map { String($0.value) }.joined(separator: " "))\n") }
+                }
+                if overLimit { return nil }
             }
             return nil
         }

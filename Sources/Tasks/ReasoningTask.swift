@@ -11,6 +11,11 @@ public enum TraceStyle: String, Codable, Sendable, CaseIterable {
     /// verdicts (Countdown leaves out the steps back and the final check; programs leave out why a
     /// shape failed). A task with nothing to leave out writes its human trace.
     case brief
+    /// The human strategy in a hurry: where the search chooses its next step, it tries first the one
+    /// that lands nearest the goal (Countdown: every step but the last, ordered by how far its result
+    /// is from the target, which reaches the answer of a three-number problem sooner more often than
+    /// not). A task with no such choice writes its human trace.
+    case hurried
 }
 
 /// A family of problems whose answers can be checked: a seeded generator with a difficulty knob,

@@ -8,7 +8,8 @@ public enum WorkedExamples {
         public let completion: String
         /// Whether a thinking budget closed the thinking (its `</think>` was forced, not written).
         public let thinkingCut: Bool
-        /// The same solution in the brief style (`TraceStyle.brief`), which small budget levels show.
+        /// The same problem's solution for small budget levels (`TraceStyle.brief` or `.hurried`), which
+        /// levels below `sft --brief-below` show.
         public let brief: String?
 
         public init(problem: Problem, completion: String, thinkingCut: Bool = false, brief: String? = nil) {
@@ -36,17 +37,17 @@ public enum WorkedExamples {
 
     /// The first `count` problems of `split` whose trace fits `maxThinkingTokens`, and how many
     /// were skipped for being longer. Stops early (returning fewer) when almost nothing fits.
-    /// `withBrief` also writes each one's brief solution (`Example.brief`).
+    /// `briefStyle` also writes each one's solution in that style for small budget levels (`Example.brief`).
     public static func make(task: any ReasoningTask, difficulty: Int, split: Split, count: Int, style: TraceStyle,
                             maxThinkingTokens: Int, seed: UInt64 = 0,
-                            withBrief: Bool = false) -> (examples: [Example], skipped: Int) {
+                            briefStyle: TraceStyle? = nil) -> (examples: [Example], skipped: Int) {
         var examples: [Example] = []
         var skipped = 0, index = 0
         while examples.count < count {
             let problem = task.problem(index: index, difficulty: difficulty, split: split, baseSeed: seed)
             index += 1
             if let completion = task.trace(problem, style: style, maxThinkingTokens: maxThinkingTokens) {
-                let brief = withBrief ? task.trace(problem, style: .brief, maxThinkingTokens: maxThinkingTokens) : nil
+                let brief = briefStyle.flatMap { task.trace(problem, style: $0, maxThinkingTokens: maxThinkingTokens) }
                 examples.append(Example(problem: problem, completion: completion, brief: brief))
             } else {
                 skipped += 1

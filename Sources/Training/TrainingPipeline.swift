@@ -24,6 +24,8 @@ public struct TrainingPipeline: Sendable {
     public var budgetLevels: [Int] = []
     public var maxThinking = 170
     public var style = TraceStyle.human
+    /// The style of the solutions that budget levels below `sft.briefBelow` show.
+    public var briefStyle = TraceStyle.brief
     public var sft = SFTOptions()
     public var rlMethod = RLMethod.grpo
     /// The GRPO stage (its `steps` 0: no RL).
@@ -71,10 +73,10 @@ public struct TrainingPipeline: Sendable {
         log("1/4 data: \(examples) \(task.name) problems (difficulty \(difficulty)), \(style.rawValue) worked solutions of at most \(maxThinking) thinking tokens")
         let (worked, skipped) = WorkedExamples.make(task: task, difficulty: difficulty, split: .train, count: examples,
                                                     style: style, maxThinkingTokens: maxThinking, seed: seed,
-                                                    withBrief: sft.briefBelow > 0)
+                                                    briefStyle: sft.briefBelow > 0 ? briefStyle : nil)
         guard !worked.isEmpty else { throw TrainingError.data("no \(task.name) problem fits \(maxThinking) thinking tokens") }
         if primary { try AtomicFile.write(try WorkedExamples.jsonLines(worked), to: out + "/sft.jsonl") }
-        log("    \(worked.count) examples\(sft.briefBelow > 0 ? " (with brief forms for levels below \(sft.briefBelow))" : ""), \(skipped) longer problems left out")
+        log("    \(worked.count) examples\(sft.briefBelow > 0 ? " (with \(briefStyle.rawValue) forms for levels below \(sft.briefBelow))" : ""), \(skipped) longer problems left out")
 
         log("2/4 SFT: \(preset) model (\(config.parameterCount.formatted()) parameters, context \(config.contextLength)), \(sft.steps) steps of \(sft.batchSize)")
         let dataset = SFTDataset(worked: worked, maxTokens: config.contextLength + 1, vocabulary: .strawberry,

@@ -23,11 +23,14 @@ struct DataCommand: ParsableCommand {
     @Option(help: "Number of problems.")
     var n = 1000
 
-    @Option(help: "Worked solutions: human (all arithmetic in the text), tool (calculator calls), brief (no steps back, no final check), none (answer only).")
+    @Option(help: "Worked solutions: human (all arithmetic in the text), tool (calculator calls), brief (no steps back, no final check), hurried (the human search, the step nearest the target first), none (answer only).")
     var traces = TraceStyle.human
 
-    @Flag(help: "Also write each problem's brief solution (\"brief\"), which `sft --brief-below` shows at small budget levels.")
+    @Flag(help: "Also write each problem's solution for small budget levels (\"brief\", in the --brief-traces style), which `sft --brief-below` shows.")
     var withBrief = false
+
+    @Option(help: SFTCommand.briefTracesHelp)
+    var briefTraces = TraceStyle.brief
 
     @Option(help: "Longest thinking kept, in tokens (a byte each; tool markers one each).")
     var maxThinking = 4096
@@ -43,6 +46,7 @@ struct DataCommand: ParsableCommand {
 
     func validate() throws {
         guard n > 0, maxThinking > 0 else { throw ValidationError("--n and --max-thinking must be positive") }
+        try SFTCommand.validateBriefTraces(briefTraces, used: withBrief, by: "--with-brief")
     }
 
     func run() throws {
@@ -51,7 +55,8 @@ struct DataCommand: ParsableCommand {
         let task = taskOptions.task
         let (examples, skipped) = WorkedExamples.make(task: t, difficulty: difficulty, split: split,
                                                       count: show ? min(n, 5) : n, style: traces,
-                                                      maxThinkingTokens: maxThinking, seed: seed, withBrief: withBrief)
+                                                      maxThinkingTokens: maxThinking, seed: seed,
+                                                      briefStyle: withBrief ? briefTraces : nil)
         if examples.isEmpty || (!show && examples.count < n) {
             throw ValidationError("only \(examples.count) of \(n) \(task) problems fit --max-thinking \(maxThinking); raise it")
         }

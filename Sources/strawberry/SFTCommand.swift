@@ -3,6 +3,7 @@ import Cluster
 import Foundation
 import Kernels
 import Model
+import Tasks
 import Training
 
 /// `strawberry sft`: supervised fine-tuning on prompt/completion JSONL.
@@ -74,7 +75,18 @@ struct SFTCommand: ParsableCommand, RunsAcrossRanks {
     var budgetTopShare: Float = 0
 
     /// `--brief-below`'s help, shared with `train`.
-    static let briefBelowHelp = ArgumentHelp("For a model that reads its budget: budget levels below N show the brief worked solution (no steps back, no final check: --traces brief) instead of the human one cut short. Default 0: the human one at every level.")
+    static let briefBelowHelp = ArgumentHelp("For a model that reads its budget: budget levels below N show the worked solution for small budgets (its style: --brief-traces) instead of the human one cut short. Default 0: the human one at every level.")
+    /// `--brief-traces`' help, shared by `data` and `train`.
+    static let briefTracesHelp = ArgumentHelp("The style of the solutions for small budget levels: brief (no steps back, no final check) or hurried (the human search, trying first the step nearest the target).")
+
+    /// Refuses a `--brief-traces` style that is not one for small budgets, or one given where
+    /// `option` (which writes or shows those solutions) is not.
+    static func validateBriefTraces(_ style: TraceStyle, used: Bool, by option: String) throws {
+        guard style == .brief || style == .hurried else {
+            throw ValidationError("--brief-traces takes brief or hurried (a style for small budget levels), not \(style.rawValue)")
+        }
+        if style != .brief, !used { throw ValidationError("--brief-traces \(style.rawValue) has no effect without \(option)") }
+    }
 
     @Option(help: briefBelowHelp)
     var briefBelow = 0

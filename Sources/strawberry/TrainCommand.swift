@@ -38,7 +38,7 @@ struct TrainCommand: ParsableCommand, RunsAcrossRanks {
     @Option(help: "Output folder.")
     var out: String
 
-    @Option(help: "Worked solutions: human, tool (calculator calls), brief (no steps back, no final check), or none (answer only, no RL thinking).")
+    @Option(help: "Worked solutions: human, tool (calculator calls), brief (no steps back, no final check), hurried (the human search, the step nearest the target first), or none (answer only, no RL thinking).")
     var traces = TraceStyle.human
 
     @Option(help: Countdown.SearchOrder.help)
@@ -67,6 +67,9 @@ struct TrainCommand: ParsableCommand, RunsAcrossRanks {
 
     @Option(help: SFTCommand.briefBelowHelp)
     var briefBelow = 0
+
+    @Option(help: SFTCommand.briefTracesHelp)
+    var briefTraces = TraceStyle.brief
 
     @Option(help: "RL: expert-iteration or grpo.")
     var rlMethod = TrainingPipeline.RLMethod.expertIteration
@@ -147,6 +150,7 @@ struct TrainCommand: ParsableCommand, RunsAcrossRanks {
         guard (0...1).contains(cutThinking) else { throw ValidationError("--cut-thinking must be between 0 and 1") }
         guard (0...1).contains(budgetTopShare) else { throw ValidationError("--budget-top-share must be between 0 and 1") }
         guard briefBelow >= 0 else { throw ValidationError("--brief-below must be at least 0") }
+        try SFTCommand.validateBriefTraces(briefTraces, used: briefBelow > 0, by: "--brief-below")
         if briefBelow > 0, budgetTags == nil {
             throw ValidationError("--brief-below chooses what budget levels show; add --budget-tags")
         }
@@ -172,6 +176,7 @@ struct TrainCommand: ParsableCommand, RunsAcrossRanks {
         pipeline.sft.cutThinking = cutThinking
         pipeline.sft.budgetTopShare = budgetTopShare
         pipeline.sft.briefBelow = briefBelow
+        pipeline.briefStyle = briefTraces
         pipeline.budgetLevels = budgetTags?.levels ?? []
         grpo.apply(to: &pipeline.rl)
         pipeline.rl.steps = style == .none ? 0 : grpoSteps

@@ -222,6 +222,35 @@ import Tasks
         #expect(task.trace(p, style: .brief, maxThinkingTokens: 4096)!.hasPrefix("<think>Target 124 from 13 11 19.\n13+11=24, left 24 19\n24+19=43 no\n"))
     }
 
+    /// The hurried search tries the steps that leave numbers to combine nearest the target first
+    /// (ties in the human order) and keeps the last step's order; on three numbers it reaches the
+    /// answer sooner than the human search more often than not (on four the first step's distance
+    /// says little, and it is level).
+    @Test func theHurriedTraceTriesTheStepNearestTheTargetFirst() throws {
+        let p = task.generate(seed: 0, difficulty: 3)  // 13 11 19 → 124: 13*11=143 is nearest
+        #expect(task.trace(p, style: .hurried, maxThinkingTokens: 4096)!.hasPrefix(
+            "<think>Target 124 from 13 11 19.\n13*11=143, left 143 19\n143+19=162 no\n143-19=124 yes\nCheck: "))
+        for p in task.problems(count: 40, difficulty: 4, split: .train) {
+            let hurried = try #require(task.trace(p, style: .hurried, maxThinkingTokens: 100_000))
+            // The steps from the starting numbers, in the order written: nearest the target first.
+            let firstSteps = hurried.components(separatedBy: "\n").filter { $0.contains(", left ") && $0.split(separator: " ").count == 5 }
+            let distances = firstSteps.map { line in abs(Int(line.split(separator: "=")[1].split(separator: ",")[0])! - p.target) }
+            #expect(distances == distances.sorted(), "\(firstSteps)")
+            #expect(task.score(p, completion: hurried).reward == 1)
+        }
+        var sooner = 0, later = 0, humanTokens = 0, hurriedTokens = 0
+        for p in task.problems(count: 200, difficulty: 3, split: .train) {
+            let human = try #require(task.trace(p, style: .human, maxThinkingTokens: 100_000))
+            let hurried = try #require(task.trace(p, style: .hurried, maxThinkingTokens: 100_000))
+            let (h, q) = (ThinkingLength.tokens(human), ThinkingLength.tokens(hurried))
+            if q < h { sooner += 1 } else if q > h { later += 1 }
+            humanTokens += h
+            hurriedTokens += q
+        }
+        #expect(sooner > later && 10 * hurriedTokens < 9 * humanTokens,
+                "hurried shorter on \(sooner), longer on \(later) of 200; \(hurriedTokens) tokens against \(humanTokens)")
+    }
+
     @Test func verifierRejectsWrongMalformedAndAdversarialAnswers() {
         let p = task.generate(seed: 0, difficulty: 3)  // 13 11 19 → 124
         let cases: [(String, Double)] = [

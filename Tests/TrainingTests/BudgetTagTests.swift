@@ -123,6 +123,31 @@ import Tasks
         #expect(throws: TrainingError.self) { try SFTDataset.load(path: path, maxTokens: 64, vocabulary: Self.vocabulary) }
     }
 
+    /// `data --with-brief --brief-traces hurried` writes each problem's hurried search as the
+    /// solution small levels show; a style that is not for small budgets, or one with nothing to
+    /// write it into, is refused by `data` and `train`.
+    @Test func theSmallLevelsSolutionsCanBeTheHurriedSearch() throws {
+        try #require(StrawberryProcess.executable != nil, "the strawberry executable is built beside the tests")
+        let written = try StrawberryProcess.run(["data", "--n", "4", "--with-brief", "--brief-traces", "hurried"])
+        #expect(written.status == 0, "\(written.output)")
+        let (examples, _) = WorkedExamples.make(task: Countdown(), difficulty: 3, split: .train, count: 4, style: .human,
+                                                maxThinkingTokens: 4096, briefStyle: .hurried)
+        #expect(written.output == String(decoding: try WorkedExamples.jsonLines(examples), as: UTF8.self))
+        for e in examples {
+            #expect(e.brief == Countdown().trace(e.problem, style: .hurried, maxThinkingTokens: 4096))
+        }
+        #expect(examples.contains { $0.brief != $0.completion }, "the hurried order differs from the human one somewhere")
+        let out = Scratch.path("refused-brief")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        for (arguments, reason) in [(["data", "--brief-traces", "hurried"], "no effect without --with-brief"),
+                                    (["data", "--with-brief", "--brief-traces", "human"], "takes brief or hurried"),
+                                    (["train", "--out", out, "--brief-traces", "hurried"], "no effect without --brief-below")] {
+            let refused = try StrawberryProcess.run(arguments)
+            #expect(refused.status != 0 && refused.output.contains(reason), "\(arguments): \(refused.output)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
     @Test func aLoadedFileRefusesAPromptThatOnlyFitsWithoutItsBudgetLine() throws {
         let path = Scratch.path("tags", suffix: ".jsonl")
         defer { try? FileManager.default.removeItem(atPath: path) }
