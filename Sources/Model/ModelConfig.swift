@@ -175,8 +175,11 @@ public struct ModelConfig: Codable, Equatable, Sendable {
     /// Forward FLOPs per token at context position `position` (2 per multiply-add in the
     /// projections and the attention over `position + 1` keys); the backward pass costs twice this.
     public func forwardFlopsPerToken(attendingTo keys: Int) -> Double {
-        let perLayer = 2.0 * Double(dim * qkvDim + heads * headDim * dim + 3 * dim * ffnDim)
-            + 4.0 * Double(heads * headDim * keys)
-        return Double(layers) * perLayer + 2.0 * Double(dim * vocabSize)
+        2.0 * Double(matrixWeightsPerToken) + 4.0 * Double(layers * heads * headDim * keys)
     }
+
+    /// The weights a token's forward pass multiplies by: every layer's projections and the output
+    /// head (the embedding lookup reads one row). A decode step reads each of them once, however
+    /// many sequences it advances.
+    public var matrixWeightsPerToken: Int { layers * (dim * qkvDim + heads * headDim * dim + 3 * dim * ffnDim) + dim * vocabSize }
 }

@@ -4,6 +4,9 @@ public enum WeightPrecision: String, Sendable, CaseIterable {
     case float32
     case bfloat16
 
+    /// Bytes each weight takes in this precision.
+    public var bytes: Int { self == .float32 ? 4 : 2 }
+
     /// bfloat16 for a model of more than `PackedWeights.limit` parameters (whose decoding is bound
     /// by reading its weights), float32 otherwise (the numbers it was trained with).
     public static func automatic(for config: ModelConfig) -> WeightPrecision {

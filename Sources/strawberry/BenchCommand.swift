@@ -242,7 +242,8 @@ struct GenerateBench: ParsableCommand {
             throw ValidationError("--prompt + --tokens must fit the \(config.contextLength)-token context")
         }
         print("\(self.model ?? "preset " + preset): \(config.parameterCount.formatted()) parameters (matrices in \(model.precision)), prompt \(prompt), \(tokens) decoded tokens per sequence; \(CPU.summary)")
-        print("batch   decode tokens/s   ms per step")
+        print("batch   decode tokens/s   ms per step   weights read (GB/s)")
+        let weightBytes = Double(config.matrixWeightsPerToken * model.precision.bytes)
         var firstGreedy: (prompt: [Int32], tokens: [Int32])?
         for b in batch.values {
             let cache = KVCache(config: config, slots: b)
@@ -264,7 +265,8 @@ struct GenerateBench: ParsableCommand {
             }
             let seconds = Date().timeIntervalSince(start)
             Profile.stop()
-            print(String(format: "%5d   %15.1f   %11.2f", b, Double(b * tokens) / seconds, seconds / Double(tokens) * 1000))
+            print(String(format: "%5d   %15.1f   %11.2f   %19.1f", b, Double(b * tokens) / seconds, seconds / Double(tokens) * 1000,
+                         weightBytes * Double(tokens) / seconds / 1e9))
             if phases { printPhases(perStep: seconds / Double(tokens), steps: tokens, unit: "step") }
             if firstGreedy == nil { firstGreedy = (prompts[0], greedy) }
         }
@@ -275,6 +277,11 @@ struct GenerateBench: ParsableCommand {
         // What the process holds at its peak, against the weights as stored (float32).
         print(String(format: "peak resident memory %.2f GB for %.2f GB of weights (%.2f×)", PeakMemory.bytes / 1e9,
                      Double(config.parameterCount * 4) / 1e9, PeakMemory.bytes / Double(config.parameterCount * 4)))
+        // Reading the weights once per step bounds decoding a model larger than the caches (measured
+        // after the peak above, which its buffer would raise).
+        let bandwidth = MemoryBandwidth.read()
+        print(String(format: "memory read bandwidth %.1f GB/s (this machine, %d threads, best of 5 passes over 512 MiB); each step reads %.0f MB of weights",
+                     bandwidth.gigabytesPerSecond, Parallel.threadCount, weightBytes / 1e6))
         guard self.model == nil else { return }
         // Prefill (cached forward over whole prompts) against the training forward pass, same tokens.
         let b = 8, t = config.contextLength

@@ -21,6 +21,19 @@ import Model
         #expect(throws: ModelError.self) { try Transformer(config: standard, seed: 3).forwardBackward(batch) }
     }
 
+    /// The weights a token multiplies by are every parameter but the norms (and the biases) when
+    /// the head is the embedding; an untied head adds its own matrix, the input embedding is a lookup.
+    @Test func theMatrixWeightsPerTokenAreTheProjectionsAndTheHead() throws {
+        let micro = try ModelConfig.preset("micro")
+        #expect(micro.tiedEmbeddings && !micro.attentionBias)
+        #expect(micro.matrixWeightsPerToken == micro.parameterCount - (2 * micro.layers + 1) * micro.dim)
+        var untied = micro
+        untied.tiedEmbeddings = false
+        #expect(untied.matrixWeightsPerToken == micro.matrixWeightsPerToken)
+        #expect(untied.parameterCount - untied.matrixWeightsPerToken == micro.vocabSize * micro.dim + (2 * micro.layers + 1) * micro.dim)
+        #expect(micro.forwardFlopsPerToken(attendingTo: 0) == 2 * Double(micro.matrixWeightsPerToken))
+    }
+
     @Test func contextOutsideTheSupportedRangeIsRefusedWithTheRange() {
         for bad in [0, 8, 40_000] {
             #expect {
