@@ -12,6 +12,13 @@ extension GRPOOptions.Aggregation: ExpressibleByArgument {}
 extension TrainingPipeline.RLMethod: ExpressibleByArgument {}
 extension GGUFExport.Precision: ExpressibleByArgument {}
 
+/// The worked-solution styles meant for small budget levels, which `--brief-traces` takes.
+enum SmallBudgetTraces: String, ExpressibleByArgument, CaseIterable {
+    case brief, hurried
+
+    var style: TraceStyle { self == .brief ? .brief : .hurried }
+}
+
 /// Comma-separated integers, each at least `minimum`; nil for an empty list or any other part.
 func integerList(_ argument: String, atLeast minimum: Int) -> [Int]? {
     let parts = argument.split(separator: ",")

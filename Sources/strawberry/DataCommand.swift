@@ -30,7 +30,7 @@ struct DataCommand: ParsableCommand {
     var withBrief = false
 
     @Option(help: SFTCommand.briefTracesHelp)
-    var briefTraces = TraceStyle.brief
+    var briefTraces = SmallBudgetTraces.brief
 
     @Option(help: "Longest thinking kept, in tokens (a byte each; tool markers one each).")
     var maxThinking = 4096
@@ -56,7 +56,7 @@ struct DataCommand: ParsableCommand {
         let (examples, skipped) = WorkedExamples.make(task: t, difficulty: difficulty, split: split,
                                                       count: show ? min(n, 5) : n, style: traces,
                                                       maxThinkingTokens: maxThinking, seed: seed,
-                                                      briefStyle: withBrief ? briefTraces : nil)
+                                                      briefStyle: withBrief ? briefTraces.style : nil)
         if examples.isEmpty || (!show && examples.count < n) {
             throw ValidationError("only \(examples.count) of \(n) \(task) problems fit --max-thinking \(maxThinking); raise it")
         }

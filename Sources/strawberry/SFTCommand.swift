@@ -3,7 +3,6 @@ import Cluster
 import Foundation
 import Kernels
 import Model
-import Tasks
 import Training
 
 /// `strawberry sft`: supervised fine-tuning on prompt/completion JSONL.
@@ -79,13 +78,10 @@ struct SFTCommand: ParsableCommand, RunsAcrossRanks {
     /// `--brief-traces`' help, shared by `data` and `train`.
     static let briefTracesHelp = ArgumentHelp("The style of the solutions for small budget levels: brief (no steps back, no final check) or hurried (the human search, trying first the step nearest the target).")
 
-    /// Refuses a `--brief-traces` style that is not one for small budgets, or one given where
-    /// `option` (which writes or shows those solutions) is not.
-    static func validateBriefTraces(_ style: TraceStyle, used: Bool, by option: String) throws {
-        guard style == .brief || style == .hurried else {
-            throw ValidationError("--brief-traces takes brief or hurried (a style for small budget levels), not \(style.rawValue)")
-        }
-        if style != .brief, !used { throw ValidationError("--brief-traces \(style.rawValue) has no effect without \(option)") }
+    /// Refuses a `--brief-traces` other than the default where `option`, which writes or shows
+    /// those solutions, is not given: it would change nothing.
+    static func validateBriefTraces(_ traces: SmallBudgetTraces, used: Bool, by option: String) throws {
+        if traces != .brief, !used { throw ValidationError("--brief-traces \(traces.rawValue) has no effect without \(option)") }
     }
 
     @Option(help: briefBelowHelp)

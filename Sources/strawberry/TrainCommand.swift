@@ -69,7 +69,7 @@ struct TrainCommand: ParsableCommand, RunsAcrossRanks {
     var briefBelow = 0
 
     @Option(help: SFTCommand.briefTracesHelp)
-    var briefTraces = TraceStyle.brief
+    var briefTraces = SmallBudgetTraces.brief
 
     @Option(help: "RL: expert-iteration or grpo.")
     var rlMethod = TrainingPipeline.RLMethod.expertIteration
@@ -176,7 +176,7 @@ struct TrainCommand: ParsableCommand, RunsAcrossRanks {
         pipeline.sft.cutThinking = cutThinking
         pipeline.sft.budgetTopShare = budgetTopShare
         pipeline.sft.briefBelow = briefBelow
-        pipeline.briefStyle = briefTraces
+        pipeline.briefStyle = briefTraces.style
         pipeline.budgetLevels = budgetTags?.levels ?? []
         grpo.apply(to: &pipeline.rl)
         pipeline.rl.steps = style == .none ? 0 : grpoSteps

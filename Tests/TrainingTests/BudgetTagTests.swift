@@ -140,7 +140,7 @@ import Tasks
         let out = Scratch.path("refused-brief")
         defer { try? FileManager.default.removeItem(atPath: out) }
         for (arguments, reason) in [(["data", "--brief-traces", "hurried"], "no effect without --with-brief"),
-                                    (["data", "--with-brief", "--brief-traces", "human"], "takes brief or hurried"),
+                                    (["data", "--with-brief", "--brief-traces", "human"], "'human' is invalid"),
                                     (["train", "--out", out, "--brief-traces", "hurried"], "no effect without --brief-below")] {
             let refused = try StrawberryProcess.run(arguments)
             #expect(refused.status != 0 && refused.output.contains(reason), "\(arguments): \(refused.output)")
