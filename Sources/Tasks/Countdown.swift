@@ -217,13 +217,10 @@ public struct Countdown: ReasoningTask {
                 }
             }
             // In a hurry, a step that leaves numbers to combine is tried nearest the target first
-            // (a stable sort: ties keep the order above). The last step keeps its order, so the
-            // trace still works out each result before judging it.
+            // (`sorted` is stable: ties keep the order above). The last step keeps its order, so
+            // the trace still works out each result before judging it.
             if style == .hurried, items.count > 2 {
-                return steps.enumerated().sorted { a, b in
-                    let da = abs(a.element.result - target), db = abs(b.element.result - target)
-                    return da != db ? da < db : a.offset < b.offset
-                }.map(\.element)
+                return steps.sorted { abs($0.result - target) < abs($1.result - target) }
             }
             return steps
         }
