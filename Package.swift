@@ -41,7 +41,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
-        .target(name: "RegisterTiles", swiftSettings: hotFlags),
+        // One header: the prefetch hint the bfloat16 dot-product tiles give (no library to link).
+        .systemLibrary(name: "CPrefetch"),
+        .target(name: "RegisterTiles", dependencies: ["CPrefetch"], swiftSettings: hotFlags),
         .target(name: "KernelsAVX512", dependencies: ["RegisterTiles"], swiftSettings: wideFlags),
         .target(name: "Kernels", dependencies: ["RegisterTiles", "KernelsAVX512"], swiftSettings: hotFlags),
         .systemLibrary(name: "CMPI", pkgConfig: "ompi", providers: [.apt(["libopenmpi-dev"])]),

@@ -6,6 +6,9 @@ public protocol DotRows {
     static var panelRows: Int { get }
     static var rowStride: Int { get }
     static var groupStride: Int { get }
+    /// Bytes ahead of the group being read that a tile asks the memory to fetch (0: none; the
+    /// hardware prefetcher keeps up on its own).
+    static var prefetchDistance: Int { get }
     /// The sixteen values `byteOffset` bytes from `base`, or the `count < 16` there followed by zeros.
     static func values(_ base: UnsafeRawPointer, _ byteOffset: Int, count: Int) -> SIMD16<Float>
 }
@@ -15,6 +18,7 @@ public enum Float32Rows: DotRows {
     @inlinable public static var panelRows: Int { 1 }
     @inlinable public static var rowStride: Int { 0 }
     @inlinable public static var groupStride: Int { 64 }
+    @inlinable public static var prefetchDistance: Int { 0 }
 
     @inlinable @inline(__always)
     public static func values(_ base: UnsafeRawPointer, _ byteOffset: Int, count: Int) -> SIMD16<Float> {
@@ -34,6 +38,7 @@ public enum BFloat16Rows: DotRows {
     @inlinable public static var panelRows: Int { 4 }
     @inlinable public static var rowStride: Int { 32 }
     @inlinable public static var groupStride: Int { 128 }
+    @inlinable public static var prefetchDistance: Int { 1024 }
 
     @inlinable @inline(__always)
     public static func values(_ base: UnsafeRawPointer, _ byteOffset: Int, count: Int) -> SIMD16<Float> {

@@ -1,3 +1,5 @@
+import CPrefetch
+
 /// The inference dot-product tiles of `DotGemm` (every output summed in sixteen lanes over `k`,
 /// then pairwise), inlinable so that each instruction set's module compiles its own copy (see
 /// `GemmPanels`). The weight rows are float32 (`Float32Rows`) or bfloat16 (`BFloat16Rows`); the
@@ -117,6 +119,16 @@ public enum DotTiles {
         if left > 0 { step(groups &* 64, groups &* R.groupStride, left) }
     }
 
+    /// Asks for the two cache lines of a panel's group `R.prefetchDistance` bytes past
+    /// `bOffset` (the four rows of a bfloat16 group), when `R` wants them asked for.
+    @inlinable @inline(__always)
+    static func prefetch<R: DotRows>(_ b: UnsafeRawPointer, _ bOffset: Int, _: R.Type) {
+        if R.prefetchDistance > 0 {
+            strawberry_prefetch(b + (bOffset &+ R.prefetchDistance))
+            strawberry_prefetch(b + (bOffset &+ R.prefetchDistance &+ 64))
+        }
+    }
+
     /// Sixteen activations of a row from `offset` bytes on, or the `count < 16` there followed by zeros.
     @inlinable @inline(__always)
     static func activations(_ a: UnsafeRawPointer, _ offset: Int, _ count: Int) -> SIMD16<Float> {
@@ -140,6 +152,7 @@ public enum DotTiles {
         var s0 = SIMD16<Float>(), s1 = SIMD16<Float>(), s2 = SIMD16<Float>(), s3 = SIMD16<Float>()
         let ar = UnsafeRawPointer(a)
         @inline(__always) func step(_ aOffset: Int, _ bOffset: Int, _ count: Int) {
+            prefetch(b, bOffset, R.self)
             let x = activations(ar, aOffset, count)
             s0.addProduct(x, R.values(b, bOffset, count: count))
             s1.addProduct(x, R.values(b, rowStride &+ bOffset, count: count))
@@ -158,6 +171,7 @@ public enum DotTiles {
         var s00 = SIMD16<Float>(), s01 = SIMD16<Float>(), s10 = SIMD16<Float>(), s11 = SIMD16<Float>()
         let ar = UnsafeRawPointer(a), rowA = lda &* 4
         @inline(__always) func step(_ aOffset: Int, _ bOffset: Int, _ count: Int) {
+            prefetch(b, bOffset, R.self)
             let x0 = activations(ar, aOffset, count), x1 = activations(ar, rowA &+ aOffset, count)
             let y0 = R.values(b, bOffset, count: count)
             s00.addProduct(x0, y0); s10.addProduct(x1, y0)
@@ -183,6 +197,7 @@ public enum DotTiles {
         var s30 = SIMD16<Float>(), s31 = SIMD16<Float>(), s32 = SIMD16<Float>(), s33 = SIMD16<Float>()
         let ar = UnsafeRawPointer(a), rowA = lda &* 4
         @inline(__always) func step(_ aOffset: Int, _ bOffset: Int, _ count: Int) {
+            prefetch(b, bOffset, R.self)
             let x0 = activations(ar, aOffset, count), x1 = activations(ar, rowA &+ aOffset, count)
             let x2 = activations(ar, 2 &* rowA &+ aOffset, count), x3 = activations(ar, 3 &* rowA &+ aOffset, count)
             let y0 = R.values(b, bOffset, count: count), y1 = R.values(b, rowStride &+ bOffset, count: count)
