@@ -1,26 +1,51 @@
 #!/usr/bin/env bash
 # Matrix-multiply GFLOP/s, Strawberry's Swift kernel vs OpenBLAS (numpy's bundled build, from
-# PyPI), both on 2 threads, measured one after the other in one run: 256², 512², 1024² and the
-# training attention's shape (`bench gemm`'s `attn` row, for the default preset).
-#   bench/speed/compare_gemm.sh
+# PyPI), both on 2 threads: 256², 512², 1024² and the training attention's shape (`bench gemm`'s
+# `attn` row, for the default preset). The two are measured in turns, ROUNDS times (which one goes
+# first alternates), and each shape's ratio is the median of the rounds' ratios with their range:
+# a VM's neighbours come and go within a minute, and one pass of each, one after the other, moved
+# the 256² ratio between 0.45 and 1.33.
+#   bench/speed/compare_gemm.sh [ROUNDS]   (default 5; 0.3 s a shape and kind per round)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source bench/lib/venv.sh && python=$(python_env blas)
 swift build -c release --product strawberry >/dev/null
-ours=$(STRAWBERRY_THREADS=2 .build/release/strawberry bench gemm --seconds 1)
-squares=$(awk '/^square/ {print $2, $3, $4, $5}' <<<"$ours")
-# The training attention's shape (context × context × head width, one head's scores) as `bench gemm` prints it.
-attention=$(awk '/^attn/ {sub(/×/, "x", $2); sub(/×/, "x", $2); print $2, $3, $4, $5}' <<<"$ours")
+rounds=${1:-5}
+ours() { STRAWBERRY_THREADS=2 .build/release/strawberry bench gemm --seconds 0.3; }
 # OpenBLAS picks its AVX2/AVX-512 kernels itself when no core type is forced.
-theirs=$(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=2 "$python" bench/speed/numpy_gemm.py "${attention%% *}")
-python3 - "$squares" "$attention" "$theirs" <<'PY'
-import json, sys
-ours = {l.split()[0]: [float(x) for x in l.split()[1:]] for l in (sys.argv[1] + "\n" + sys.argv[2]).splitlines() if l.strip()}
-theirs = json.loads(sys.argv[3])
-print(f"OpenBLAS via numpy {theirs['numpy']}: {theirs['blas']}")
-print("shape        kind    strawberry  openblas  ratio")
-for size in [s for s in ours if s in theirs["rates"]]:
+theirs() {
+  env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=2 "$python" bench/speed/numpy_gemm.py --seconds 0.3 "$1"
+}
+# The training attention's shape (context × context × head width, one head's scores) as `bench gemm` prints it.
+shape_of() { awk '/^attn/ {sub(/×/, "x", $2); sub(/×/, "x", $2); print $2}' <<<"$1"; }
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+for round in $(seq 1 "$rounds"); do
+  if (( round % 2 )); then
+    ours >"$work/ours.$round"; theirs "$(shape_of "$(cat "$work/ours.$round")")" >"$work/theirs.$round"
+  else
+    first=$(ours); theirs "$(shape_of "$first")" >"$work/theirs.$round"; ours >"$work/ours.$round"
+  fi
+  echo "round $round of $rounds done" >&2
+done
+python3 - "$work" "$rounds" <<'PY'
+import json, pathlib, statistics, sys
+work, rounds = pathlib.Path(sys.argv[1]), int(sys.argv[2])
+def ours(text):
+    rates = {}
+    for line in text.splitlines():
+        f = line.split()
+        if f and f[0] == "square": rates[f[1]] = [float(x) for x in f[2:5]]
+        if f and f[0] == "attn": rates[f[1].replace("×", "x")] = [float(x) for x in f[2:5]]
+    return rates
+runs = [(ours((work / f"ours.{r}").read_text()), json.loads((work / f"theirs.{r}").read_text())) for r in range(1, rounds + 1)]
+print(f"OpenBLAS via numpy {runs[0][1]['numpy']}: {runs[0][1]['blas']}; {rounds} rounds, medians (range of the ratio)")
+print("shape        kind    strawberry  openblas  ratio  (range)")
+for size in [s for s in runs[0][0] if s in runs[0][1]["rates"]]:
     for i, kind in enumerate(("A·B", "A·Bᵀ", "Aᵀ·B")):
-        s, o = ours[size][i], theirs["rates"][size][i]
-        print(f"{size:11s}  {kind:6s} {s:9.1f} {o:9.1f}  {s / o:5.2f}")
+        s = [o[size][i] for o, _ in runs]
+        o = [t["rates"][size][i] for _, t in runs]
+        ratios = [a / b for a, b in zip(s, o)]
+        print(f"{size:11s}  {kind:6s} {statistics.median(s):9.1f} {statistics.median(o):9.1f}  {statistics.median(ratios):5.2f}"
+              f"  ({min(ratios):.2f}–{max(ratios):.2f})")
 PY

@@ -1,9 +1,10 @@
 """GFLOP/s of float32 matrix multiply through numpy's bundled OpenBLAS, for the same square sizes
 and the three training shapes (A·B, A·Bᵀ, Aᵀ·B) that `strawberry bench gemm` measures, and for
-any M×N×K shapes given as arguments (the attention shape that `bench gemm` prints).
-Thread count comes from OPENBLAS_NUM_THREADS (bench/compare_gemm.sh sets 2).
+any M×N×K shapes given as arguments (the attention shape that `bench gemm` prints), each timed for
+SECONDS (default 1). Thread count comes from OPENBLAS_NUM_THREADS (bench/speed/compare_gemm.sh sets 2).
 
-    python numpy_gemm.py [256x256x32 ...]"""
+    python numpy_gemm.py [--seconds SECONDS] [256x256x32 ...]"""
+import argparse
 import json
 import sys
 import time
@@ -26,14 +27,18 @@ def rate(m, n, k, ta, tb, seconds=1.0):
     return 2 * m * n * k * calls / (time.perf_counter() - start) / 1e9
 
 
-def shapes(m, n, k):
-    return [rate(m, n, k, False, False), rate(m, n, k, False, True), rate(m, n, k, True, False)]
+def shapes(m, n, k, seconds):
+    return [rate(m, n, k, False, False, seconds), rate(m, n, k, False, True, seconds), rate(m, n, k, True, False, seconds)]
 
 
 def main():
-    out = {n: shapes(n, n, n) for n in (256, 512, 1024)}
-    for arg in sys.argv[1:]:
-        out[arg] = shapes(*(int(x) for x in arg.split("x")))
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--seconds", type=float, default=1.0)
+    parser.add_argument("shapes", nargs="*", help="M×N×K, written MxNxK")
+    args = parser.parse_args()
+    out = {str(n): shapes(n, n, n, args.seconds) for n in (256, 512, 1024)}
+    for arg in args.shapes:
+        out[arg] = shapes(*(int(x) for x in arg.split("x")), args.seconds)
     try:
         from threadpoolctl import threadpool_info
         info = [(i.get("internal_api"), i.get("architecture"), i.get("num_threads")) for i in threadpool_info()]
