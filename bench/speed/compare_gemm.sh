@@ -17,14 +17,15 @@ theirs() {
   env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=2 "$python" bench/speed/numpy_gemm.py --seconds 0.3 "$1"
 }
 # The training attention's shape (context × context × head width, one head's scores) as `bench gemm` prints it.
-shape_of() { awk '/^attn/ {sub(/×/, "x", $2); sub(/×/, "x", $2); print $2}' <<<"$1"; }
+attention=$(STRAWBERRY_THREADS=2 .build/release/strawberry bench gemm --seconds 0.01 |
+  awk '/^attn/ {sub(/×/, "x", $2); sub(/×/, "x", $2); print $2}')
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 for round in $(seq 1 "$rounds"); do
   if (( round % 2 )); then
-    ours >"$work/ours.$round"; theirs "$(shape_of "$(cat "$work/ours.$round")")" >"$work/theirs.$round"
+    ours >"$work/ours.$round"; theirs "$attention" >"$work/theirs.$round"
   else
-    first=$(ours); theirs "$(shape_of "$first")" >"$work/theirs.$round"; ours >"$work/ours.$round"
+    theirs "$attention" >"$work/theirs.$round"; ours >"$work/ours.$round"
   fi
   echo "round $round of $rounds done" >&2
 done
