@@ -8,9 +8,10 @@
 #   bench/speed/compare_gemm.sh [ROUNDS]   (default 5; 0.3 s a shape and kind per round)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+rounds=${1:-5}
+[[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "compare_gemm.sh: ROUNDS must be a whole number of rounds, at least 1 (got '$rounds')" >&2; exit 2; }
 source bench/lib/venv.sh && python=$(python_env blas)
 swift build -c release --product strawberry >/dev/null
-rounds=${1:-5}
 ours() { STRAWBERRY_THREADS=2 .build/release/strawberry bench gemm --seconds 0.3; }
 # OpenBLAS picks its AVX2/AVX-512 kernels itself when no core type is forced.
 theirs() {

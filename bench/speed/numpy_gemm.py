@@ -6,7 +6,6 @@ SECONDS (default 1). Thread count comes from OPENBLAS_NUM_THREADS (bench/speed/c
     python numpy_gemm.py [--seconds SECONDS] [256x256x32 ...]"""
 import argparse
 import json
-import sys
 import time
 
 import numpy as np
