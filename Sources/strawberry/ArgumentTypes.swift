@@ -16,7 +16,12 @@ extension GGUFExport.Precision: ExpressibleByArgument {}
 enum SmallBudgetTraces: String, ExpressibleByArgument, CaseIterable {
     case brief, hurried
 
-    var style: TraceStyle { self == .brief ? .brief : .hurried }
+    var style: TraceStyle {
+        switch self {
+        case .brief: .brief
+        case .hurried: .hurried
+        }
+    }
 }
 
 /// Comma-separated integers, each at least `minimum`; nil for an empty list or any other part.
