@@ -22,6 +22,8 @@
 #   ei-wide-long  ei at four times the scale: 1,200 SFT steps (lr 3e-4) on ei-wide's kept samples
 #            (as many epochs as ei's 300 steps on its ~1,300), against
 #   control-long  1,200 SFT steps on the human traces, as control (named in ARMS only, both).
+#   ei400    as ei, but the teacher samples at budget 400, where the whole search fits (named in
+#            ARMS only): does selecting among whole searches lift the accuracy after one?
 # With ROUNDS=2, a second round on top of the first: ei2, the ei model's expert iteration on 3,000
 # fresh training problems (`--seed` + 100 picks others), against control2, the control given 300
 # more SFT steps on the human traces.
@@ -56,24 +58,18 @@ for seed in $seeds; do
   }
   sft cut "$base/sft" "$base/sft.jsonl" $((seed + 200)) --steps 400 --lr 5e-4 --cut-thinking 0.5
   sft control "$d/cut" "$base/sft.jsonl" $((seed + 300)) --steps 300 --lr 3e-4 --cut-thinking 0.5
-  if [ ! -f "$d/ei/comparison.json" ]; then
-    rm -rf "$d/ei"
-    $bin distill --teacher "$d/cut" --student "$d/cut" --budget 128 --samples 8 --temperature 1 --problems 3000 \
-      --steps 300 --lr 3e-4 --no-baseline --eval-problems 20 --budgets 128 --cost-problems 1 --seed "$seed" \
-      --out "$d/ei" > "$d/ei.log" 2>&1
-  fi
-  if wants ei-clean && [ ! -f "$d/ei-clean/comparison.json" ]; then
-    rm -rf "$d/ei-clean"
-    $bin distill --teacher "$d/cut" --student "$d/cut" --budget 128 --samples 8 --temperature 1 --problems 3000 \
-      --steps 300 --lr 3e-4 --no-baseline --eval-problems 20 --budgets 128 --cost-problems 1 --seed "$seed" \
-      --clean-thinking --out "$d/ei-clean" > "$d/ei-clean.log" 2>&1
-  fi
-  if wants ei-wide && [ ! -f "$d/ei-wide/comparison.json" ]; then
-    rm -rf "$d/ei-wide"
-    $bin distill --teacher "$d/cut" --student "$d/cut" --budget 128 --samples 8 --temperature 1 \
-      --problems "${WIDE_PROBLEMS:-12000}" --steps 300 --lr 3e-4 --no-baseline --eval-problems 20 --budgets 128 \
-      --cost-problems 1 --seed "$seed" --out "$d/ei-wide" > "$d/ei-wide.log" 2>&1
-  fi
+  expert_iteration() { # NAME TEACHER BUDGET PROBLEMS SEED [extra distill options]
+    local name=$1 teacher=$2 budget=$3 problems=$4 s=$5; shift 5
+    [ -f "$d/$name/comparison.json" ] && return
+    rm -rf "${d:?}/$name"
+    $bin distill --teacher "$teacher" --student "$teacher" --budget "$budget" --samples 8 --temperature 1 \
+      --problems "$problems" --steps 300 --lr 3e-4 --no-baseline --eval-problems 20 --budgets 128 --cost-problems 1 \
+      --seed "$s" --out "$d/$name" "$@" > "$d/$name.log" 2>&1
+  }
+  expert_iteration ei "$d/cut" 128 3000 "$seed"
+  if wants ei-clean; then expert_iteration ei-clean "$d/cut" 128 3000 "$seed" --clean-thinking; fi
+  if wants ei-wide; then expert_iteration ei-wide "$d/cut" 128 "${WIDE_PROBLEMS:-12000}" "$seed"; fi
+  if wants ei400; then expert_iteration ei400 "$d/cut" 400 3000 "$seed"; fi
   if wants ei-mix; then
     python3 bench/experiments/mix_with_human.py "$d/ei/distill.jsonl" "$base/sft.jsonl" "$seed" > "$d/mix.jsonl"
     sft ei-mix "$d/cut" "$d/mix.jsonl" $((seed + 300)) --steps 300 --lr 3e-4
@@ -84,16 +80,11 @@ for seed in $seeds; do
   evaluated=$arms
   if [ "$rounds" = 2 ]; then
     sft control2 "$d/control" "$base/sft.jsonl" $((seed + 600)) --steps 300 --lr 3e-4 --cut-thinking 0.5
-    if [ ! -f "$d/ei2/comparison.json" ]; then
-      rm -rf "$d/ei2"
-      $bin distill --teacher "$d/ei/student" --student "$d/ei/student" --budget 128 --samples 8 --temperature 1 --problems 3000 \
-        --steps 300 --lr 3e-4 --no-baseline --eval-problems 20 --budgets 128 --cost-problems 1 --seed $((seed + 100)) \
-        --out "$d/ei2" > "$d/ei2.log" 2>&1
-    fi
+    expert_iteration ei2 "$d/ei/student" 128 3000 $((seed + 100))
     evaluated="$evaluated control2 ei2"
   fi
   for arm in $evaluated; do
-    model=$d/$arm; case $arm in ei|ei2|ei-clean|ei-wide) model=$d/$arm/student ;; esac
+    model=$d/$arm; case $arm in ei|ei2|ei-clean|ei-wide|ei400) model=$d/$arm/student ;; esac
     [ -f "$d/eval-$arm/eval.json" ] && continue
     $bin eval --model "$model" --task countdown --difficulty 3 --n 1000 --problem-seed 1000 --seed "$seed" \
       --budgets 0,64,128,200,400 --max-answer 24 --out "$d/eval-$arm" > "$d/eval-$arm.log" 2>&1
