@@ -8,6 +8,7 @@
 #   TOP_SHARE=0.5 shows the largest level to half of the tagged examples (train --budget-top-share).
 #   BRIEF_BELOW=192 shows the levels below 192 the brief worked solutions (train --brief-below);
 #   BRIEF_TRACES=hurried shows them the hurried search instead (train --brief-traces).
+#   PRESET=small trains that preset instead of micro (about three times as long).
 # Then: python3 bench/experiments/budget_awareness.py OUT/tagged-s1 OUT/tagged-s2 OUT/tagged-s3 [--swap-tag TOP]
 #       python3 bench/experiments/paired_comparison.py OUT/tagged-s1/eval-own:OUT/plain-s1/eval-own …
 # About 25 minutes per seed on 2 cores (two 1,200-step SFT runs of the micro model).
@@ -28,7 +29,7 @@ for seed in $seeds; do
     run=$out/$arm-s$seed
     tags=(); [ $arm = tagged ] && tags=(--budget-tags "$levels" --budget-top-share "${TOP_SHARE:-0}" --brief-below "${BRIEF_BELOW:-0}")
     [ $arm = tagged ] && [ -n "${BRIEF_TRACES:-}" ] && tags+=(--brief-traces "$BRIEF_TRACES")
-    [ -e "$run/sft/latest" ] || $bin train --preset micro --out "$run" "${tags[@]}" --cut-thinking 0 --ei-rounds 0 --seed "$seed" > "$run.log" 2>&1
+    [ -e "$run/sft/latest" ] || $bin train --preset "${PRESET:-micro}" --out "$run" "${tags[@]}" --cut-thinking 0 --ei-rounds 0 --seed "$seed" > "$run.log" 2>&1
     $bin eval --model "$run/sft" "${common[@]}" --seed "$seed" --budgets "$own" --out "$run/eval-own" > /dev/null 2>&1
   done
   run=$out/tagged-s$seed
