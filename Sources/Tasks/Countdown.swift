@@ -147,7 +147,9 @@ public struct Countdown: ReasoningTask {
     /// `+ - * /` in that order (or in the shuffled order the first line states), skipping ×1, ÷1,
     /// a−a and inexact division, writing each step, dead end and step back, and finally checking
     /// the found expression. The brief style leaves out the steps back and the check; the hurried
-    /// one tries the steps that leave numbers to combine nearest the target first.
+    /// one tries the steps that leave numbers to combine nearest the target first; the checked one
+    /// works the found expression out again in its check and, for half of the problems (where it
+    /// fits), first writes one last step that misses the target as reaching it, which a check catches.
     public func trace(_ problem: Problem, style: TraceStyle, maxThinkingTokens: Int = 4096) -> String? {
         var numbers = problem.inputs
         var operations: [Character] = ["+", "-", "*", "/"]
@@ -160,18 +162,43 @@ public struct Countdown: ReasoningTask {
                 opening = " by " + operations.map(String.init).joined(separator: " ")
             }
         }
-        var search = Search(target: problem.target, operations: operations, style: style, limit: maxThinkingTokens)
-        let start = numbers.map { Item(value: $0, text: String($0)) }
-        search.write("Target \(problem.target) from \(numbers.map(String.init).joined(separator: " "))\(opening).\n")
-        guard let found = search.solve(start), !search.overLimit else { return nil }
-        if style == .none { return found.text }
-        if style != .brief { search.write("Check: \(found.text) = \(problem.target), each number once.\n") }
-        guard !search.overLimit else { return nil }
-        return "<think>\(search.text)</think>\(found.text)"
+        let start = numbers.map { Item(value: $0, text: String($0), work: []) }
+        func written(falseClaimAt: Int?) -> String? {
+            var search = Search(target: problem.target, operations: operations, style: style, limit: maxThinkingTokens)
+            search.falseClaimAt = falseClaimAt
+            search.write("Target \(problem.target) from \(numbers.map(String.init).joined(separator: " "))\(opening).\n")
+            guard let found = search.solve(start), !search.overLimit else { return nil }
+            if style == .none { return found.text }
+            switch style {
+            case .brief: break
+            case .checked: search.write(Search.check(found, target: problem.target))
+            default: search.write("Check: \(found.text) = \(problem.target), each number once.\n")
+            }
+            guard !search.overLimit else { return nil }
+            return "<think>\(search.text)</think>\(found.text)"
+        }
+        // A false claim and its check that would not fit leave the checked trace without them, so
+        // that it covers nearly the problems the human one does.
+        if style == .checked, let claim = Self.falseClaim(problem, start: start, operations: operations),
+           let trace = written(falseClaimAt: claim) {
+            return trace
+        }
+        return written(falseClaimAt: nil)
     }
 
-    /// A number with the expression that made it.
-    struct Item { let value: Int; let text: String }
+    /// Which of the last steps that miss the target the checked trace of `problem` writes as a false
+    /// claim: for half of the problems (fixed per problem) one of those its search writes before
+    /// the solution, drawn uniformly; nil for the other half, or when the search meets none.
+    static func falseClaim(_ problem: Problem, start: [Item], operations: [Character]) -> Int? {
+        var dry = Search(target: problem.target, operations: operations, style: .human, limit: .max)
+        guard dry.solve(start) != nil, dry.lastStepMisses > 0 else { return nil }
+        var rng = SeededRNG(seed: problem.seed ^ 0xC4EC_F41E)
+        guard rng.next() % 2 == 0 else { return nil }
+        return Int(rng.next() % UInt64(dry.lastStepMisses))
+    }
+
+    /// A number with the expression that made it and the steps that worked it out.
+    struct Item { let value: Int; let text: String; let work: [String] }
 
     /// The written depth-first search.
     struct Search {
@@ -183,6 +210,10 @@ public struct Countdown: ReasoningTask {
         var text = ""
         var tokens = 0
         var overLimit = false
+        /// Last steps written so far that miss the target.
+        var lastStepMisses = 0
+        /// The checked style: which of those is written as a false claim, then caught by the check.
+        var falseClaimAt: Int?
 
         mutating func write(_ line: String) {
             if style == .none { return }
@@ -227,10 +258,20 @@ public struct Countdown: ReasoningTask {
 
         mutating func solve(_ items: [Item]) -> Item? {
             for (x, op, y, r, rest) in steps(items) {
-                let item = Item(value: r, text: Self.join(x.text, op, y.text))
+                let work = x.work + y.work + [step(x.value, op, y.value, r)]
+                let item = Item(value: r, text: Self.join(x.text, op, y.text), work: work)
                 if rest.isEmpty {
-                    write(step(x.value, op, y.value, r) + (r == target ? " yes\n" : " no\n"))
-                    if r == target { return item }
+                    if r == target {
+                        write(step(x.value, op, y.value, r) + " yes\n")
+                        return item
+                    }
+                    if lastStepMisses == falseClaimAt {
+                        write(step(x.value, op, y.value, target) + " yes\n")
+                        write(Self.check(item, target: target))
+                    } else {
+                        write(step(x.value, op, y.value, r) + " no\n")
+                    }
+                    lastStepMisses += 1
                 } else {
                     let left = ([item] + rest).map { String($0.value) }.joined(separator: " ")
                     write(step(x.value, op, y.value, r) + ", left \(left)\n")
@@ -240,6 +281,13 @@ public struct Countdown: ReasoningTask {
                 if overLimit { return nil }
             }
             return nil
+        }
+
+        /// The check that works `item` out again from the numbers: `Check: (11+5)+14: 11+5=16,
+        /// 16+14=30, right.`, or `…, not 122.` when it misses the target.
+        static func check(_ item: Item, target: Int) -> String {
+            let verdict = item.value == target ? "right" : "not \(target)"
+            return "Check: \(item.text): \(item.work.joined(separator: ", ")), \(verdict).\n"
         }
 
         /// Joins two sub-expressions, parenthesising compound operands.

@@ -16,6 +16,11 @@ public enum TraceStyle: String, Codable, Sendable, CaseIterable {
     /// is from the target, which reaches the answer of a three-number problem sooner more often than
     /// not). A task with no such choice writes its human trace.
     case hurried
+    /// The human strategy with a check that can fail: the check works the found answer out again,
+    /// step by step, and for half of the problems (where it fits) the search first claims a step
+    /// reaches the goal when it does not, which the check catches before the search goes on
+    /// (Countdown). A task with no such check writes its human trace.
+    case checked
 }
 
 /// A family of problems whose answers can be checked: a seeded generator with a difficulty knob,

@@ -23,7 +23,7 @@ struct DataCommand: ParsableCommand {
     @Option(help: "Number of problems.")
     var n = 1000
 
-    @Option(help: "Worked solutions: human (all arithmetic in the text), tool (calculator calls), brief (no steps back, no final check), hurried (the human search, the step nearest the target first), none (answer only).")
+    @Option(help: "Worked solutions: human (all arithmetic in the text), tool (calculator calls), brief (no steps back, no final check), hurried (the human search, the step nearest the target first), checked (a check that works the answer out again and, for half of the problems, catches a false claim first), none (answer only).")
     var traces = TraceStyle.human
 
     @Flag(help: "Also write each problem's solution for small budget levels (\"brief\", in the --brief-traces style), which `sft --brief-below` shows.")

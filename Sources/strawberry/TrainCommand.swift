@@ -38,7 +38,7 @@ struct TrainCommand: ParsableCommand, RunsAcrossRanks {
     @Option(help: "Output folder.")
     var out: String
 
-    @Option(help: "Worked solutions: human, tool (calculator calls), brief (no steps back, no final check), hurried (the human search, the step nearest the target first), or none (answer only, no RL thinking).")
+    @Option(help: "Worked solutions: human, tool (calculator calls), brief (no steps back, no final check), hurried (the human search, the step nearest the target first), checked (a check that works the answer out again and, for half of the problems, catches a false claim first), or none (answer only, no RL thinking).")
     var traces = TraceStyle.human
 
     @Option(help: Countdown.SearchOrder.help)

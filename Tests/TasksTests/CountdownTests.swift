@@ -251,6 +251,46 @@ import Tasks
                 "hurried shorter on \(sooner), longer on \(later) of 200; \(hurriedTokens) tokens against \(humanTokens)")
     }
 
+    /// The checked trace is the human search whose check works the answer out again; for about half
+    /// of the problems one last step that misses the target is first written as reaching it, and
+    /// the check that follows says so before the search goes on. Put back, it is the human trace.
+    @Test func theCheckedTraceCatchesTheFalseClaimItWrites() throws {
+        let p = task.generate(seed: 0, difficulty: 3)
+        #expect(task.trace(p, style: .checked, maxThinkingTokens: 4096)!.hasSuffix(
+            "Check: (13*11)-19: 13*11=143, 143-19=124, right.\n</think>(13*11)-19"))
+        var withClaim = 0, withMisses = 0
+        for p in task.problems(count: 200, difficulty: 3, split: .train) {
+            let human = try #require(task.trace(p, style: .human, maxThinkingTokens: 4096))
+            let checked = try #require(task.trace(p, style: .checked, maxThinkingTokens: 4096))
+            #expect(Completion(checked).answer == Completion(human).answer)
+            var lines = checked.components(separatedBy: "\n"), claims = 0
+            if let i = lines.firstIndex(where: { $0.hasSuffix(" yes") }), lines[i + 1].hasSuffix(", not \(p.target).") {
+                // `24+19=124 yes` then `Check: 24+19: 13+11=24, 24+19=43, not 124.`: the step as the human wrote it.
+                let step = lines[i].dropLast(4).split(separator: "=")[0]
+                #expect(lines[i + 1].contains(", \(step)="), "\(lines[i + 1])")
+                let worked = lines[i + 1].components(separatedBy: ", ").dropLast().last!
+                lines[i...(i + 1)] = ["\(worked) no"]
+                claims += 1
+            }
+            #expect(lines.filter { $0.hasSuffix(", not \(p.target).") }.isEmpty, "one false claim at most: \(checked)")
+            let check = try #require(lines.firstIndex { $0.hasPrefix("Check: ") })
+            #expect(lines[check].hasSuffix(", right."))
+            lines[check] = "Check: \(Completion(human).answer!) = \(p.target), each number once."
+            #expect(lines.joined(separator: "\n") == human)
+            let audit = try #require(task.audit(p, completion: checked))
+            #expect(audit.falseClaims == claims && audit.recovered == audit.mistakes, "\(audit)")
+            if human.contains(" no\n") { withMisses += 1 }
+            withClaim += claims
+        }
+        #expect(withClaim * 100 > withMisses * 35 && withClaim * 100 < withMisses * 65, "\(withClaim) of \(withMisses)")
+        // Under a tight limit the claim is left out where it would not fit, so the checked solutions
+        // cover nearly the problems the human ones do (the longer final check drops a few).
+        let problems = task.problems(count: 400, difficulty: 3, split: .train)
+        let human = problems.filter { task.trace($0, style: .human, maxThinkingTokens: 170) != nil }.count
+        let checked = problems.filter { task.trace($0, style: .checked, maxThinkingTokens: 170) != nil }.count
+        #expect(checked <= human && checked * 100 >= human * 95, "\(checked) checked, \(human) human of 400 fit")
+    }
+
     @Test func verifierRejectsWrongMalformedAndAdversarialAnswers() {
         let p = task.generate(seed: 0, difficulty: 3)  // 13 11 19 → 124
         let cases: [(String, Double)] = [
