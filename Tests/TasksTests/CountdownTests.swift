@@ -265,7 +265,7 @@ import Tasks
             #expect(Completion(checked).answer == Completion(human).answer)
             var lines = checked.components(separatedBy: "\n"), claims = 0
             if let i = lines.firstIndex(where: { $0.hasSuffix(" yes") }), lines[i + 1].hasSuffix(", not \(p.target).") {
-                // `24+19=124 yes` then `Check: 24+19: 13+11=24, 24+19=43, not 124.`: the step as the human wrote it.
+                // `24+19=124 yes` then `Check: (13+11)+19: 13+11=24, 24+19=43, not 124.`: put back as `24+19=43 no`.
                 let step = lines[i].dropLast(4).split(separator: "=")[0]
                 #expect(lines[i + 1].contains(", \(step)="), "\(lines[i + 1])")
                 let worked = lines[i + 1].components(separatedBy: ", ").dropLast().last!
