@@ -98,6 +98,16 @@ public struct Countdown: ReasoningTask {
         (audit(problem, completion: completion)?.falseClaims ?? 0) > 0
     }
 
+    /// A ` yes` line followed by a check that finds its expression misses the target (`143+19=124
+    /// yes`, then `Check: (13*11)+19: 13*11=143, 143+19=162, not 124.`): the checked worked
+    /// solution's false claim, which SFT shows but must not teach.
+    public func unlearnedLines(_ problem: Problem, completion: String) -> [Int] {
+        let lines = completion.split(separator: "\n", omittingEmptySubsequences: false)
+        return lines.indices.dropLast().filter { i in
+            lines[i].hasSuffix(" yes") && lines[i + 1].hasPrefix("Check: ") && lines[i + 1].hasSuffix(", not \(problem.target).")
+        }
+    }
+
     /// Reads every finished line (ended by a newline or a verdict) of the thinking for steps `a op b=r`
     /// (`, left …`, ` no` or ` yes` after it; the calculator form `<tool>a op b</tool><result>r</result>`
     /// too). A ` yes` line that is not a step at all counts as a false claim.

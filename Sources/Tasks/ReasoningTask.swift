@@ -19,7 +19,8 @@ public enum TraceStyle: String, Codable, Sendable, CaseIterable {
     /// The human strategy with a check that can fail: the check works the found answer out again,
     /// step by step, and for half of the problems (where it fits) the search first claims a step
     /// reaches the goal when it does not, which the check catches before the search goes on
-    /// (Countdown). A task with no such check writes its human trace.
+    /// (Countdown; the false claim is not learned: `unlearnedLines`). A task with no such check
+    /// writes its human trace.
     case checked
 }
 
@@ -64,6 +65,10 @@ public protocol ReasoningTask: Sendable {
     /// cannot read its thinking line by line.
     func audit(_ problem: Problem, completion: String) -> ThinkingAudit?
 
+    /// The lines of a worked solution (0 = the line `<think>` opens, counted over the whole
+    /// completion) that SFT must not learn: a false claim that the solution itself shows refuted.
+    func unlearnedLines(_ problem: Problem, completion: String) -> [Int]
+
     /// Runs one tool call (the text between `<tool>` and `</tool>`) for `problem` and returns the
     /// result text. Tools see only what the model may see (never the hidden key or tests).
     func runTool(_ call: String, problem: Problem) -> String
@@ -77,6 +82,8 @@ extension ReasoningTask {
     public func claimsFalsely(_ problem: Problem, completion: String) -> Bool { false }
 
     public func audit(_ problem: Problem, completion: String) -> ThinkingAudit? { nil }
+
+    public func unlearnedLines(_ problem: Problem, completion: String) -> [Int] { [] }
 
     /// Whether a completion's thinking contains one of the task's reflection markers.
     public func reflects(_ completion: String) -> Bool {

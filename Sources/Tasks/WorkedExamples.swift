@@ -11,20 +11,26 @@ public enum WorkedExamples {
         /// The same problem's solution for small budget levels (`TraceStyle.brief` or `.hurried`), which
         /// levels below `sft --brief-below` show.
         public let brief: String?
+        /// Lines of the completion that SFT must not learn (`ReasoningTask.unlearnedLines`); nil: none.
+        public let unlearnedLines: [Int]?
 
-        public init(problem: Problem, completion: String, thinkingCut: Bool = false, brief: String? = nil) {
+        public init(problem: Problem, completion: String, thinkingCut: Bool = false, brief: String? = nil,
+                    unlearnedLines: [Int]? = nil) {
             self.problem = problem
             self.completion = completion
             self.thinkingCut = thinkingCut
             self.brief = brief
+            self.unlearnedLines = unlearnedLines
         }
 
         /// The example as one `{"completion", "prompt"}` SFT line, newline included; a cut one
-        /// also carries `"thinking_cut": true`, one with a brief solution `"brief"`.
+        /// also carries `"thinking_cut": true`, one with a brief solution `"brief"`, one with lines
+        /// not to learn `"unlearned_lines"`.
         public func jsonLine() throws -> Data {
             var object: [String: Any] = ["prompt": problem.prompt, "completion": completion]
             if thinkingCut { object["thinking_cut"] = true }
             if let brief { object["brief"] = brief }
+            if let unlearnedLines { object["unlearned_lines"] = unlearnedLines }
             return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
                 + Data("\n".utf8)
         }
@@ -48,7 +54,9 @@ public enum WorkedExamples {
             index += 1
             if let completion = task.trace(problem, style: style, maxThinkingTokens: maxThinkingTokens) {
                 let brief = briefStyle.flatMap { task.trace(problem, style: $0, maxThinkingTokens: maxThinkingTokens) }
-                examples.append(Example(problem: problem, completion: completion, brief: brief))
+                let unlearned = task.unlearnedLines(problem, completion: completion)
+                examples.append(Example(problem: problem, completion: completion, brief: brief,
+                                        unlearnedLines: unlearned.isEmpty ? nil : unlearned))
             } else {
                 skipped += 1
                 if skipped > 100 && skipped > 10 * max(examples.count, 1) { break }

@@ -6,7 +6,9 @@ import Tasks
 /// Supervised fine-tuning examples read from JSONL lines `{"prompt": …, "completion": …}`,
 /// tokenized with the chat template. The loss falls on the completion (and its end token) only,
 /// and not on tool results (`<result>…</result>`), which the engine injects at inference. A line
-/// with `"thinking_cut": true` has a `</think>` that a budget forced, which is not learned either.
+/// with `"thinking_cut": true` has a `</think>` that a budget forced, which is not learned either,
+/// nor are the completion's lines listed in `"unlearned_lines"` (a false claim the worked
+/// solution shows refuted: `ReasoningTask.unlearnedLines`).
 ///
 /// With budget levels (`BudgetTag`) every example is also tokenized once per level: the prompt
 /// ends with the level's budget line and thinking longer than the level ends there, with a
@@ -55,9 +57,10 @@ public struct SFTDataset: Sendable {
     }
 
     /// One worked solution as text: the prompt, the completion, whether a budget forced its
-    /// `</think>`, and its brief form if it has one.
+    /// `</think>`, its brief form if it has one, and the completion's lines not to learn.
     struct Pair {
         let prompt: String, completion: String, thinkingCut: Bool, brief: String?
+        var unlearnedLines: [Int] = []
     }
 
     /// Worked examples tokenized in `vocabulary` and cut to `maxTokens` (and counted); a budget-cut
@@ -66,7 +69,7 @@ public struct SFTDataset: Sendable {
     public init(worked: [WorkedExamples.Example], maxTokens: Int, vocabulary: Vocabulary, budgetLevels: [Int] = [],
                 briefBelow: Int = 0) {
         self.init(pairs: worked.map { Pair(prompt: $0.problem.prompt, completion: $0.completion, thinkingCut: $0.thinkingCut,
-                                           brief: $0.brief) },
+                                           brief: $0.brief, unlearnedLines: $0.unlearnedLines ?? []) },
                   maxTokens: maxTokens, vocabulary: vocabulary, budgetLevels: budgetLevels, briefBelow: briefBelow)
     }
 
@@ -74,7 +77,7 @@ public struct SFTDataset: Sendable {
     init(pairs: [Pair], maxTokens: Int, vocabulary: Vocabulary, budgetLevels: [Int], briefBelow: Int) {
         let tokenized = pairs.map {
             Self.example(prompt: $0.prompt, completion: $0.completion, thinkingCut: $0.thinkingCut, maxTokens: maxTokens,
-                         vocabulary: vocabulary)
+                         vocabulary: vocabulary, unlearnedLines: $0.unlearnedLines)
         }
         examples = tokenized.map(\.0)
         truncated = tokenized.filter(\.1).count
@@ -83,7 +86,8 @@ public struct SFTDataset: Sendable {
             budgetLevels.map { level in
                 let brief = level < briefBelow ? pair.brief : nil
                 return Self.example(prompt: pair.prompt, completion: brief ?? pair.completion, thinkingCut: pair.thinkingCut,
-                                    maxTokens: maxTokens, vocabulary: vocabulary, budgetLevel: level).0
+                                    maxTokens: maxTokens, vocabulary: vocabulary, budgetLevel: level,
+                                    unlearnedLines: brief == nil ? pair.unlearnedLines : []).0
             }
         }
     }
@@ -91,11 +95,14 @@ public struct SFTDataset: Sendable {
     /// Tokenizes one prompt/completion pair in `vocabulary`, cutting it to `maxTokens`. With
     /// `thinkingCut` the `</think>` was forced by a budget and is not learned. With `budgetLevel`
     /// the prompt carries that budget line and longer thinking is closed after that many tokens.
+    /// The completion's `unlearnedLines` (0 = the line `<think>` opens), their newlines included,
+    /// are not learned.
     public static func example(prompt: String, completion: String, thinkingCut: Bool = false, maxTokens: Int,
-                               vocabulary: Vocabulary, budgetLevel: Int? = nil) -> (Example, Bool) {
+                               vocabulary: Vocabulary, budgetLevel: Int? = nil, unlearnedLines: [Int] = []) -> (Example, Bool) {
         if let budgetLevel {
             let (full, _) = example(prompt: BudgetTag.tagged(prompt, level: budgetLevel), completion: completion,
-                                    thinkingCut: thinkingCut, maxTokens: Int.max, vocabulary: vocabulary)
+                                    thinkingCut: thinkingCut, maxTokens: Int.max, vocabulary: vocabulary,
+                                    unlearnedLines: unlearnedLines)
             let closed = full.cuttingThinking(keeping: budgetLevel, learnClose: true)
             guard closed.tokens.count > maxTokens else { return (closed, false) }
             let kept = Array(closed.tokens.prefix(maxTokens))
@@ -113,6 +120,14 @@ public struct SFTDataset: Sendable {
             if tokens[i] == vocabulary.markers.resultStart { inResult = true }
             learned[i] = !inResult
             if tokens[i] == vocabulary.markers.resultEnd { inResult = false }
+        }
+        if !unlearnedLines.isEmpty, let newline = vocabulary.encode("\n").first {
+            let unlearned = Set(unlearnedLines)
+            var line = 0
+            for i in head.count..<max(head.count, tokens.count) {
+                if unlearned.contains(line) { learned[i] = false }
+                if tokens[i] == newline { line += 1 }
+            }
         }
         let start = min(head.count, tokens.count)
         var thinking: Range<Int>?
@@ -149,12 +164,16 @@ public struct SFTDataset: Sendable {
             guard object["brief"] == nil || object["brief"] is String else {
                 throw .data("\(path):\(lineNumber): \"brief\" must be a string")
             }
+            guard let unlearned = (object["unlearned_lines"] ?? [Int]()) as? [Int], unlearned.allSatisfy({ $0 >= 0 }) else {
+                throw .data("\(path):\(lineNumber): \"unlearned_lines\" must be a list of line numbers (0 or more)")
+            }
             // The longest prompt is the one with the longest budget line.
             let longest = BudgetTag.tagged(prompt, level: budgetLevels.max())
             guard vocabulary.prompt(longest).count < maxTokens else {
                 throw .data("\(path):\(lineNumber): the prompt alone fills the \(maxTokens)-token context")
             }
-            pairs.append(Pair(prompt: prompt, completion: completion, thinkingCut: thinkingCut, brief: object["brief"] as? String))
+            pairs.append(Pair(prompt: prompt, completion: completion, thinkingCut: thinkingCut, brief: object["brief"] as? String,
+                              unlearnedLines: unlearned))
         }
         guard !pairs.isEmpty else { throw .data("data file '\(path)' holds no examples") }
         if briefBelow > 0, !pairs.contains(where: { $0.brief != nil }) {
