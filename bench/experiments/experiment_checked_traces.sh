@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # A check that can fail (issue 17, item 5): per seed, two models from the same data, steps (1,200 ×
 # 16) and seed, one on the human worked solutions, one on the checked ones (`--traces checked`: the
-# check works the answer out again, and half of the solutions show a false claim that the check
-# catches), both without cuts; then each greedy on the same 1,000 test problems (`--problem-seed
-# 1000`) at budgets 0, 64, 128, 200, 400.
+# check works the answer out again, and for half of the problems, where it fits, a false claim that
+# the check catches is shown but not learned), both without cuts; then each greedy on the same 1,000
+# test problems (`--problem-seed 1000`) at budgets 0, 64, 128, 200, 400.
 # Usage: bench/experiments/experiment_checked_traces.sh OUT [SEEDS]   (default seeds: 1 2 3)
 #   ARMS="checked" trains one arm (default "human checked"); PRESET=small another size (default micro).
 # Then: python3 bench/experiments/paired_comparison.py OUT/checked-s1/eval:OUT/human-s1/eval …
