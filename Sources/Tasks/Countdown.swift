@@ -104,7 +104,8 @@ public struct Countdown: ReasoningTask {
     public func unlearnedLines(_ problem: Problem, completion: String) -> [Int] {
         let lines = completion.split(separator: "\n", omittingEmptySubsequences: false)
         return lines.indices.dropLast().filter { i in
-            lines[i].hasSuffix(" yes") && lines[i + 1].hasPrefix("Check: ") && lines[i + 1].hasSuffix(", not \(problem.target).")
+            lines[i].hasSuffix(" yes") && lines[i + 1].hasPrefix("Check: ")
+                && lines[i + 1].hasSuffix(", " + Search.refuted(problem.target))
         }
     }
 
@@ -268,7 +269,8 @@ public struct Countdown: ReasoningTask {
 
         mutating func solve(_ items: [Item]) -> Item? {
             for (x, op, y, r, rest) in steps(items) {
-                let work = x.work + y.work + [step(x.value, op, y.value, r)]
+                // Only the checked style's check reads the steps back.
+                let work = style == .checked ? x.work + y.work + [step(x.value, op, y.value, r)] : []
                 let item = Item(value: r, text: Self.join(x.text, op, y.text), work: work)
                 if rest.isEmpty {
                     if r == target {
@@ -296,9 +298,12 @@ public struct Countdown: ReasoningTask {
         /// The check that works `item` out again from the numbers: `Check: (11+5)+14: 11+5=16,
         /// 16+14=30, right.`, or `…, not 122.` when it misses the target.
         static func check(_ item: Item, target: Int) -> String {
-            let verdict = item.value == target ? "right" : "not \(target)"
-            return "Check: \(item.text): \(item.work.joined(separator: ", ")), \(verdict).\n"
+            let verdict = item.value == target ? "right." : refuted(target)
+            return "Check: \(item.text): \(item.work.joined(separator: ", ")), \(verdict)\n"
         }
+
+        /// How a check that finds its expression misses `target` ends.
+        static func refuted(_ target: Int) -> String { "not \(target)." }
 
         /// Joins two sub-expressions, parenthesising compound operands.
         static func join(_ a: String, _ op: Character, _ b: String) -> String {
