@@ -9,6 +9,8 @@
 #   BRIEF_BELOW=192 shows the levels below 192 the brief worked solutions (train --brief-below);
 #   BRIEF_TRACES=hurried shows them the hurried search instead (train --brief-traces).
 #   PRESET=small trains that preset instead of micro (about three times as long).
+#   CONTEXT=512 MAX_THINKING=400 trains with that context and keeps worked solutions up to that many
+#   thinking tokens (default: the preset's 256 and 170), so that the whole search fits for most problems.
 # Then: python3 bench/experiments/budget_awareness.py OUT/tagged-s1 OUT/tagged-s2 OUT/tagged-s3 [--swap-tag TOP]
 #       python3 bench/experiments/paired_comparison.py OUT/tagged-s1/eval-own:OUT/plain-s1/eval-own …
 # About 25 minutes per seed on 2 cores (two 1,200-step SFT runs of the micro model).
@@ -24,14 +26,18 @@ levels=${LEVELS:-default}
 if [ "$levels" = default ]; then ladder=(0 32 64 128 200 400); own=0,32,64,128,200
 else IFS=, read -ra ladder <<< "$levels"; own=$levels; fi
 top=${ladder[${#ladder[@]}-1]}
+length=()
+[ -n "${CONTEXT:-}" ] && length+=(--context "$CONTEXT")
+[ -n "${MAX_THINKING:-}" ] && length+=(--max-thinking "$MAX_THINKING")
 for seed in $seeds; do
   for arm in ${ARMS:-tagged plain}; do
     run=$out/$arm-s$seed
     tags=(); [ $arm = tagged ] && tags=(--budget-tags "$levels" --budget-top-share "${TOP_SHARE:-0}" --brief-below "${BRIEF_BELOW:-0}")
     [ $arm = tagged ] && [ -n "${BRIEF_TRACES:-}" ] && tags+=(--brief-traces "$BRIEF_TRACES")
-    [ -e "$run/sft/latest" ] || $bin train --preset "${PRESET:-micro}" --out "$run" "${tags[@]}" --cut-thinking 0 --ei-rounds 0 --seed "$seed" > "$run.log" 2>&1
+    [ -e "$run/sft/latest" ] || $bin train --preset "${PRESET:-micro}" --out "$run" "${tags[@]}" "${length[@]}" --cut-thinking 0 --ei-rounds 0 --seed "$seed" > "$run.log" 2>&1
     $bin eval --model "$run/sft" "${common[@]}" --seed "$seed" --budgets "$own" --out "$run/eval-own" > /dev/null 2>&1
   done
+  [[ " ${ARMS:-tagged plain} " == *" tagged "* ]] || continue
   run=$out/tagged-s$seed
   $bin eval --model "$run/sft" "${common[@]}" --seed "$seed" --budgets 128 --budget-tag "$top" --out "$run/eval-swap" > /dev/null 2>&1
   for level in "${ladder[@]}"; do
