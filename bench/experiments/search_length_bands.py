@@ -39,9 +39,22 @@ def main(out, budgets, edges):
                 print(f"| {name} | {b} | " + " | ".join(str(len(got & s)) for _, _, s in parts) + f" | {len(got)} |")
 
 
+def numbers(text, what, least):
+    """A comma-separated list of whole numbers of at least `least`, or an exit that says what was wrong."""
+    try:
+        values = [int(v) for v in text.split(",")]
+    except ValueError:
+        sys.exit(f"{what} must be whole numbers separated by commas, like 128,400; got '{text}'")
+    if any(v < least for v in values):
+        sys.exit(f"{what} must be {least} or more; got '{text}'")
+    return values
+
+
 if __name__ == "__main__":
     args = sys.argv[1:]
-    if not args:
+    if not args or args[0] in ("-h", "--help") or len(args) > 3:
         sys.exit(__doc__)
-    main(args[0], [int(b) for b in (args[1] if len(args) > 1 else "128,400").split(",")],
-         [int(e) for e in (args[2] if len(args) > 2 else "64,128,170,256,400").split(",")])
+    edges = numbers(args[2] if len(args) > 2 else "64,128,170,256,400", "EDGES", 1)
+    if edges != sorted(set(edges)):
+        sys.exit(f"EDGES must rise, each larger than the one before; got '{args[2]}'")
+    main(args[0], numbers(args[1] if len(args) > 1 else "128,400", "BUDGETS", 0), edges)
