@@ -17,7 +17,9 @@ import RegisterTiles
             .split(separator: "\n").first { $0.hasPrefix("flags") }.map { Set($0.split(separator: " ").map(String.init)) } ?? []
         let forced = ProcessInfo.processInfo.environment["STRAWBERRY_CPU"] == "avx2"
         #expect(CPU.hasAVX512 == (flags.contains("avx512f") && flags.contains("avx512bw") && !forced))
-        #expect(CPU.summary.contains(CPU.hasAVX512 ? "AVX-512 kernels" : "AVX2 kernels"))
+        #expect(CPU.hasAVX512BF16 == (CPU.hasAVX512 && flags.contains("avx512_bf16")))
+        let named = !CPU.hasAVX512 ? "AVX2 kernels" : CPU.hasAVX512BF16 ? "AVX-512 (with BF16) kernels" : "AVX-512 kernels"
+        #expect(CPU.summary.contains(named), "\(CPU.summary)")
     }
 
     @Test(.enabled(if: CPU.hasAVX512, "this CPU has no AVX-512"), arguments: [(1, 5), (13, 300), (65, 513), (7, 16)])
