@@ -14,6 +14,13 @@ let baseCPU: [String] = [], wideCPU: [String] = []
 #endif
 let hotFlags: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"] + baseCPU, .when(configuration: .release))]
 let wideFlags: [SwiftSetting] = [.unsafeFlags(["-Ounchecked"] + wideCPU, .when(configuration: .release))]
+/// The bfloat16 dot-product tiles need AVX512-BF16 (Cooper Lake's set: AVX-512 with BF16, which Zen 4
+/// and later have too), in every configuration: their one intrinsic inlines only into code built for it.
+#if arch(x86_64)
+let bfloat16Flags: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "cooperlake"]), .unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+#else
+let bfloat16Flags: [SwiftSetting] = []
+#endif
 
 let package = Package(
     name: "Strawberry",
@@ -45,7 +52,10 @@ let package = Package(
         .systemLibrary(name: "CPrefetch"),
         .target(name: "RegisterTiles", dependencies: ["CPrefetch"], swiftSettings: hotFlags),
         .target(name: "KernelsAVX512", dependencies: ["RegisterTiles"], swiftSettings: wideFlags),
-        .target(name: "Kernels", dependencies: ["RegisterTiles", "KernelsAVX512"], swiftSettings: hotFlags),
+        // One header: vdpbf16ps, the bfloat16 dot product of AVX512-BF16 (no library to link).
+        .systemLibrary(name: "CBFloat16Dot"),
+        .target(name: "KernelsBF16", dependencies: ["RegisterTiles", "CBFloat16Dot", "CPrefetch"], swiftSettings: bfloat16Flags),
+        .target(name: "Kernels", dependencies: ["RegisterTiles", "KernelsAVX512", "KernelsBF16"], swiftSettings: hotFlags),
         .systemLibrary(name: "CMPI", pkgConfig: "ompi", providers: [.apt(["libopenmpi-dev"])]),
         .target(name: "Cluster", dependencies: [.target(name: "CMPI", condition: .when(traits: ["MPI"]))]),
         .target(name: "Model", dependencies: ["Kernels"], swiftSettings: hotFlags),
@@ -75,7 +85,7 @@ let package = Package(
         ),
         // A tiny Hugging Face model folder (BPE tokenizer, Qwen2 or Llama weights) for import tests.
         .target(name: "TestSupport", dependencies: ["Model", "Kernels"], path: "Tests/TestSupport"),
-        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "KernelsAVX512", "RegisterTiles"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "KernelsAVX512", "KernelsBF16", "RegisterTiles"]),
         .testTarget(name: "ModelTests", dependencies: ["Model", "Kernels", "TestSupport"], exclude: ["bpe_reference.py"]),
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Model", "Tasks", "Reasoning", "TestSupport"]),
         .testTarget(name: "TasksTests", dependencies: ["Tasks", "TestSupport"]),

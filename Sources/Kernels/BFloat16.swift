@@ -40,6 +40,50 @@ public enum BFloat16 {
         float(group.loadUnaligned(fromByteOffset: lane(i) &* 2, as: UInt16.self))
     }
 
+    /// Eight floats rounded to bfloat16 as `bits` rounds them, each left in the top half of its
+    /// 32-bit lane with the bottom half cleared (as a `Float` it is the rounded value).
+    @inlinable @inline(__always)
+    public static func rounded(_ v: SIMD8<Float>) -> SIMD8<UInt32> {
+        let u = unsafeBitCast(v, to: SIMD8<UInt32>.self)
+        let up = (u &+ 0x7FFF &+ ((u &>> 16) & 1)) & 0xFFFF_0000
+        return up.replacing(with: 0x7FC0_0000, where: v .!= v)
+    }
+
+    /// The `count` floats at `x` rounded to bfloat16 as whole groups at `groups` (the last padded
+    /// with zeros): `rowBytes(count)` bytes, a row of activations for `BFloat16DotTiles`.
+    @inlinable
+    public static func round(_ x: UnsafePointer<Float>, count: Int, into groups: UnsafeMutableRawPointer) {
+        let raw = UnsafeRawPointer(x)
+        var g = 0
+        while g &* 16 < count {
+            let low: SIMD8<Float>, high: SIMD8<Float>
+            if g &* 16 &+ 16 <= count {
+                low = raw.loadUnaligned(fromByteOffset: g &* 64, as: SIMD8<Float>.self)
+                high = raw.loadUnaligned(fromByteOffset: g &* 64 &+ 32, as: SIMD8<Float>.self)
+            } else {
+                let values = Float32Rows.values(raw, g &* 64, count: count &- g &* 16)
+                (low, high) = (values.lowHalf, values.highHalf)
+            }
+            groups.storeBytes(of: (rounded(low) &>> 16) | rounded(high), toByteOffset: g &* 32, as: SIMD8<UInt32>.self)
+            g &+= 1
+        }
+    }
+
+    /// The `count` floats at `x` rounded to bfloat16 and widened back, into `out`.
+    @inlinable
+    public static func roundTrip(_ x: UnsafePointer<Float>, count: Int, into out: UnsafeMutablePointer<Float>) {
+        var i = 0
+        while i &+ 8 <= count {
+            let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
+            UnsafeMutableRawPointer(out + i).storeBytes(of: rounded(v), as: SIMD8<UInt32>.self)
+            i &+= 8
+        }
+        while i < count {
+            out[i] = float(bits(x[i]))
+            i &+= 1
+        }
+    }
+
     /// The sixteen values of the group at `group`: values 0–7 and 8–15.
     @inlinable @inline(__always)
     public static func widen(_ group: UnsafeRawPointer) -> (low: SIMD8<Float>, high: SIMD8<Float>) {

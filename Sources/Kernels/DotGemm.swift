@@ -1,4 +1,5 @@
 import KernelsAVX512
+import KernelsBF16
 import RegisterTiles
 
 /// `C (+)= A · Bᵀ` by dot products of rows, for inference: A's `m` rows and B's `n` rows both run
@@ -26,9 +27,16 @@ public enum DotGemm {
     }
 
     /// `C[m × n] (+)= A[m × k] · Wᵀ` with `W` in bfloat16: the sums of `multiply` over `W`'s values
-    /// widened to float32, bit for bit.
-    public static func multiply(m: Int, a: UnsafePointer<Float>, lda: Int, bfloat16 w: BFloat16Matrix, c: UnsafeMutablePointer<Float>,
-                                ldc: Int, accumulate: Bool = false) {
+    /// widened to float32, bit for bit. With `roundingActivations`, A is rounded to bfloat16 first
+    /// and, on a CPU with AVX512-BF16, multiplied by its bfloat16 dot products (`BFloat16DotTiles`,
+    /// half the instructions); elsewhere the rounded values take the widened product, which gives
+    /// the same products summed in another order.
+    public static func multiply(m: Int, a: UnsafePointer<Float>, lda: Int, bfloat16 w: BFloat16Matrix, roundingActivations: Bool = false,
+                                c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool = false) {
+        if roundingActivations {
+            multiplyRounded(m: m, a: a, lda: lda, bfloat16: w, c: c, ldc: ldc, accumulate: accumulate)
+            return
+        }
         let k = w.columns, b = UnsafeRawPointer(w.base), panelBytes = w.panelBytes
         split(m: m, n: w.rows, k: k) { j0, j1 in
             if CPU.hasAVX512 {
@@ -39,6 +47,29 @@ public enum DotGemm {
                                  accumulate: accumulate, wide: false)
             }
         }
+    }
+
+    /// `multiply(bfloat16:roundingActivations: true)`.
+    static func multiplyRounded(m: Int, a: UnsafePointer<Float>, lda: Int, bfloat16 w: BFloat16Matrix, c: UnsafeMutablePointer<Float>,
+                                ldc: Int, accumulate: Bool) {
+        let k = w.columns
+        guard m > 0 && w.rows > 0 else { return }
+        #if arch(x86_64)
+        if CPU.hasAVX512BF16 {
+            let rowBytes = BFloat16.rowBytes(k), b = UnsafeRawPointer(w.base), panelBytes = w.panelBytes
+            let rounded = UnsafeMutableRawPointer.allocate(byteCount: max(m &* rowBytes, 64), alignment: 64)
+            defer { rounded.deallocate() }
+            Profile.measure(.packing) { for i in 0..<m { BFloat16.round(a + i &* lda, count: k, into: rounded + i &* rowBytes) } }
+            split(m: m, n: w.rows, k: k) { j0, j1 in
+                BFloat16DotTiles.columns(j0, j1, m: m, groups: rowBytes / 32, a: rounded, aRowBytes: rowBytes, b: b, panelBytes: panelBytes,
+                                         c: c, ldc: ldc, accumulate: accumulate)
+            }
+            return
+        }
+        #endif
+        let widened = FloatBuffer(count: m &* k)
+        for i in 0..<m { BFloat16.roundTrip(a + i &* lda, count: k, into: widened.pointer + i &* k) }
+        multiply(m: m, a: widened.pointer, lda: k, bfloat16: w, c: c, ldc: ldc, accumulate: accumulate)
     }
 
     /// Runs `columns(j0, j1)` on each block of `columnBlock` columns, the blocks shared out over

@@ -14,6 +14,8 @@ final class BFloat16Weights: @unchecked Sendable {
     let embedding: BFloat16Matrix
     /// The embedding itself when the model ties them.
     let lmHead: BFloat16Matrix
+    /// Whether activations are rounded to bfloat16 to meet these matrices (`WeightPrecision.bfloat16Dot`).
+    let roundsActivations: Bool
 
     /// Every matrix of a model of `config`, in the order of the parameters.
     static func regions(_ layout: ParameterLayout, _ c: ModelConfig) -> [Region] {
@@ -27,7 +29,8 @@ final class BFloat16Weights: @unchecked Sendable {
     }
 
     /// The matrices of a model of `config`, each taken from `matrices` by its offset.
-    init(_ layout: ParameterLayout, _ config: ModelConfig, matrices: [Int: BFloat16Matrix]) {
+    init(_ layout: ParameterLayout, _ config: ModelConfig, matrices: [Int: BFloat16Matrix], roundsActivations: Bool) {
+        self.roundsActivations = roundsActivations
         qkv = layout.blocks.map { matrices[$0.qkv]! }
         out = layout.blocks.map { matrices[$0.out]! }
         gateUp = layout.blocks.map { matrices[$0.gateUp]! }

@@ -101,7 +101,7 @@ public enum Checkpoint {
         }
         try config.checkFitsInMemory()
         let values = FloatBuffer(count: layout.totalCount)
-        let regions = precision == .bfloat16 ? BFloat16Weights.regions(layout, config) : []
+        let regions = precision == .float32 ? [] : BFloat16Weights.regions(layout, config)
         var matrices: [Int: BFloat16Matrix] = [:]
         for t in layout.tensors {
             try file.read(t.name, shape: t.shape, into: values.pointer + t.offset)
@@ -113,7 +113,8 @@ public enum Checkpoint {
             }
         }
         return try Transformer(config: config, parameters: values, vocabulary: try loadVocabulary(directory),
-                               bfloat16: regions.isEmpty ? nil : BFloat16Weights(layout, config, matrices: matrices))
+                               bfloat16: regions.isEmpty ? nil : BFloat16Weights(layout, config, matrices: matrices,
+                                                                                      roundsActivations: precision == .bfloat16Dot))
     }
 
     /// Throws, naming the first tensor with a NaN or infinity, unless every weight is finite.

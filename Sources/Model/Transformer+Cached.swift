@@ -90,7 +90,8 @@ extension Transformer {
     func linearRows(_ x: UnsafePointer<Float>, rows: Int, inDim: Int, weight: Int, packed: PackedMatrix?, bfloat16: BFloat16Matrix?,
                     outDim: Int, out: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
         if let bfloat16 {
-            DotGemm.multiply(m: rows, a: x, lda: inDim, bfloat16: bfloat16, c: out, ldc: outDim, accumulate: accumulate)
+            DotGemm.multiply(m: rows, a: x, lda: inDim, bfloat16: bfloat16, roundingActivations: self.bfloat16?.roundsActivations ?? false,
+                             c: out, ldc: outDim, accumulate: accumulate)
         } else if let packed {
             Gemm.multiply(m: rows, a: x, lda: inDim, packed: packed, c: out, ldc: outDim, accumulate: accumulate)
         } else {

@@ -72,7 +72,7 @@ public final class Transformer: @unchecked Sendable {
     }
 
     /// How the matrices are held: bfloat16 for a model loaded for inference in that precision.
-    public var precision: WeightPrecision { bfloat16 == nil ? .float32 : .bfloat16 }
+    public var precision: WeightPrecision { bfloat16.map { $0.roundsActivations ? .bfloat16Dot : .bfloat16 } ?? .float32 }
 
     /// Throws unless the float32 weights are all here: a model loaded in bfloat16 can only decode.
     public func requireFloat32Weights(to purpose: String) throws(ModelError) {

@@ -67,7 +67,7 @@ public enum DotTiles {
 
     /// The lanes added pairwise: i + 8, then i + 4, i + 2, i + 1.
     @inlinable @inline(__always)
-    static func total(_ v: SIMD16<Float>) -> Float {
+    public static func total(_ v: SIMD16<Float>) -> Float {
         let h8 = v.lowHalf + v.highHalf
         let h4 = h8.lowHalf + h8.highHalf
         let h2 = h4.lowHalf + h4.highHalf
@@ -94,14 +94,36 @@ public enum DotTiles {
                      highHalf: SIMD4(lowHalf: b.lowHalf.lowHalf + b.lowHalf.highHalf, highHalf: b.highHalf.lowHalf + b.highHalf.highHalf))
     }
 
+    /// The totals of four accumulators at once, each in the order of `total`.
     @inlinable @inline(__always)
-    static func put4(_ values: SIMD4<Float>, _ c: UnsafeMutablePointer<Float>, _ accumulate: Bool) {
+    public static func totals(_ s0: SIMD16<Float>, _ s1: SIMD16<Float>, _ s2: SIMD16<Float>, _ s3: SIMD16<Float>) -> SIMD4<Float> {
+        let z = fold4(SIMD16(lowHalf: fold8(level1(s0, s1)), highHalf: fold8(level1(s2, s3))))
+        return z.evenHalf + z.oddHalf
+    }
+
+    /// The lanes of an eight-lane accumulator added pairwise: i + 4, then i + 2, i + 1.
+    @inlinable @inline(__always)
+    public static func total(_ v: SIMD8<Float>) -> Float {
+        let h4 = v.lowHalf + v.highHalf
+        let h2 = h4.lowHalf + h4.highHalf
+        return h2[0] + h2[1]
+    }
+
+    /// The totals of four eight-lane accumulators at once, each in the order of `total`.
+    @inlinable @inline(__always)
+    public static func totals(_ s0: SIMD8<Float>, _ s1: SIMD8<Float>, _ s2: SIMD8<Float>, _ s3: SIMD8<Float>) -> SIMD4<Float> {
+        let z = fold4(SIMD16(lowHalf: fold8(SIMD16(lowHalf: s0, highHalf: s1)), highHalf: fold8(SIMD16(lowHalf: s2, highHalf: s3))))
+        return z.evenHalf + z.oddHalf
+    }
+
+    @inlinable @inline(__always)
+    public static func put4(_ values: SIMD4<Float>, _ c: UnsafeMutablePointer<Float>, _ accumulate: Bool) {
         let raw = UnsafeMutableRawPointer(c)
         raw.storeBytes(of: accumulate ? raw.loadUnaligned(as: SIMD4<Float>.self) + values : values, as: SIMD4<Float>.self)
     }
 
     @inlinable @inline(__always)
-    static func put(_ value: Float, _ c: UnsafeMutablePointer<Float>, _ accumulate: Bool) {
+    public static func put(_ value: Float, _ c: UnsafeMutablePointer<Float>, _ accumulate: Bool) {
         c.pointee = accumulate ? c.pointee + value : value
     }
 
@@ -160,9 +182,7 @@ public enum DotTiles {
             s3.addProduct(x, R.values(b, 3 &* rowStride &+ bOffset, count: count))
         }
         alongK(k, R.self, step)
-        let y = SIMD16(lowHalf: fold8(level1(s0, s1)), highHalf: fold8(level1(s2, s3)))
-        let z = fold4(y)
-        put4(z.evenHalf + z.oddHalf, c, accumulate)
+        put4(totals(s0, s1, s2, s3), c, accumulate)
     }
 
     @inlinable @inline(__always)
@@ -208,16 +228,9 @@ public enum DotTiles {
             s30.addProduct(x3, y0); s31.addProduct(x3, y1); s32.addProduct(x3, y2); s33.addProduct(x3, y3)
         }
         alongK(k, R.self, step)
-        // The sixteen totals at once, in the order of `total`.
-        let y0 = SIMD16(lowHalf: fold8(level1(s00, s01)), highHalf: fold8(level1(s02, s03)))
-        let y1 = SIMD16(lowHalf: fold8(level1(s10, s11)), highHalf: fold8(level1(s12, s13)))
-        let y2 = SIMD16(lowHalf: fold8(level1(s20, s21)), highHalf: fold8(level1(s22, s23)))
-        let y3 = SIMD16(lowHalf: fold8(level1(s30, s31)), highHalf: fold8(level1(s32, s33)))
-        let z0 = SIMD16(lowHalf: fold4(y0), highHalf: fold4(y1)), z1 = SIMD16(lowHalf: fold4(y2), highHalf: fold4(y3))
-        let rows01 = z0.evenHalf + z0.oddHalf, rows23 = z1.evenHalf + z1.oddHalf
-        put4(rows01.lowHalf, c, accumulate)
-        put4(rows01.highHalf, c + ldc, accumulate)
-        put4(rows23.lowHalf, c + 2 &* ldc, accumulate)
-        put4(rows23.highHalf, c + 3 &* ldc, accumulate)
+        put4(totals(s00, s01, s02, s03), c, accumulate)
+        put4(totals(s10, s11, s12, s13), c + ldc, accumulate)
+        put4(totals(s20, s21, s22, s23), c + 2 &* ldc, accumulate)
+        put4(totals(s30, s31, s32, s33), c + 3 &* ldc, accumulate)
     }
 }

@@ -111,9 +111,10 @@ extension Countdown.SearchOrder {
 struct PrecisionOption: ParsableArguments {
     enum Choice: String, ExpressibleByArgument, CaseIterable {
         case auto, float32, bfloat16
+        case bfloat16Dot = "bfloat16-dot"
     }
 
-    @Option(help: "Matrices in float32 or bfloat16 (half the memory and bytes read per token; the model can then only decode); auto picks bfloat16 above 64M parameters.")
+    @Option(help: "Matrices in float32 or bfloat16 (half the memory and bytes read per token; the model can then only decode); bfloat16-dot also rounds the activations to bfloat16 for the CPU's bfloat16 dot products (AVX512-BF16; elsewhere the same numbers, widened); auto picks bfloat16 above 64M parameters.")
     var precision: Choice = .auto
 
     /// The model at `path`, its matrices held as chosen.
@@ -122,6 +123,7 @@ struct PrecisionOption: ParsableArguments {
         case .auto: WeightPrecision.automatic(for: try Checkpoint.loadConfig(try Checkpoint.resolve(path)))
         case .float32: .float32
         case .bfloat16: .bfloat16
+        case .bfloat16Dot: .bfloat16Dot
         }
         return try Checkpoint.loadModel(path, precision: chosen)
     }

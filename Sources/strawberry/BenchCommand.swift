@@ -38,25 +38,36 @@ func gemmThroughput(m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool, 
     return 2 * Double(m) * Double(n) * Double(k) / perCall / 1e9
 }
 
-/// GFLOP/s of the inference product `C = A·Bᵀ` (rows of both along k) for one shape: with `B`
-/// packed once (`PackedMatrix`, as decoding a model of up to `PackedWeights.limit` parameters
-/// runs it), or read in place (`DotGemm`, as larger models run it). Each call takes the next of
-/// copies of `B` that fill 8 MiB, so that `B` comes from beyond L2, as in a decode step, where
-/// every layer's weights follow the last one's.
-func inferenceThroughput(m: Int, n: Int, k: Int, packed: Bool, seconds: Double) -> Double {
-    let copies = max(1, (8 << 20) / (n * k * MemoryLayout<Float>.size))
+/// How `bench gemm` runs the inference product: B packed once (`PackedMatrix`, as decoding a model
+/// of up to `PackedWeights.limit` parameters runs it), read in place (`DotGemm`, as larger models
+/// run it), held in bfloat16 (as a model loaded with `--precision bfloat16` runs it), or in
+/// bfloat16 with the activations rounded too (`--precision bfloat16-dot`: the CPU's bfloat16 dot
+/// products where it has AVX512-BF16).
+enum InferenceProduct: CaseIterable {
+    case packed, inPlace, bfloat16, bfloat16Dot
+}
+
+/// GFLOP/s of the inference product `C = A·Bᵀ` (rows of both along k) for one shape, B held as
+/// `product` says. Each call takes the next of copies of `B` that fill 8 MiB, so that `B` comes
+/// from beyond L2, as in a decode step, where every layer's weights follow the last one's.
+func inferenceThroughput(m: Int, n: Int, k: Int, product: InferenceProduct, seconds: Double) -> Double {
+    let bytes = product == .bfloat16 || product == .bfloat16Dot ? 2 : MemoryLayout<Float>.size
+    let copies = max(1, (8 << 20) / (n * k * bytes))
     let a = FloatBuffer(count: m * k), c = FloatBuffer(count: m * n)
     let bs = (0..<copies).map { _ in FloatBuffer(count: k * n) }
     var rng = SeededRNG(seed: 1)
     for i in 0..<a.count { a[i] = rng.nextNormal() }
     for b in bs { for i in 0..<b.count { b[i] = rng.nextNormal() } }
-    let panels = packed ? bs.map { PackedMatrix($0.pointer, n: n, k: k, ld: k) } : []
+    let panels = product == .packed ? bs.map { PackedMatrix($0.pointer, n: n, k: k, ld: k) } : []
+    let halves = product == .bfloat16 || product == .bfloat16Dot ? bs.map { BFloat16Matrix($0.pointer, n: n, k: k, ld: k) } : []
     var next = 0
     let (perCall, _) = measure(seconds: seconds) {
-        if packed {
-            Gemm.multiply(m: m, a: a.pointer, lda: k, packed: panels[next], c: c.pointer, ldc: n)
-        } else {
-            DotGemm.multiply(m: m, n: n, k: k, a: a.pointer, lda: k, b: bs[next].pointer, ldb: k, c: c.pointer, ldc: n)
+        switch product {
+        case .packed: Gemm.multiply(m: m, a: a.pointer, lda: k, packed: panels[next], c: c.pointer, ldc: n)
+        case .inPlace: DotGemm.multiply(m: m, n: n, k: k, a: a.pointer, lda: k, b: bs[next].pointer, ldb: k, c: c.pointer, ldc: n)
+        case .bfloat16, .bfloat16Dot:
+            DotGemm.multiply(m: m, a: a.pointer, lda: k, bfloat16: halves[next], roundingActivations: product == .bfloat16Dot, c: c.pointer,
+                             ldc: n)
         }
         next = (next + 1) % copies
     }
@@ -101,11 +112,12 @@ struct GemmBench: ParsableCommand {
         print("\(preset) layer shapes (m×n×k):")
         for (name, m, n, k) in shapes { printRates(name, m: m, n: n, k: k) }
         let decodeRows = [1, 8, 16, 64]
-        print("inference product A·Bᵀ at decode shapes, GFLOP/s for \(decodeRows.map(String.init).joined(separator: ", ")) rows, B packed | B in place (DotGemm):")
+        print("inference product A·Bᵀ at decode shapes, GFLOP/s for \(decodeRows.map(String.init).joined(separator: ", ")) rows, "
+              + "B packed | B in place (DotGemm) | B in bfloat16 | B and A in bfloat16 (\(CPU.hasAVX512BF16 ? "vdpbf16ps" : "no AVX512-BF16: widened")):")
         for (name, _, n, k) in shapes.dropLast() {
             let label = name.split(separator: " ").first.map(String.init) ?? name
-            let rates = [true, false].map { packed in
-                decodeRows.map { String(format: " %7.1f", inferenceThroughput(m: $0, n: n, k: k, packed: packed, seconds: seconds / 2)) }.joined()
+            let rates = InferenceProduct.allCases.map { product in
+                decodeRows.map { String(format: " %7.1f", inferenceThroughput(m: $0, n: n, k: k, product: product, seconds: seconds / 2)) }.joined()
             }
             print("\(label) ×\(n)×\(k)".padding(toLength: 32, withPad: " ", startingAt: 0) + rates.joined(separator: " |"))
         }

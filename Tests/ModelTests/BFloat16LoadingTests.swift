@@ -61,6 +61,27 @@ import Model
         }
     }
 
+    /// With the activations rounded too (`bfloat16-dot`), each sequence still gets the same bits
+    /// alone as in a batch, and the logits stay within bfloat16's rounding of the activations.
+    @Test func roundedActivationsDecodeTheSameInAnyBatchAndNearTheWidenedProduct() throws {
+        let dir = Scratch.path("bf16-dot-load")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Checkpoint.save(model: try Transformer(config: Self.config(), seed: 3), state: Optional<Int>.none, to: dir)
+        let dot = try Checkpoint.loadModel(dir, precision: .bfloat16Dot), widened = try Checkpoint.loadModel(dir, precision: .bfloat16)
+        let tagged = try dot.readingBudgets([32])
+        #expect(dot.precision == .bfloat16Dot && tagged.precision == .bfloat16Dot)
+        var rng = SeededRNG(seed: 6)
+        let prompts: [[Int32]] = [5, 12, 1, 8, 3].map { n in (0..<n).map { _ in Int32(rng.next() % 272) } }
+        let next: [Int32] = [3, 200, 41, 9, 77]
+        let batched = try Self.logits(dot, prompts, then: next), reference = try Self.logits(widened, prompts, then: next)
+        let worst = zip(batched, reference).map { abs($0 - $1) }.max()!, scale = reference.map(abs).max()!
+        #expect(worst > 0 && worst < 0.02 * scale, "rounded against widened activations: \(worst) (logits up to \(scale))")
+        for s in 0..<prompts.count {
+            let alone = try Self.logits(dot, [prompts[s]], then: [next[s]])
+            #expect(alone == Array(batched[(s * 272)..<((s + 1) * 272)]), "sequence \(s) alone")
+        }
+    }
+
     @Test func whatNeedsTheFloat32WeightsIsRefused() throws {
         let dir = Scratch.path("bf16-refuse")
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -7,8 +7,9 @@ Makes a Qwen2ForCausalLM from Qwen/Qwen2.5-0.5B's published config.json (24 laye
 with random weights (transformers' initialiser, saved as float32) and a small byte-level BPE
 tokenizer, imports it with `strawberry import`, and measures decode tokens/s at each batch size
 (default 1,8) for TOKENS new tokens (default 32) after a 32-token prompt: Strawberry by
-`strawberry bench generate --model` with its matrices in float32 and in bfloat16 (each run prints
-its peak resident memory), transformers by
+`strawberry bench generate --model` with its matrices in float32, in bfloat16, and in bfloat16 with
+the activations rounded too (`bfloat16-dot`: the CPU's bfloat16 dot products where it has
+AVX512-BF16; each run prints its peak resident memory), transformers by
 `generate` in float32 and bfloat16 (decode time = generating TOKENS tokens minus generating 1,
 both greedy, so the prompt's prefill is left out of both). Then the first sequence's greedy
 continuation at each precision against transformers' in float32, in bfloat16, and in float32 over
@@ -72,7 +73,7 @@ def main():
     tokenizer("qwen2").save(str(folder / "tokenizer.json"))
     subprocess.run([strawberry, "import", str(folder), "--out", str(ckpt)], check=True, stdout=subprocess.DEVNULL)
     rates, greedy = {}, {}
-    for precision in ["float32", "bfloat16"]:
+    for precision in ["float32", "bfloat16", "bfloat16-dot"]:
         ours = subprocess.run([strawberry, "bench", "generate", "--model", str(ckpt), "--batch", ",".join(map(str, batches)),
                                "--prompt", str(prompt), "--tokens", str(tokens), "--precision", precision],
                               check=True, capture_output=True, text=True).stdout
@@ -93,12 +94,13 @@ def main():
             same = next((i for i, (x, y) in enumerate(zip(ours_tokens, theirs)) if x != y), len(theirs))
             print(f"greedy, Strawberry {ours_precision} vs transformers {theirs_precision}: first {same} of {len(theirs)} tokens the same")
     print(f"torch {torch.__version__}, {torch.get_num_threads()} threads; decode tokens/s, {tokens} tokens after a {prompt}-token prompt")
-    print("| batch | Strawberry fp32 | Strawberry bf16 | transformers fp32 | transformers bf16 | fp32 vs fp32 | bf16 vs fp32 | bf16 vs bf16 |")
-    print("|---|---|---|---|---|---|---|---|")
+    print("| batch | Strawberry fp32 | Strawberry bf16 | Strawberry bf16-dot | transformers fp32 | transformers bf16 "
+          "| fp32 vs fp32 | bf16 vs fp32 | bf16 vs bf16 | bf16-dot vs bf16 |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for b in batches:
-        ours32, ours16 = rates["float32"][b], rates["bfloat16"][b]
-        print(f"| {b} | {ours32:.1f} | {ours16:.1f} | {fp32[b]:.1f} | {bf16[b]:.1f} | {ours32 / fp32[b]:.2f}× | {ours16 / fp32[b]:.2f}× "
-              f"| {ours16 / bf16[b]:.2f}× |")
+        ours32, ours16, dot = rates["float32"][b], rates["bfloat16"][b], rates["bfloat16-dot"][b]
+        print(f"| {b} | {ours32:.1f} | {ours16:.1f} | {dot:.1f} | {fp32[b]:.1f} | {bf16[b]:.1f} | {ours32 / fp32[b]:.2f}× "
+              f"| {ours16 / fp32[b]:.2f}× | {ours16 / bf16[b]:.2f}× | {dot / bf16[b]:.2f}× |")
 
 
 main()
