@@ -14,7 +14,9 @@ import Tasks
 
     static let problem = Problem(task: "file", seed: 0, difficulty: 0, prompt: "What is 6*7?", key: "42")
 
-    static func verifier(_ command: String, wall: Double = 2, memory: Int = 1 << 30) -> ExternalVerifier {
+    /// A verifier running `command`. The default wall-clock limit is only a backstop for commands
+    /// that end on their own: on a busy machine starting bash in a sandbox has taken over 2 s.
+    static func verifier(_ command: String, wall: Double = 30, memory: Int = 1 << 30) -> ExternalVerifier {
         var limits = Sandbox.Limits()
         limits.wallSeconds = wall
         limits.memoryBytes = memory
@@ -40,7 +42,7 @@ import Tasks
         let start = Date()
         let s = Self.verifier("while :; do :; done", wall: 1).score(Self.problem, completion: "42")
         #expect(s.reward == 0 && s.detail.contains("deadline"))
-        #expect(Date().timeIntervalSince(start) < 4)
+        #expect(Date().timeIntervalSince(start) < 30, "the deadline ends it, not the loop (a generous bound: a busy machine is slow to reap)")
     }
 
     @Test func forkBombIsContained() {
@@ -87,8 +89,8 @@ import Tasks
     }
 
     @Test func hugeOutputIsCut() {
-        let s = Self.verifier("yes", wall: 3).score(Self.problem, completion: "42")
-        #expect(s.reward == 0 && s.detail.contains("output over"))
+        let s = Self.verifier("yes").score(Self.problem, completion: "42")
+        #expect(s.reward == 0 && s.detail.contains("output over"), "\(s.detail)")
     }
 
     @Test func writesStayInsideTheSandbox() {
@@ -120,7 +122,7 @@ import Tasks
         if Sandbox.isolation == .bubblewrap {
             #expect(s.detail == "no network")
         } else {
-            #expect(s.detail == "connected" || s.detail == "no network")
+            #expect(s.detail == "connected" || s.detail == "no network", "\(s.detail)")
         }
     }
 
