@@ -40,15 +40,6 @@ public enum BFloat16 {
         float(group.loadUnaligned(fromByteOffset: lane(i) &* 2, as: UInt16.self))
     }
 
-    /// Eight floats rounded to bfloat16 as `bits` rounds them, each left in the top half of its
-    /// 32-bit lane with the bottom half cleared (as a `Float` it is the rounded value).
-    @inlinable @inline(__always)
-    public static func rounded(_ v: SIMD8<Float>) -> SIMD8<UInt32> {
-        let u = unsafeBitCast(v, to: SIMD8<UInt32>.self)
-        let up = (u &+ 0x7FFF &+ ((u &>> 16) & 1)) & 0xFFFF_0000
-        return up.replacing(with: 0x7FC0_0000, where: v .!= v)
-    }
-
     /// The `count` floats at `x` rounded to bfloat16 as whole groups at `groups` (the last padded
     /// with zeros): `rowBytes(count)` bytes, a row of activations for `BFloat16DotTiles`.
     @inlinable
@@ -64,7 +55,7 @@ public enum BFloat16 {
                 let values = Float32Rows.values(raw, g &* 64, count: count &- g &* 16)
                 (low, high) = (values.lowHalf, values.highHalf)
             }
-            groups.storeBytes(of: (rounded(low) &>> 16) | rounded(high), toByteOffset: g &* 32, as: SIMD8<UInt32>.self)
+            groups.storeBytes(of: BFloat16Rounding.pairs(low: low, high: high), toByteOffset: g &* 32, as: SIMD8<UInt32>.self)
             g &+= 1
         }
     }
@@ -75,7 +66,7 @@ public enum BFloat16 {
         var i = 0
         while i &+ 8 <= count {
             let v = UnsafeRawPointer(x + i).loadUnaligned(as: SIMD8<Float>.self)
-            UnsafeMutableRawPointer(out + i).storeBytes(of: rounded(v), as: SIMD8<UInt32>.self)
+            UnsafeMutableRawPointer(out + i).storeBytes(of: BFloat16Rounding.rounded(v), as: SIMD8<UInt32>.self)
             i &+= 8
         }
         while i < count {

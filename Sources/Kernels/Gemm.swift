@@ -1,4 +1,5 @@
 import KernelsAVX512
+import KernelsBF16
 import RegisterTiles
 
 /// Single-precision matrix multiply: `C = alpha · op(A) · op(B)`, or `C += …` when accumulating.
@@ -24,32 +25,77 @@ public enum Gemm {
         a: UnsafePointer<Float>, lda: Int, transposeA: Bool = false,
         b: UnsafePointer<Float>, ldb: Int, transposeB: Bool = false,
         c: UnsafeMutablePointer<Float>, ldc: Int,
-        alpha: Float = 1, accumulate: Bool = false, parallel: Bool = true
+        alpha: Float = 1, accumulate: Bool = false, parallel: Bool = true, precision: MatmulPrecision = .float32
     ) {
         Profile.measure(.gemm) {
+            if precision == .bfloat16 && !(CPU.hasAVX512BF16 && (m > smallRows || transposeA)) {
+                roundedProduct(m: m, n: n, k: k, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb, transposeB: transposeB,
+                               c: c, ldc: ldc, alpha: alpha, accumulate: accumulate, parallel: parallel)
+                return
+            }
             packedProduct(m: m, n: n, k: k, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb, transposeB: transposeB,
-                          c: c, ldc: ldc, alpha: alpha, accumulate: accumulate, parallel: parallel)
+                          c: c, ldc: ldc, alpha: alpha, accumulate: accumulate, parallel: parallel,
+                          kernel: precision == .bfloat16 ? .bfloat16 : .float32)
         }
+    }
+
+    /// `MatmulPrecision.bfloat16` where the CPU has no bfloat16 dot product (or for a few rows):
+    /// the operands rounded to bfloat16 first, then the float32 product — the same exact products
+    /// as the bfloat16 tiles, summed in another order.
+    static func roundedProduct(
+        m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, transposeA: Bool, b: UnsafePointer<Float>, ldb: Int,
+        transposeB: Bool, c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, accumulate: Bool, parallel: Bool
+    ) {
+        if m <= 0 || n <= 0 { return }
+        // The stored shapes of op(A) and op(B), copied densely and rounded.
+        func rounded(_ x: UnsafePointer<Float>, ld: Int, rows: Int, columns: Int, scale: Float) -> FloatBuffer {
+            let copy = FloatBuffer(count: max(rows &* columns, 1))
+            for r in 0..<rows {
+                let row = copy.pointer + r &* columns
+                for i in 0..<columns { row[i] = scale * x[r &* ld &+ i] }
+                BFloat16.roundTrip(row, count: columns, into: row)
+            }
+            return copy
+        }
+        let roundedA = transposeA ? rounded(a, ld: lda, rows: k, columns: m, scale: alpha) : rounded(a, ld: lda, rows: m, columns: k, scale: alpha)
+        let roundedB = transposeB ? rounded(b, ld: ldb, rows: n, columns: k, scale: 1) : rounded(b, ld: ldb, rows: k, columns: n, scale: 1)
+        packedProduct(m: m, n: n, k: k, a: roundedA.pointer, lda: transposeA ? m : k, transposeA: transposeA, b: roundedB.pointer,
+                      ldb: transposeB ? k : n, transposeB: transposeB, c: c, ldc: ldc, alpha: 1, accumulate: accumulate, parallel: parallel,
+                      kernel: .float32)
+    }
+
+    /// The register tiles `packedProduct` can run: float32 (`GemmPanels`, 6 × 16) or bfloat16
+    /// operands with float32 sums (`BFloat16GemmPanels`, 8 × 32; AVX512-BF16 only).
+    enum PanelKernel {
+        case float32, bfloat16
+
+        var microRows: Int { self == .float32 ? GemmPanels.microRows : BFloat16GemmPanels.microRows }
+        var microCols: Int { self == .float32 ? GemmPanels.microCols : BFloat16GemmPanels.microCols }
+        /// Bytes a value takes once packed.
+        var valueBytes: Int { self == .float32 ? 4 : 2 }
     }
 
     static func packedProduct(
         m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, transposeA: Bool, b: UnsafePointer<Float>, ldb: Int,
-        transposeB: Bool, c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, accumulate: Bool, parallel: Bool
+        transposeB: Bool, c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, accumulate: Bool, parallel: Bool, kernel: PanelKernel
     ) {
         if m <= 0 || n <= 0 { return }
         if k <= 0 {
             if !accumulate { for i in 0..<m { (c + (i &* ldc)).update(repeating: 0, count: n) } }
             return
         }
-        if m <= smallRows && !transposeA {
+        if m <= smallRows && !transposeA && kernel == .float32 {
             smallProduct(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, transposeB: transposeB, c: c, ldc: ldc,
                          alpha: alpha, accumulate: accumulate, parallel: parallel)
             return
         }
+        let microRows = kernel.microRows, microCols = kernel.microCols
         let panels = (n &+ microCols &- 1) / microCols
         let kBlocks = (k &+ blockK &- 1) / blockK
-        let panelStride = blockK &* microCols
-        let packedB = UnsafeMutablePointer<Float>.allocate(capacity: kBlocks &* panels &* panelStride)
+        // Bytes of one packed panel of B for a block of k, and of a block of rows' packed A (both
+        // in 4-byte words: floats, or pairs of bfloat16).
+        let panelBytes = blockK &* microCols &* kernel.valueBytes, panelStride = panelBytes / 4
+        let packedB = UnsafeMutableRawPointer.allocate(byteCount: kBlocks &* panels &* panelBytes, alignment: 64)
         defer { packedB.deallocate() }
 
         let threads = parallel ? Parallel.threadCount : 1
@@ -58,9 +104,18 @@ public enum Gemm {
         // Pack B: one job per (k block, panel).
         let packJob: (Int) -> Void = { job in
             let kb = job / panels, jp = job % panels
-            GemmPanels.packB(b: b, ldb: ldb, transposed: transposeB, k0: kb &* blockK, kLen: min(blockK, k &- kb &* blockK),
-                             j0: jp &* microCols, jLen: min(microCols, n &- jp &* microCols),
-                             into: packedB + (kb &* panels &+ jp) &* panelStride)
+            let k0 = kb &* blockK, kLen = min(blockK, k &- k0), j0 = jp &* microCols, jLen = min(microCols, n &- j0)
+            let into = packedB + (kb &* panels &+ jp) &* panelBytes
+            switch kernel {
+            case .float32:
+                GemmPanels.packB(b: b, ldb: ldb, transposed: transposeB, k0: k0, kLen: kLen, j0: j0, jLen: jLen,
+                                 into: into.assumingMemoryBound(to: Float.self))
+            case .bfloat16:
+                #if arch(x86_64)
+                BFloat16GemmPanels.packB(b: b, ldb: ldb, transposed: transposeB, k0: k0, kLen: kLen, j0: j0, jLen: jLen,
+                                         into: into.assumingMemoryBound(to: UInt32.self))
+                #endif
+            }
         }
         // Packing a small B costs less than waking the other threads for it.
         Profile.measure(.packing) {
@@ -84,20 +139,32 @@ public enum Gemm {
             let m0 = mb &* blockM, mLen = min(blockM, m &- m0)
             let p0 = nc &* panelsPerChunk, p1 = min(panels, p0 &+ panelsPerChunk)
             let microPanels = (mLen &+ microRows &- 1) / microRows
-            let packedA = UnsafeMutablePointer<Float>.allocate(capacity: microPanels &* microRows &* blockK)
+            let packedA = UnsafeMutableRawPointer.allocate(byteCount: microPanels &* microRows &* blockK &* kernel.valueBytes, alignment: 64)
             defer { packedA.deallocate() }
             for kb in 0..<kBlocks {
                 let k0 = kb &* blockK, kLen = min(blockK, k &- k0)
-                GemmPanels.packA(a: a, lda: lda, transposed: transposeA, i0: m0, iLen: mLen, k0: k0, kLen: kLen,
-                                 alpha: alpha, into: packedA)
-                let blockB = UnsafePointer(packedB + kb &* panels &* panelStride), rowsC = c + m0 &* ldc
+                let blockB = UnsafeRawPointer(packedB + kb &* panels &* panelBytes), rowsC = c + m0 &* ldc
                 let overwrite = kb == 0 && !accumulate
-                if CPU.hasAVX512 {
-                    AVX512Kernels.gemmBlock(kLen: kLen, packedA: packedA, rows: mLen, packedB: blockB, panelStride: panelStride,
-                                            p0: p0, p1: p1, n: n, c: rowsC, ldc: ldc, overwrite: overwrite)
-                } else {
-                    GemmPanels.blockProduct(kLen: kLen, packedA: packedA, rows: mLen, packedB: blockB, panelStride: panelStride,
-                                            p0: p0, p1: p1, n: n, c: rowsC, ldc: ldc, overwrite: overwrite)
+                switch kernel {
+                case .float32:
+                    let floatsA = packedA.assumingMemoryBound(to: Float.self), floatsB = blockB.assumingMemoryBound(to: Float.self)
+                    GemmPanels.packA(a: a, lda: lda, transposed: transposeA, i0: m0, iLen: mLen, k0: k0, kLen: kLen, alpha: alpha,
+                                     into: floatsA)
+                    if CPU.hasAVX512 {
+                        AVX512Kernels.gemmBlock(kLen: kLen, packedA: floatsA, rows: mLen, packedB: floatsB, panelStride: panelStride,
+                                                p0: p0, p1: p1, n: n, c: rowsC, ldc: ldc, overwrite: overwrite)
+                    } else {
+                        GemmPanels.blockProduct(kLen: kLen, packedA: floatsA, rows: mLen, packedB: floatsB, panelStride: panelStride,
+                                                p0: p0, p1: p1, n: n, c: rowsC, ldc: ldc, overwrite: overwrite)
+                    }
+                case .bfloat16:
+                    #if arch(x86_64)
+                    let wordsA = packedA.assumingMemoryBound(to: UInt32.self)
+                    BFloat16GemmPanels.packA(a: a, lda: lda, transposed: transposeA, i0: m0, iLen: mLen, k0: k0, kLen: kLen, alpha: alpha,
+                                             into: wordsA)
+                    BFloat16GemmPanels.blockProduct(kLen: kLen, packedA: wordsA, rows: mLen, packedB: blockB.assumingMemoryBound(to: UInt32.self),
+                                                    panelStride: panelStride, p0: p0, p1: p1, n: n, c: rowsC, ldc: ldc, overwrite: overwrite)
+                    #endif
                 }
             }
         }

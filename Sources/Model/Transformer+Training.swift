@@ -94,9 +94,9 @@ extension Transformer {
     private func linearBackward(dOut: UnsafePointer<Float>, input: UnsafePointer<Float>, rows: Int, inDim: Int,
                                 outDim: Int, weight: Int, dInput: UnsafeMutablePointer<Float>) {
         Gemm.multiply(m: rows, n: inDim, k: outDim, a: dOut, lda: outDim, b: weights(weight), ldb: inDim,
-                      c: dInput, ldc: inDim)
+                      c: dInput, ldc: inDim, precision: matmulPrecision)
         Gemm.multiply(m: outDim, n: inDim, k: rows, a: dOut, lda: outDim, transposeA: true, b: input, ldb: inDim,
-                      c: grads(weight), ldc: inDim, accumulate: true)
+                      c: grads(weight), ldc: inDim, accumulate: true, precision: matmulPrecision)
     }
 
     private func backward(_ inputs: UnsafePointer<Int32>, _ act: TrainingActivations) {

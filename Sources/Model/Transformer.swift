@@ -13,6 +13,9 @@ public final class Transformer: @unchecked Sendable {
     public let gradients: FloatBuffer
     let rope: RopeTable
     var activations: TrainingActivations?
+    /// The arithmetic of the linear layers' products in training (`forwardBackward`); set before
+    /// training, float32 unless asked (`SFTOptions.matmul`).
+    public var matmulPrecision = MatmulPrecision.float32
     /// The matrices in bfloat16 when the model was loaded for inference in that precision; the
     /// float32 parameters then hold only the norms and biases.
     let bfloat16: BFloat16Weights?
@@ -96,7 +99,7 @@ public final class Transformer: @unchecked Sendable {
     func linear(_ x: UnsafePointer<Float>, rows: Int, inDim: Int, weight: Int, outDim: Int,
                 out: UnsafeMutablePointer<Float>, accumulate: Bool = false) {
         Gemm.multiply(m: rows, n: outDim, k: inDim, a: x, lda: inDim, b: weights(weight), ldb: inDim,
-                      transposeB: true, c: out, ldc: outDim, accumulate: accumulate)
+                      transposeB: true, c: out, ldc: outDim, accumulate: accumulate, precision: matmulPrecision)
     }
 
     /// Adds the bias vector at `offset` to each of `rows` rows of width `width`.

@@ -110,8 +110,9 @@ public enum GemmPanels {
         }
     }
 
+    /// `v` written to, or added to, the sixteen floats at `dst`.
     @inlinable @inline(__always)
-    static func store(_ v: SIMD16<Float>, _ dst: UnsafeMutablePointer<Float>, _ overwrite: Bool) {
+    public static func store(_ v: SIMD16<Float>, _ dst: UnsafeMutablePointer<Float>, _ overwrite: Bool) {
         let raw = UnsafeMutableRawPointer(dst)
         if overwrite {
             raw.storeBytes(of: v, as: SIMD16<Float>.self)

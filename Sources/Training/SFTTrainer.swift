@@ -23,6 +23,8 @@ public struct SFTOptions: Codable, Equatable, Sendable {
     /// For a model that reads its budget: levels below this show the brief worked solution
     /// (`SFTDataset`); 0 shows the human one at every level.
     public var briefBelow = 0
+    /// The arithmetic of the linear layers' products (`MatmulPrecision`).
+    public var matmul = MatmulPrecision.float32
     public init() {}
 
     /// Reads saved options; a setting absent from a run saved before it existed takes its default.
@@ -34,7 +36,7 @@ public struct SFTOptions: Codable, Equatable, Sendable {
         try c.update(&weightDecay, forKey: .weightDecay); try c.update(&gradientClip, forKey: .gradientClip); try c.update(&seed, forKey: .seed)
         try c.update(&checkpointEvery, forKey: .checkpointEvery); try c.update(&keepCheckpoints, forKey: .keepCheckpoints)
         try c.update(&cutThinking, forKey: .cutThinking); try c.update(&budgetTopShare, forKey: .budgetTopShare)
-        try c.update(&briefBelow, forKey: .briefBelow)
+        try c.update(&briefBelow, forKey: .briefBelow); try c.update(&matmul, forKey: .matmul)
     }
 
     /// A run of `steps` as `train` and `distill` make it: batches of 16, warmup over the first 50
@@ -116,6 +118,7 @@ public final class SFTTrainer {
     public init(model: Transformer, dataset: SFTDataset, options: SFTOptions, runDirectory: String,
                 communicator: any Communicator = SingleProcess()) {
         self.model = model
+        model.matmulPrecision = options.matmul
         self.communicator = communicator
         self.dataset = dataset
         self.options = options

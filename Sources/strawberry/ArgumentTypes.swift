@@ -1,4 +1,5 @@
 import ArgumentParser
+import Kernels
 import Model
 import Reasoning
 import Tasks
@@ -127,4 +128,8 @@ struct PrecisionOption: ParsableArguments {
         }
         return try Checkpoint.loadModel(path, precision: chosen)
     }
+}
+
+extension MatmulPrecision: ExpressibleByArgument {
+    static let help = ArgumentHelp("Training matrix products: float32, or bfloat16 (operands rounded to bfloat16, sums in float32: mixed precision, twice as fast where the CPU has AVX512-BF16; elsewhere the same numbers, no faster).")
 }

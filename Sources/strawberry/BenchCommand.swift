@@ -26,14 +26,15 @@ func measure(seconds: Double, _ body: () throws -> Void) rethrows -> (perCall: D
 }
 
 /// GFLOP/s of `C = op(A)·op(B)` for one shape, on random data.
-func gemmThroughput(m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool, seconds: Double) -> Double {
+func gemmThroughput(m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool, seconds: Double,
+                    precision: MatmulPrecision = .float32) -> Double {
     let a = FloatBuffer(count: m * k), b = FloatBuffer(count: k * n), c = FloatBuffer(count: m * n)
     var rng = SeededRNG(seed: 1)
     for i in 0..<a.count { a[i] = rng.nextNormal() }
     for i in 0..<b.count { b[i] = rng.nextNormal() }
     let (perCall, _) = measure(seconds: seconds) {
         Gemm.multiply(m: m, n: n, k: k, a: a.pointer, lda: transposeA ? m : k, transposeA: transposeA,
-                      b: b.pointer, ldb: transposeB ? k : n, transposeB: transposeB, c: c.pointer, ldc: n)
+                      b: b.pointer, ldb: transposeB ? k : n, transposeB: transposeB, c: c.pointer, ldc: n, precision: precision)
     }
     return 2 * Double(m) * Double(n) * Double(k) / perCall / 1e9
 }
@@ -95,9 +96,12 @@ struct GemmBench: ParsableCommand {
     @Option(help: "Seconds per measurement.")
     var seconds = 1.0
 
+    @Option(help: MatmulPrecision.help)
+    var matmul = MatmulPrecision.float32
+
     func run() throws {
         let c = try ModelConfig.preset(preset)
-        print(CPU.summary)
+        print(CPU.summary + ", training GEMM in \(matmul.rawValue)" + (matmul == .bfloat16 && !CPU.hasAVX512BF16 ? " (no AVX512-BF16: rounded, then float32)" : ""))
         print("shape                               A·B     A·Bᵀ    Aᵀ·B   (GFLOP/s)")
         for n in [256, 512, 1024] { printRates("square \(n)", m: n, n: n, k: n) }
         let rows = batchSize * c.contextLength
@@ -126,7 +130,7 @@ struct GemmBench: ParsableCommand {
     /// One table row: GFLOP/s of A·B, A·Bᵀ and Aᵀ·B at one shape.
     func printRates(_ name: String, m: Int, n: Int, k: Int) {
         let rates = [(false, false), (false, true), (true, false)].map {
-            gemmThroughput(m: m, n: n, k: k, transposeA: $0.0, transposeB: $0.1, seconds: seconds)
+            gemmThroughput(m: m, n: n, k: k, transposeA: $0.0, transposeB: $0.1, seconds: seconds, precision: matmul)
         }
         print(name.padding(toLength: 32, withPad: " ", startingAt: 0)
               + String(format: " %7.1f %7.1f %7.1f", rates[0], rates[1], rates[2]))
@@ -154,6 +158,9 @@ struct TrainBench: ParsableCommand, RunsAcrossRanks {
     @Flag(help: "Also print where the time of a step goes (GEMM, packing, attention, norms, …).")
     var phases = false
 
+    @Option(help: MatmulPrecision.help)
+    var matmul = MatmulPrecision.float32
+
     func validate() throws {
         guard batchSize > 0, steps > 0, (length ?? 1) > 0 else { throw ValidationError("sizes must be positive") }
     }
@@ -163,6 +170,7 @@ struct TrainBench: ParsableCommand, RunsAcrossRanks {
         let T = length ?? presetContext
         let config = try ModelConfig.preset(preset, contextLength: max(T, presetContext))
         let model = try Transformer(config: config, seed: 1)
+        model.matmulPrecision = matmul
         let optimizer = AdamW(layout: model.layout)
         var rng = SeededRNG(seed: 2)
         let tokens = (0..<(batchSize * T)).map { _ in Int32(rng.next() % 256) }
@@ -193,7 +201,7 @@ struct TrainBench: ParsableCommand, RunsAcrossRanks {
         let peakBytes = PeakMemory.bytes
         guard communicator.isPrimary else { return }
         let ranks = communicator.size > 1 ? "; \(communicator.size) ranks" : ""
-        print("preset \(preset): \(config.parameterCount.formatted()) parameters, batch \(batchSize) × \(T) tokens; \(CPU.summary)\(ranks)")
+        print("preset \(preset): \(config.parameterCount.formatted()) parameters, batch \(batchSize) × \(T) tokens, linear layers in \(matmul.rawValue); \(CPU.summary)\(ranks)")
         print(String(format: "step time      %.1f ms", perStep * 1000))
         print(String(format: "tokens/s       %.0f", tokensPerSecond))
         print(String(format: "achieved       %.1f GFLOP/s (model FLOPs: 6·N per token plus causal attention)", achieved))

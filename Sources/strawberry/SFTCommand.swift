@@ -87,6 +87,9 @@ struct SFTCommand: ParsableCommand, RunsAcrossRanks {
     @Option(help: briefBelowHelp)
     var briefBelow = 0
 
+    @Option(help: MatmulPrecision.help)
+    var matmul: MatmulPrecision?
+
     @Flag(help: "Continue the run in --out from its latest checkpoint.")
     var resume = false
 
@@ -104,6 +107,7 @@ struct SFTCommand: ParsableCommand, RunsAcrossRanks {
         if budgetTags != nil, resume { throw ValidationError("--budget-tags cannot change a resumed run; it keeps its own") }
         guard briefBelow >= 0 else { throw ValidationError("--brief-below must be at least 0") }
         if briefBelow > 0, resume { throw ValidationError("--brief-below cannot change a resumed run; it keeps its own") }
+        if matmul != nil, resume { throw ValidationError("--matmul cannot change a resumed run; it keeps its own") }
     }
 
     func run() throws {
@@ -149,6 +153,7 @@ struct SFTCommand: ParsableCommand, RunsAcrossRanks {
             options.cutThinking = cutThinking
             options.budgetTopShare = budgetTopShare
             options.briefBelow = briefBelow
+            options.matmul = matmul ?? .float32
             let model = try start ?? Transformer(config: config, seed: seed)
             trainer = SFTTrainer(model: model, dataset: dataset, options: options, runDirectory: out, communicator: communicator)
             say("training \(self.model ?? preset) (\(config.parameterCount.formatted()) parameters) on \(dataset.examples.count) examples"

@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import Kernels
 import Model
@@ -39,6 +40,29 @@ import Model
             }
         }
         return model
+    }
+
+    /// With the linear layers' products in bfloat16 (`MatmulPrecision.bfloat16`) the gradient is
+    /// float32's within bfloat16's rounding: each tensor's differs by under a tenth of its length
+    /// (the smallest, the key biases', by ~8%; a wrong product is off by its whole length), and the
+    /// loss moves by a rounding's worth — and it does move.
+    @Test func bfloat16ProductsGiveTheGradientWithinTheirRounding() throws {
+        let model = try Self.model(tied: false)
+        let batch = Self.batch()
+        model.gradients.zero()
+        let exact = try model.forwardBackward(batch).loss
+        let reference = model.gradients.array
+        model.matmulPrecision = .bfloat16
+        model.gradients.zero()
+        let rounded = try model.forwardBackward(batch).loss
+        let gradient = model.gradients.array
+        #expect(rounded != exact && abs(rounded - exact) < 0.01 * abs(exact), "loss \(rounded) against \(exact)")
+        for t in model.layout.tensors {
+            let x = reference[t.offset..<(t.offset + t.count)], y = gradient[t.offset..<(t.offset + t.count)]
+            let difference = zip(x, y).reduce(0.0) { $0 + pow(Double($1.0) - Double($1.1), 2) }.squareRoot()
+            let length = x.reduce(0.0) { $0 + Double($1) * Double($1) }.squareRoot()
+            #expect(difference < 0.1 * length, "\(t.name): differs by \(difference / length) of its length")
+        }
     }
 
     /// Untied with q/k/v biases (Qwen2's shape), tied without (Strawberry's presets), and tied

@@ -18,8 +18,9 @@ import Training
         Scratch.path("strawberry-sft")
     }
 
-    static func trainer(_ dir: String, steps: Int, seed: UInt64 = 3) throws -> SFTTrainer {
+    static func trainer(_ dir: String, steps: Int, seed: UInt64 = 3, matmul: MatmulPrecision = .float32) throws -> SFTTrainer {
         var options = SFTOptions()
+        options.matmul = matmul
         options.steps = steps
         options.batchSize = 3
         options.learningRate = 3e-3
@@ -61,6 +62,22 @@ import Training
         for _ in 0..<6 { try a.trainStep(); try b.trainStep(); try c.trainStep() }
         #expect(a.model.parameters.array == b.model.parameters.array)
         #expect(a.model.parameters.array != c.model.parameters.array)
+    }
+
+    /// Training with bfloat16 products: the model runs them, a resumed run keeps them, and a run
+    /// saved before the setting existed reads as float32.
+    @Test func theMatmulPrecisionIsUsedAndResumed() throws {
+        let dir = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let half = try Self.trainer(dir, steps: 4, matmul: .bfloat16), full = try Self.trainer(Self.temporaryDirectory(), steps: 4)
+        #expect(half.model.matmulPrecision == .bfloat16 && full.model.matmulPrecision == .float32)
+        for _ in 0..<2 { try half.trainStep(); try full.trainStep() }
+        #expect(half.model.parameters.array != full.model.parameters.array, "the rounding reaches the weights")
+        try half.saveCheckpoint()
+        let resumed = try SFTTrainer.resuming(runDirectory: dir, dataset: Self.dataset(), steps: nil)
+        #expect(resumed.options.matmul == .bfloat16 && resumed.model.matmulPrecision == .bfloat16)
+        let old = try JSONDecoder().decode(SFTOptions.self, from: Data(#"{"steps": 5}"#.utf8))
+        #expect(old.matmul == .float32 && old.steps == 5)
     }
 
     @Test func resumingIsBitIdentical() throws {
