@@ -92,6 +92,7 @@ public struct ExpertIteration: Sendable {
                 let dataset = distillation.dataset(harvest.examples, for: model.config, vocabulary: model.vocabulary)
                 var options = SFTOptions(steps: steps, learningRate: learningRate, seed: seed &+ UInt64(round - 1))
                 options.cutThinking = cutThinking
+                options.matmul = model.matmulPrecision
                 let trainer = SFTTrainer(model: model, dataset: dataset, options: options,
                                          runDirectory: directory + "/sft", communicator: communicator)
                 try trainer.run { p in

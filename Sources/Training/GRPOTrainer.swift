@@ -218,7 +218,9 @@ public final class GRPOTrainer {
         } else if options.klCoefficient > 0 {
             let copy = FloatBuffer(count: model.parameters.count)
             copy.copy(from: model.parameters)
-            self.reference = try Transformer(config: model.config, parameters: copy, vocabulary: model.vocabulary)
+            let reference = try Transformer(config: model.config, parameters: copy, vocabulary: model.vocabulary)
+            reference.matmulPrecision = model.matmulPrecision
+            self.reference = reference
         } else {
             self.reference = nil
         }

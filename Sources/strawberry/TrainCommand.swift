@@ -1,6 +1,7 @@
 import ArgumentParser
 import Cluster
 import Foundation
+import Kernels
 import Model
 import Reasoning
 import Tasks
@@ -67,6 +68,9 @@ struct TrainCommand: ParsableCommand, RunsAcrossRanks {
 
     @Option(help: SFTCommand.briefBelowHelp)
     var briefBelow = 0
+
+    @Option(help: MatmulPrecision.help)
+    var matmul = MatmulPrecision.float32
 
     @Option(help: SFTCommand.briefTracesHelp)
     var briefTraces = SmallBudgetTraces.brief
@@ -176,6 +180,7 @@ struct TrainCommand: ParsableCommand, RunsAcrossRanks {
         pipeline.sft.cutThinking = cutThinking
         pipeline.sft.budgetTopShare = budgetTopShare
         pipeline.sft.briefBelow = briefBelow
+        pipeline.sft.matmul = matmul
         pipeline.briefStyle = briefTraces.style
         pipeline.budgetLevels = budgetTags?.levels ?? []
         grpo.apply(to: &pipeline.rl)

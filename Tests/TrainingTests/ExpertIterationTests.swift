@@ -17,6 +17,7 @@ import Training
     @Test func aRoundTrainsOnTheVerifiedSamplesAndRecordsWhatItFound() throws {
         let task = Arithmetic()
         let model = try DistillationTests.teacher(problems: 6)
+        model.matmulPrecision = .bfloat16
         let before = model.parameters.array
         var ei = ExpertIteration()
         ei.rounds = 2
@@ -51,6 +52,9 @@ import Training
         for key in ["cut_fraction", "reflection_rate", "kept_cut_fraction", "loss"] { #expect(r[key] is Double, "\(key)") }
         #expect(r["slip_rate"] == nil, "arithmetic cannot audit its thinking, so no self-correction fields")
         #expect(lines.contains { $0.hasPrefix("    round 1: solved \(first.harvest.examples.count) of 6") })
+        // A round fine-tunes with the model's own matrix products (here bfloat16, as `train --matmul` sets them).
+        #expect(model.matmulPrecision == .bfloat16)
+        #expect(try Checkpoint.loadState(SFTState.self, from: try Checkpoint.resolve(dir + "/round-1/sft")).options.matmul == .bfloat16)
         // The run folder's checkpoint is the model after the last round.
         #expect(try Checkpoint.loadModel(dir).parameters.array == model.parameters.array)
     }
