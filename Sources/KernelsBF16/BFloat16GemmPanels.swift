@@ -128,23 +128,14 @@ public enum BFloat16GemmPanels {
         for p in 0..<pairs {
             let b0 = braw.loadUnaligned(fromByteOffset: p &* 128, as: SIMD32<Int16>.self)
             let b1 = braw.loadUnaligned(fromByteOffset: p &* 128 &+ 64, as: SIMD32<Int16>.self)
-            @inline(__always) func word(_ r: Int) -> SIMD32<Int16> { unsafeBitCast(SIMD16<UInt32>(repeating: ap[r]), to: SIMD32<Int16>.self) }
-            var x = word(0)
-            c00 = strawberry_dot_bf16x32(c00, x, b0); c01 = strawberry_dot_bf16x32(c01, x, b1)
-            x = word(1)
-            c10 = strawberry_dot_bf16x32(c10, x, b0); c11 = strawberry_dot_bf16x32(c11, x, b1)
-            x = word(2)
-            c20 = strawberry_dot_bf16x32(c20, x, b0); c21 = strawberry_dot_bf16x32(c21, x, b1)
-            x = word(3)
-            c30 = strawberry_dot_bf16x32(c30, x, b0); c31 = strawberry_dot_bf16x32(c31, x, b1)
-            x = word(4)
-            c40 = strawberry_dot_bf16x32(c40, x, b0); c41 = strawberry_dot_bf16x32(c41, x, b1)
-            x = word(5)
-            c50 = strawberry_dot_bf16x32(c50, x, b0); c51 = strawberry_dot_bf16x32(c51, x, b1)
-            x = word(6)
-            c60 = strawberry_dot_bf16x32(c60, x, b0); c61 = strawberry_dot_bf16x32(c61, x, b1)
-            x = word(7)
-            c70 = strawberry_dot_bf16x32(c70, x, b0); c71 = strawberry_dot_bf16x32(c71, x, b1)
+            // Row r's word of A against both registers of B.
+            @inline(__always) func step(_ r: Int, _ left: inout SIMD16<Float>, _ right: inout SIMD16<Float>) {
+                let x = unsafeBitCast(SIMD16<UInt32>(repeating: ap[r]), to: SIMD32<Int16>.self)
+                left = strawberry_dot_bf16x32(left, x, b0)
+                right = strawberry_dot_bf16x32(right, x, b1)
+            }
+            step(0, &c00, &c01); step(1, &c10, &c11); step(2, &c20, &c21); step(3, &c30, &c31)
+            step(4, &c40, &c41); step(5, &c50, &c51); step(6, &c60, &c61); step(7, &c70, &c71)
             ap += microRows
         }
         if rows == microRows && cols == microCols {

@@ -6,19 +6,20 @@
 # a VM's neighbours come and go within a minute, and one pass of each, one after the other, moved
 # the 256² ratio between 0.45 and 1.33.
 #   bench/speed/compare_gemm.sh [ROUNDS]   (default 5; 0.3 s a shape and kind per round)
+# STRAWBERRY_BINARY=PATH measures that binary instead of building .build/release/strawberry.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 rounds=${1:-5}
 [[ $rounds =~ ^[1-9][0-9]*$ ]] || { echo "compare_gemm.sh: ROUNDS must be a whole number of rounds, at least 1 (got '$rounds')" >&2; exit 2; }
 source bench/lib/venv.sh && python=$(python_env blas)
-swift build -c release --product strawberry >/dev/null
-ours() { STRAWBERRY_THREADS=2 .build/release/strawberry bench gemm --seconds 0.3; }
+source bench/lib/strawberry_binary.sh && bin=$(strawberry_binary)
+ours() { STRAWBERRY_THREADS=2 "$bin" bench gemm --seconds 0.3; }
 # OpenBLAS picks its AVX2/AVX-512 kernels itself when no core type is forced.
 theirs() {
   env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE OPENBLAS_NUM_THREADS=2 "$python" bench/speed/numpy_gemm.py --seconds 0.3 "$1"
 }
 # The training attention's shape (context × context × head width, one head's scores) as `bench gemm` prints it.
-attention=$(STRAWBERRY_THREADS=2 .build/release/strawberry bench gemm --seconds 0.01 |
+attention=$(STRAWBERRY_THREADS=2 "$bin" bench gemm --seconds 0.01 |
   awk '/^attn/ {sub(/×/, "x", $2); sub(/×/, "x", $2); print $2}')
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

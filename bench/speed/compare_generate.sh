@@ -3,12 +3,13 @@
 # side by side: same model, batch sizes, prompt and decoded length, 2 threads.
 #   bench/speed/compare_generate.sh [preset] [batches]
 # PyTorch comes from PyPI into .venvs/torch, pinned in bench/requirements/torch.txt (a large download the first time).
+# STRAWBERRY_BINARY=PATH measures that binary instead of building .build/release/strawberry.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 preset=${1:-small}; batches=${2:-1,16,64}
 source bench/lib/venv.sh && python=$(python_env torch)
-swift build -c release --product strawberry >/dev/null
-ours=$(STRAWBERRY_THREADS=2 .build/release/strawberry bench generate --preset "$preset" --batch "$batches")
+source bench/lib/strawberry_binary.sh && bin=$(strawberry_binary)
+ours=$(STRAWBERRY_THREADS=2 "$bin" bench generate --preset "$preset" --batch "$batches")
 theirs=$("$python" bench/speed/pytorch_generate.py --preset "$preset" --batch "$batches" --threads 2)
 echo "$ours"
 python3 - "$ours" "$theirs" <<'PY'

@@ -5,13 +5,14 @@
 # of autocast; fast only where the CPU has AVX512-BF16).
 #   bench/speed/compare_train.sh [preset] [batch] [rounds]
 # PyTorch comes from PyPI into .venvs/torch, pinned in bench/requirements/torch.txt (a large download the first time).
+# STRAWBERRY_BINARY=PATH measures that binary instead of building .build/release/strawberry.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 preset=${1:-small}; batch=${2:-8}; rounds=${3:-2}
 source bench/lib/venv.sh && python=$(python_env torch)
-swift build -c release --product strawberry >/dev/null
+source bench/lib/strawberry_binary.sh && bin=$(strawberry_binary)
 ours() {
-  STRAWBERRY_THREADS=2 .build/release/strawberry bench train --preset "$preset" --batch-size "$batch" --steps 10 --matmul "$1" \
+  STRAWBERRY_THREADS=2 "$bin" bench train --preset "$preset" --batch-size "$batch" --steps 10 --matmul "$1" \
     | awk '/^tokens\/s/ {print $2}'
 }
 for round in $(seq "$rounds"); do
