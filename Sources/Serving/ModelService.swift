@@ -43,10 +43,15 @@ struct ModelService: Service {
 /// Why `strawberry serve` stopped.
 public enum ServeError: Error, CustomStringConvertible {
     case modelFailedToLoad(String)
+    /// The pipe that turns a signal into a graceful shutdown could not be made.
+    case signalsNotCaught(errno: Int32)
 
     public var description: String {
         switch self {
         case .modelFailedToLoad(let reason): return "the model failed to load: \(reason)"
+        case .signalsNotCaught(let errno):
+            return "cannot catch SIGTERM and SIGINT: pipe() failed (\(String(cString: strerror(errno)))); "
+                + "raise the limit on open files (ulimit -n) and start again"
         }
     }
 }

@@ -21,10 +21,16 @@ enum ShutdownSignals {
 
     /// Calls `onFirst` (once, on a thread of its own) at the first SIGTERM or SIGINT; exits with
     /// 128 + the signal's number at the second. Installs once per process.
-    static func install(onFirst: @escaping @Sendable () -> Void) {
-        guard installed.withLock({ done in defer { done = true }; return !done }) else { return }
+    static func install(onFirst: @escaping @Sendable () -> Void) throws(ServeError) {
         var fds: [Int32] = [-1, -1]
-        guard pipe(&fds) == 0 else { fatalError("pipe() failed (errno \(errno)): no descriptors left to catch SIGTERM with") }
+        // Whether this call installs (false: an earlier one did), or why it cannot.
+        let installs: Result<Bool, ServeError> = installed.withLock { done in
+            if done { return .success(false) }
+            guard pipe(&fds) == 0 else { return .failure(.signalsNotCaught(errno: errno)) }
+            done = true
+            return .success(true)
+        }
+        guard try installs.get() else { return }
         wakeFD = fds[1]
         let readFD = fds[0]
         // The handler must not be the first to touch a lazily made static.
@@ -60,7 +66,7 @@ extension StrawberryServer {
     /// second signal, which exits at once.
     public static func run(_ application: some ApplicationProtocol) async throws {
         let group = ServiceGroup(configuration: .init(services: [application], logger: application.logger))
-        ShutdownSignals.install { Task { await group.triggerGracefulShutdown() } }
+        try ShutdownSignals.install { Task { await group.triggerGracefulShutdown() } }
         try await group.run()
     }
 }
