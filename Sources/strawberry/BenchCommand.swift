@@ -255,6 +255,13 @@ struct GenerateBench: ParsableCommand {
 
     @OptionGroup var precision: PrecisionOption
 
+    func validate() throws {
+        if model == nil && precision.precision != .auto {
+            throw ValidationError("--precision applies to a checkpoint given with --model; a preset's fresh model decodes in float32 "
+                                  + "(save one with `strawberry sft --steps 1` to measure it in another precision)")
+        }
+    }
+
     func run() throws {
         let model = try self.model.map { try precision.load($0) } ?? Transformer(config: try ModelConfig.preset(preset), seed: 1)
         let config = model.config

@@ -80,6 +80,19 @@ import Training
         #expect(old.matmul == .float32 && old.steps == 5)
     }
 
+    /// The precision options at the command line: what they cannot apply to is refused with the reason.
+    @Test func precisionOptionsAreRefusedWhereTheyCannotApply() throws {
+        let out = Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        for (arguments, reason) in [(["sft", "--data", out + ".jsonl", "--out", out, "--resume", "--matmul", "bfloat16"], "cannot change a resumed run"),
+                                    (["bench", "train", "--preset", "tiny", "--matmul", "half"], "'half'"),
+                                    (["bench", "generate", "--preset", "tiny", "--precision", "bfloat16-dot"], "applies to a checkpoint")] {
+            let refused = try StrawberryProcess.run(arguments)
+            #expect(refused.status != 0 && refused.output.contains(reason), "\(arguments): \(refused.output)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
     @Test func resumingIsBitIdentical() throws {
         let straight = Self.temporaryDirectory(), split = Self.temporaryDirectory()
         defer {
