@@ -14,7 +14,7 @@ public final class Transformer: @unchecked Sendable {
     let rope: RopeTable
     var activations: TrainingActivations?
     /// The arithmetic of the linear layers' products in training (`forwardBackward`); set before
-    /// training, float32 unless asked (`SFTOptions.matmul`).
+    /// training, float32 unless asked (`SFTOptions.matmul`, `GRPOOptions.matmul`).
     public var matmulPrecision = MatmulPrecision.float32
     /// The matrices in bfloat16 when the model was loaded for inference in that precision; the
     /// float32 parameters then hold only the norms and biases.

@@ -63,6 +63,8 @@ public struct GRPOOptions: Codable, Equatable, Sendable {
     public var probeEvery = 10
     public var probeProblems = 16
     public var probeSamples = 8
+    /// The arithmetic of the policy's (and the reference's) linear-layer products in training.
+    public var matmul = MatmulPrecision.float32
     public init() {}
 
     /// Reads saved options; a setting absent from a run saved before it existed takes its default.
@@ -80,6 +82,7 @@ public struct GRPOOptions: Codable, Equatable, Sendable {
         try c.update(&difficulty, forKey: .difficulty); try c.update(&useTool, forKey: .useTool); try c.update(&seed, forKey: .seed)
         try c.update(&gradientClip, forKey: .gradientClip); try c.update(&checkpointEvery, forKey: .checkpointEvery); try c.update(&probeEvery, forKey: .probeEvery)
         try c.update(&probeProblems, forKey: .probeProblems); try c.update(&probeSamples, forKey: .probeSamples)
+        try c.update(&matmul, forKey: .matmul)
     }
 
     /// Throws unless every setting is usable (a `state.json` edited by hand may hold any value).
@@ -206,6 +209,7 @@ public final class GRPOTrainer {
     public init(model: Transformer, task: any ReasoningTask, options: GRPOOptions, runDirectory: String,
                 reference: Transformer? = nil, communicator: any Communicator = SingleProcess()) throws(ModelError) {
         self.model = model
+        model.matmulPrecision = options.matmul
         self.communicator = communicator
         self.task = task
         self.options = options
@@ -218,12 +222,11 @@ public final class GRPOTrainer {
         } else if options.klCoefficient > 0 {
             let copy = FloatBuffer(count: model.parameters.count)
             copy.copy(from: model.parameters)
-            let reference = try Transformer(config: model.config, parameters: copy, vocabulary: model.vocabulary)
-            reference.matmulPrecision = model.matmulPrecision
-            self.reference = reference
+            self.reference = try Transformer(config: model.config, parameters: copy, vocabulary: model.vocabulary)
         } else {
             self.reference = nil
         }
+        self.reference?.matmulPrecision = options.matmul
     }
 
     static let referenceDirectory = "reference"

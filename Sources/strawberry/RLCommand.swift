@@ -1,6 +1,7 @@
 import ArgumentParser
 import Cluster
 import Foundation
+import Kernels
 import Model
 import Reasoning
 import Tasks
@@ -47,6 +48,9 @@ struct RLCommand: ParsableCommand, RunsAcrossRanks {
     @Option(help: "Save a checkpoint every N steps.")
     var checkpointEvery = 10
 
+    @Option(help: MatmulPrecision.help)
+    var matmul: MatmulPrecision?
+
     @Flag(help: "Continue the run in --out from its latest checkpoint (after a crash or kill), exactly as if it had not stopped.")
     var resume = false
 
@@ -54,6 +58,7 @@ struct RLCommand: ParsableCommand, RunsAcrossRanks {
         guard steps > 0, budget >= 0, lr > 0, lr.isFinite, checkpointEvery > 0 else {
             throw ValidationError("--steps, --lr and --checkpoint-every must be positive, --budget at least 0")
         }
+        if matmul != nil, resume { throw ValidationError("--matmul cannot change a resumed run; it keeps its own") }
     }
 
     func run() throws {
@@ -77,6 +82,7 @@ struct RLCommand: ParsableCommand, RunsAcrossRanks {
             options.difficulty = difficulty
             options.seed = seed
             options.checkpointEvery = checkpointEvery
+            options.matmul = matmul ?? .float32
             try options.validate()
             trainer = try GRPOTrainer(model: try Checkpoint.loadModel(model), task: t, options: options, runDirectory: out,
                                       communicator: communicator)

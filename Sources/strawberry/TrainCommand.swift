@@ -187,6 +187,7 @@ struct TrainCommand: ParsableCommand, RunsAcrossRanks {
         pipeline.rl.steps = style == .none ? 0 : grpoSteps
         pipeline.rl.learningRate = rlLearningRate
         pipeline.rl.seed = seed
+        pipeline.rl.matmul = matmul
         pipeline.rl.budget = Budget(maxThinking: budget, maxAnswer: Budget.trainingAnswerTokens)
         pipeline.rlMethod = rlMethod
         if rlMethod == .grpo { try pipeline.rl.validate() }

@@ -11,8 +11,9 @@ import Training
 @Suite(.serialized) struct GRPOResumeTests {
     static let config = ModelConfig.tiny(context: 160)
 
-    static func options(steps: Int) -> GRPOOptions {
+    static func options(steps: Int, matmul: MatmulPrecision = .float32) -> GRPOOptions {
         var o = GRPOOptions()
+        o.matmul = matmul
         o.steps = steps
         o.problemsPerStep = 2
         o.groupSize = 4
@@ -26,21 +27,25 @@ import Training
 
     static func directory() -> String { Scratch.path("grpo-resume") }
 
-    @Test func resumingIsBitIdentical() throws {
+    /// In either precision of the products (`--matmul`), which a resumed run keeps for its policy
+    /// and its reference.
+    @Test(arguments: [MatmulPrecision.float32, .bfloat16])
+    func resumingIsBitIdentical(matmul: MatmulPrecision) throws {
         let straightDirectory = Self.directory()
         defer { try? FileManager.default.removeItem(atPath: straightDirectory) }
         let straight = try GRPOTrainer(model: try Transformer(config: Self.config, seed: 8), task: Countdown(),
-                                       options: Self.options(steps: 6), runDirectory: straightDirectory)
+                                       options: Self.options(steps: 6, matmul: matmul), runDirectory: straightDirectory)
         try straight.run()
 
         let dir = Self.directory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let first = try GRPOTrainer(model: try Transformer(config: Self.config, seed: 8), task: Countdown(),
-                                    options: Self.options(steps: 6), runDirectory: dir)
+                                    options: Self.options(steps: 6, matmul: matmul), runDirectory: dir)
         for _ in 0..<3 { try first.trainStep() }
         try first.saveCheckpoint()
         let resumed = try GRPOTrainer.resuming(runDirectory: dir, task: Countdown())
         #expect(resumed.step == 3 && resumed.reference != nil)
+        #expect(resumed.model.matmulPrecision == matmul && resumed.reference?.matmulPrecision == matmul)
         try resumed.run()
         #expect(resumed.model.parameters.array == straight.model.parameters.array)
         #expect(resumed.optimizer.firstMoment.array == straight.optimizer.firstMoment.array)

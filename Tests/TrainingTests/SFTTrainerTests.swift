@@ -85,6 +85,7 @@ import Training
         let out = Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: out) }
         for (arguments, reason) in [(["sft", "--data", out + ".jsonl", "--out", out, "--resume", "--matmul", "bfloat16"], "cannot change a resumed run"),
+                                    (["rl", "--out", out, "--resume", "--matmul", "bfloat16"], "cannot change a resumed run"),
                                     (["bench", "train", "--preset", "tiny", "--matmul", "half"], "'half'"),
                                     (["bench", "generate", "--preset", "tiny", "--precision", "bfloat16-dot"], "applies to a checkpoint")] {
             let refused = try StrawberryProcess.run(arguments)
