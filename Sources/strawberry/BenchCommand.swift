@@ -258,7 +258,7 @@ struct GenerateBench: ParsableCommand {
     func validate() throws {
         if model == nil && precision.precision != .auto {
             throw ValidationError("--precision applies to a checkpoint given with --model; a preset's fresh model decodes in float32 "
-                                  + "(save one with `strawberry sft --steps 1` to measure it in another precision)")
+                                  + "(make a checkpoint with `strawberry sft --data FILE --steps 1 --out DIR` to measure one in another precision)")
         }
     }
 
