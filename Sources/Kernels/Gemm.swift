@@ -31,7 +31,7 @@ public enum Gemm {
         alpha: Float = 1, accumulate: Bool = false, parallel: Bool = true, precision: MatmulPrecision = .float32
     ) {
         Profile.measure(.gemm) {
-            if precision == .bfloat16 && !(CPU.hasAVX512BF16 && (m > smallRows || transposeA)) {
+            if precision == .bfloat16 && !CPU.hasAVX512BF16 {
                 roundedProduct(m: m, n: n, k: k, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb, transposeB: transposeB,
                                c: c, ldc: ldc, alpha: alpha, accumulate: accumulate, parallel: parallel)
                 return
@@ -42,9 +42,9 @@ public enum Gemm {
         }
     }
 
-    /// `MatmulPrecision.bfloat16` where the CPU has no bfloat16 dot product (or for a few rows):
-    /// the operands rounded to bfloat16 first, then the float32 product — the same exact products
-    /// as the bfloat16 tiles, summed in another order.
+    /// `MatmulPrecision.bfloat16` where the CPU has no bfloat16 dot product: the operands rounded
+    /// to bfloat16 first, then the float32 product — the same exact products as the bfloat16 tiles,
+    /// summed in another order.
     static func roundedProduct(
         m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, transposeA: Bool, b: UnsafePointer<Float>, ldb: Int,
         transposeB: Bool, c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, accumulate: Bool, parallel: Bool

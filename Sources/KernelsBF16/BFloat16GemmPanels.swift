@@ -26,12 +26,6 @@ public enum BFloat16GemmPanels {
         return v
     }
 
-    /// Sixteen values from `p` on, the `count < 16` there followed by zeros.
-    @inline(__always)
-    static func load16(_ p: UnsafePointer<Float>, _ count: Int) -> SIMD16<Float> {
-        SIMD16(lowHalf: load8(p, count), highHalf: load8(p + 8, count &- 8))
-    }
-
     /// Words of `kLen` values along `k`.
     @inline(__always)
     public static func pairs(_ kLen: Int) -> Int { (kLen &+ 1) >> 1 }
@@ -48,7 +42,7 @@ public enum BFloat16GemmPanels {
                 let row = b + ((j0 &+ j) &* ldb &+ k0)
                 var g = 0
                 while g &* 16 < kLen {
-                    let words = BFloat16Rounding.neighbours(load16(row + g &* 16, kLen &- g &* 16))
+                    let words = BFloat16Rounding.neighbours(Float32Rows.values(row, g &* 64, count: kLen &- g &* 16))
                     for w in 0..<min(8, pairs &- g &* 8) { dst[(g &* 8 &+ w) &* microCols &+ j] = words[w] }
                     g &+= 1
                 }
@@ -90,7 +84,7 @@ public enum BFloat16GemmPanels {
                     let row = a + ((first &+ r) &* lda &+ k0)
                     var g = 0
                     while g &* 16 < kLen {
-                        let words = BFloat16Rounding.neighbours(alpha * load16(row + g &* 16, kLen &- g &* 16))
+                        let words = BFloat16Rounding.neighbours(alpha * Float32Rows.values(row, g &* 64, count: kLen &- g &* 16))
                         for w in 0..<min(8, pairs &- g &* 8) { panel[(g &* 8 &+ w) &* microRows &+ r] = words[w] }
                         g &+= 1
                     }

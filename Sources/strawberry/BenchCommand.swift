@@ -46,13 +46,15 @@ func gemmThroughput(m: Int, n: Int, k: Int, transposeA: Bool, transposeB: Bool, 
 /// products where it has AVX512-BF16).
 enum InferenceProduct: CaseIterable {
     case packed, inPlace, bfloat16, bfloat16Dot
+
+    var holdsBFloat16: Bool { self == .bfloat16 || self == .bfloat16Dot }
 }
 
 /// GFLOP/s of the inference product `C = A·Bᵀ` (rows of both along k) for one shape, B held as
 /// `product` says. Each call takes the next of copies of `B` that fill 8 MiB, so that `B` comes
 /// from beyond L2, as in a decode step, where every layer's weights follow the last one's.
 func inferenceThroughput(m: Int, n: Int, k: Int, product: InferenceProduct, seconds: Double) -> Double {
-    let bytes = product == .bfloat16 || product == .bfloat16Dot ? 2 : MemoryLayout<Float>.size
+    let bytes = product.holdsBFloat16 ? 2 : MemoryLayout<Float>.size
     let copies = max(1, (8 << 20) / (n * k * bytes))
     let a = FloatBuffer(count: m * k), c = FloatBuffer(count: m * n)
     let bs = (0..<copies).map { _ in FloatBuffer(count: k * n) }
@@ -60,7 +62,7 @@ func inferenceThroughput(m: Int, n: Int, k: Int, product: InferenceProduct, seco
     for i in 0..<a.count { a[i] = rng.nextNormal() }
     for b in bs { for i in 0..<b.count { b[i] = rng.nextNormal() } }
     let panels = product == .packed ? bs.map { PackedMatrix($0.pointer, n: n, k: k, ld: k) } : []
-    let halves = product == .bfloat16 || product == .bfloat16Dot ? bs.map { BFloat16Matrix($0.pointer, n: n, k: k, ld: k) } : []
+    let halves = product.holdsBFloat16 ? bs.map { BFloat16Matrix($0.pointer, n: n, k: k, ld: k) } : []
     var next = 0
     let (perCall, _) = measure(seconds: seconds) {
         switch product {
