@@ -115,7 +115,7 @@ struct PrecisionOption: ParsableArguments {
         case bfloat16Dot = "bfloat16-dot"
     }
 
-    @Option(help: "Matrices in float32 or bfloat16 (half the memory and bytes read per token; the model can then only decode); bfloat16-dot also rounds the activations to bfloat16 for the CPU's bfloat16 dot products (AVX512-BF16; elsewhere the same numbers, widened); auto picks bfloat16 above 64M parameters.")
+    @Option(help: "Matrices in float32 or bfloat16 (half the memory and bytes read per token; the model can then only decode); bfloat16-dot also rounds the activations to bfloat16 for the CPU's bfloat16 dot products (AVX512-BF16; elsewhere the same rounded values, widened); auto picks bfloat16 above 64M parameters.")
     var precision: Choice = .auto
 
     /// The model at `path`, its matrices held as chosen.
@@ -131,5 +131,5 @@ struct PrecisionOption: ParsableArguments {
 }
 
 extension MatmulPrecision: ExpressibleByArgument {
-    static let help = ArgumentHelp("Training matrix products: float32, or bfloat16 (operands rounded to bfloat16, sums in float32: mixed precision, twice as fast where the CPU has AVX512-BF16; elsewhere the same numbers, no faster).")
+    static let help = ArgumentHelp("Training matrix products: float32, or bfloat16 (operands rounded to bfloat16, sums in float32: mixed precision, twice as fast where the CPU has AVX512-BF16; elsewhere the same rounding, no faster).")
 }
