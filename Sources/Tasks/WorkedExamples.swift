@@ -13,24 +13,29 @@ public enum WorkedExamples {
         public let brief: String?
         /// Lines of the completion that SFT must not learn (`ReasoningTask.unlearnedLines`); nil: none.
         public let unlearnedLines: [Int]?
+        /// The budget line a model that reads its budget learns it under (a sample drawn at that
+        /// budget); nil: a level drawn per batch.
+        public var budgetLevel: Int?
 
         public init(problem: Problem, completion: String, thinkingCut: Bool = false, brief: String? = nil,
-                    unlearnedLines: [Int]? = nil) {
+                    unlearnedLines: [Int]? = nil, budgetLevel: Int? = nil) {
             self.problem = problem
             self.completion = completion
             self.thinkingCut = thinkingCut
             self.brief = brief
             self.unlearnedLines = unlearnedLines
+            self.budgetLevel = budgetLevel
         }
 
         /// The example as one `{"completion", "prompt"}` SFT line, newline included; a cut one
         /// also carries `"thinking_cut": true`, one with a brief solution `"brief"`, one with lines
-        /// not to learn `"unlearned_lines"`.
+        /// not to learn `"unlearned_lines"`, one with a fixed budget line `"budget_level"`.
         public func jsonLine() throws -> Data {
             var object: [String: Any] = ["prompt": problem.prompt, "completion": completion]
             if thinkingCut { object["thinking_cut"] = true }
             if let brief { object["brief"] = brief }
             if let unlearnedLines { object["unlearned_lines"] = unlearnedLines }
+            if let budgetLevel { object["budget_level"] = budgetLevel }
             return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
                 + Data("\n".utf8)
         }

@@ -45,12 +45,18 @@ public struct Distillation: Sendable {
         public var seconds: Double
     }
 
-    /// The kept samples as SFT data for a model with `config`: one that reads its budget
-    /// (`BudgetTag`) learns them under the budget line they were drawn with, the level of `budget`.
-    public func dataset(_ examples: [WorkedExamples.Example], for config: ModelConfig, vocabulary: Vocabulary) -> SFTDataset {
+    /// The kept samples marked with the budget line a model with `config` learns them under: the
+    /// level of `budget`, the line they were drawn with (unmarked for a model without levels).
+    public func leveled(_ examples: [WorkedExamples.Example], for config: ModelConfig) -> [WorkedExamples.Example] {
         let level = BudgetTag.level(forThinking: budget.maxThinking, in: config.budgetLevels)
-        return SFTDataset(worked: examples, maxTokens: config.contextLength + 1, vocabulary: vocabulary,
-                          budgetLevels: level.map { [$0] } ?? [])
+        return examples.map { var e = $0; e.budgetLevel = level; return e }
+    }
+
+    /// The kept samples as SFT data for a model with `config`: one that reads its budget
+    /// (`BudgetTag`) learns them under the budget line they were drawn with (`leveled`).
+    public func dataset(_ examples: [WorkedExamples.Example], for config: ModelConfig, vocabulary: Vocabulary) -> SFTDataset {
+        SFTDataset(worked: leveled(examples, for: config), maxTokens: config.contextLength + 1, vocabulary: vocabulary,
+                   budgetLevels: config.budgetLevels)
     }
 
     /// Runs the teacher; `progress` gets a line every few hundred problems. Under MPI each rank

@@ -1,5 +1,6 @@
 import Cluster
 import Foundation
+import Kernels
 import Model
 import Reasoning
 import Reports
@@ -23,6 +24,8 @@ public struct DistillationPipeline: Sendable {
     public var harvest: Distillation
     public var sftSteps = 1200
     public var sftLearningRate: Float = 2e-3
+    /// The students' linear-layer products (`sft --matmul`).
+    public var sftMatmul = MatmulPrecision.float32
     /// Also train the fresh student on human traces, for comparison.
     public var humanBaseline = true
     public var rlSteps = 0
@@ -60,14 +63,18 @@ public struct DistillationPipeline: Sendable {
         guard !harvested.examples.isEmpty else {
             throw TrainingError.run("the teacher solved none of the \(h.problems) problems; nothing to distil")
         }
-        if primary { try AtomicFile.write(try WorkedExamples.jsonLines(harvested.examples), to: out + "/distill.jsonl") }
+        if primary {
+            try AtomicFile.write(try WorkedExamples.jsonLines(h.leveled(harvested.examples, for: studentConfig)), to: out + "/distill.jsonl")
+        }
         let note = String(format: "The teacher solved %d of %d training problems (%d of %d samples correct, %.0f s); the shortest correct thinking of each became the student's data.",
                           harvested.examples.count, harvested.attempted, harvested.correctSamples, harvested.samplesDrawn, harvested.seconds)
         log("    " + note)
 
+        var sftOptions = SFTOptions(steps: sftSteps, learningRate: sftLearningRate, seed: seed)
+        sftOptions.matmul = sftMatmul
         func train(_ dataset: SFTDataset, into name: String, from model: Transformer?) throws -> Transformer {
             let trainer = SFTTrainer(model: try model ?? Transformer(config: studentConfig, seed: seed), dataset: dataset,
-                                     options: SFTOptions(steps: sftSteps, learningRate: sftLearningRate, seed: seed),
+                                     options: sftOptions,
                                      runDirectory: out + "/" + name, communicator: communicator)
             try trainer.run { p in if p.isDue(every: 200) { log("    \(name) " + p.line()) } }
             return trainer.model

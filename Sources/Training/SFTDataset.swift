@@ -46,7 +46,8 @@ public struct SFTDataset: Sendable {
     public let truncated: Int
     /// The budget levels the examples are shown with (empty: none).
     public let budgetLevels: [Int]
-    /// Per example, its tokenization at each of `budgetLevels`.
+    /// Per example, its tokenization at each of `budgetLevels` (at its own level in every place, for
+    /// an example with a fixed one).
     let leveled: [[Example]]
 
     public init(examples: [Example], truncated: Int = 0) {
@@ -57,19 +58,21 @@ public struct SFTDataset: Sendable {
     }
 
     /// One worked solution as text: the prompt, the completion, whether a budget forced its
-    /// `</think>`, its brief form if it has one, and the completion's lines not to learn.
+    /// `</think>`, its brief form if it has one, the completion's lines not to learn, and the budget
+    /// line it is always shown with (nil: a level drawn per batch).
     struct Pair {
         let prompt: String, completion: String, thinkingCut: Bool, brief: String?
         var unlearnedLines: [Int] = []
+        var budgetLevel: Int?
     }
 
     /// Worked examples tokenized in `vocabulary` and cut to `maxTokens` (and counted); a budget-cut
     /// one's forced `</think>` is not learned. With `budgetLevels`, each is also tokenized at every
-    /// level, in its brief form below `briefBelow`.
+    /// level, in its brief form below `briefBelow`; one with its own `budgetLevel` only at that one.
     public init(worked: [WorkedExamples.Example], maxTokens: Int, vocabulary: Vocabulary, budgetLevels: [Int] = [],
                 briefBelow: Int = 0) {
         self.init(pairs: worked.map { Pair(prompt: $0.problem.prompt, completion: $0.completion, thinkingCut: $0.thinkingCut,
-                                           brief: $0.brief, unlearnedLines: $0.unlearnedLines ?? []) },
+                                           brief: $0.brief, unlearnedLines: $0.unlearnedLines ?? [], budgetLevel: $0.budgetLevel) },
                   maxTokens: maxTokens, vocabulary: vocabulary, budgetLevels: budgetLevels, briefBelow: briefBelow)
     }
 
@@ -82,13 +85,15 @@ public struct SFTDataset: Sendable {
         examples = tokenized.map(\.0)
         truncated = tokenized.filter(\.1).count
         self.budgetLevels = budgetLevels
+        func shown(_ pair: Pair, at level: Int) -> Example {
+            let brief = level < briefBelow ? pair.brief : nil
+            return Self.example(prompt: pair.prompt, completion: brief ?? pair.completion, thinkingCut: pair.thinkingCut,
+                                maxTokens: maxTokens, vocabulary: vocabulary, budgetLevel: level,
+                                unlearnedLines: brief == nil ? pair.unlearnedLines : []).0
+        }
         leveled = budgetLevels.isEmpty ? [] : pairs.map { pair in
-            budgetLevels.map { level in
-                let brief = level < briefBelow ? pair.brief : nil
-                return Self.example(prompt: pair.prompt, completion: brief ?? pair.completion, thinkingCut: pair.thinkingCut,
-                                    maxTokens: maxTokens, vocabulary: vocabulary, budgetLevel: level,
-                                    unlearnedLines: brief == nil ? pair.unlearnedLines : []).0
-            }
+            pair.budgetLevel.map { [Example](repeating: shown(pair, at: $0), count: budgetLevels.count) }
+                ?? budgetLevels.map { shown(pair, at: $0) }
         }
     }
 
@@ -167,13 +172,18 @@ public struct SFTDataset: Sendable {
             guard let unlearned = (object["unlearned_lines"] ?? [Int]()) as? [Int], unlearned.allSatisfy({ $0 >= 0 }) else {
                 throw .data("\(path):\(lineNumber): \"unlearned_lines\" must be a list of line numbers (0 or more)")
             }
+            let level = object["budget_level"]
+            guard level == nil || (level as? Int).map(budgetLevels.contains) == true else {
+                throw .data("\(path):\(lineNumber): \"budget_level\" must be one of the model's budget levels "
+                            + (budgetLevels.isEmpty ? "(it has none: train one with --budget-tags)" : "\(budgetLevels)"))
+            }
             // The longest prompt is the one with the longest budget line.
             let longest = BudgetTag.tagged(prompt, level: budgetLevels.max())
             guard vocabulary.prompt(longest).count < maxTokens else {
                 throw .data("\(path):\(lineNumber): the prompt alone fills the \(maxTokens)-token context")
             }
             pairs.append(Pair(prompt: prompt, completion: completion, thinkingCut: thinkingCut, brief: object["brief"] as? String,
-                              unlearnedLines: unlearned))
+                              unlearnedLines: unlearned, budgetLevel: level as? Int))
         }
         guard !pairs.isEmpty else { throw .data("data file '\(path)' holds no examples") }
         if briefBelow > 0, !pairs.contains(where: { $0.brief != nil }) {

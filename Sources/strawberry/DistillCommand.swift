@@ -1,6 +1,7 @@
 import ArgumentParser
 import Cluster
 import Foundation
+import Kernels
 import Model
 import Reasoning
 import Reports
@@ -22,7 +23,7 @@ struct DistillCommand: ParsableCommand, RunsAcrossRanks {
         With --student the student starts from that model instead of a fresh one; --student equal to \
         --teacher is expert iteration (the model learns its own shortest verified thinking). A kept \
         completion whose thinking the --budget closed is marked "thinking_cut" in distill.jsonl, and its \
-        forced </think> is not learned.
+        forced </think> is not learned; for a student that reads its budget each line also carries         "budget_level", the line it was drawn under and is learned under (also by `strawberry sft`).
         """
     )
 
@@ -60,6 +61,9 @@ struct DistillCommand: ParsableCommand, RunsAcrossRanks {
 
     @Option(help: "Student SFT peak learning rate.")
     var lr: Float = 2e-3
+
+    @Option(help: MatmulPrecision.help)
+    var matmul = MatmulPrecision.float32
 
     @Option(help: "RL steps for the distilled student afterwards (0: none).")
     var rlSteps = 0
@@ -102,6 +106,7 @@ struct DistillCommand: ParsableCommand, RunsAcrossRanks {
         pipeline.harvest.seed = seed
         pipeline.sftSteps = steps
         pipeline.sftLearningRate = lr
+        pipeline.sftMatmul = matmul
         pipeline.humanBaseline = baseline
         pipeline.rlSteps = rlSteps
         pipeline.evalProblems = evalProblems

@@ -22,7 +22,7 @@ struct SFTCommand: ParsableCommand, RunsAcrossRanks {
         """
     )
 
-    @Option(help: "JSONL file with one {\"prompt\": …, \"completion\": …} object per line; \"thinking_cut\": true marks a </think> a budget forced (not learned), as distill writes.")
+    @Option(help: "JSONL file with one {\"prompt\": …, \"completion\": …} object per line; \"thinking_cut\": true marks a </think> a budget forced (not learned), \"budget_level\": L shows the line under budget line L only (a model that reads its budget), as distill writes.")
     var data: String
 
     @Option(help: "Model size of a fresh model: tiny, micro, small or base.")

@@ -74,6 +74,34 @@ import Tasks
         #expect(seen.count == levels.count, "every level is drawn")
     }
 
+    /// A line with its own `"budget_level"` (a sample drawn under that line) is shown only under
+    /// it; the others still draw a level; a level the model does not read is refused.
+    @Test func aLineWithItsOwnLevelIsShownOnlyUnderIt() throws {
+        let path = Scratch.path("own-level", suffix: ".jsonl")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let levels = [0, 2, 5, 100]
+        try Data((#"{"prompt":"q","completion":"<think>abcdefgh</think>42","budget_level":5}"# + "\n"
+                  + #"{"prompt":"r","completion":"<think>abcdefgh</think>42"}"# + "\n").utf8).write(to: URL(fileURLWithPath: path))
+        let dataset = try SFTDataset.load(path: path, maxTokens: 64, vocabulary: Self.vocabulary, budgetLevels: levels)
+        var fixed = Set<String>(), drawn = Set<String>()
+        for step in 0..<40 {
+            let text = Self.text(dataset.batch(step: step, size: 1, seed: 7).inputs)
+            if text.contains("q\nbudget") { fixed.insert(text) } else { drawn.insert(text) }
+        }
+        #expect(fixed.count == 1 && fixed.first!.contains("budget: 5") && fixed.first!.contains("<think>abcde</think>"))
+        #expect(drawn.count == levels.count, "the line without its own level draws every level")
+        for (line, why) in [(#"{"prompt":"q","completion":"<think>ab</think>1","budget_level":64}"#, "not one of the levels"),
+                            (#"{"prompt":"q","completion":"<think>ab</think>1","budget_level":"5"}"#, "not a number")] {
+            try Data((line + "\n").utf8).write(to: URL(fileURLWithPath: path))
+            #expect(throws: TrainingError.self, "\(why)") {
+                try SFTDataset.load(path: path, maxTokens: 64, vocabulary: Self.vocabulary, budgetLevels: levels)
+            }
+        }
+        #expect(throws: TrainingError.self, "a model without levels") {
+            try SFTDataset.load(path: path, maxTokens: 64, vocabulary: Self.vocabulary)
+        }
+    }
+
     /// `budgetTopShare` shows the largest level that much more often; 0 keeps the uniform draw.
     @Test func aTopShareDrawsTheLargestLevelThatOften() throws {
         let problem = Problem(task: "test", seed: 0, difficulty: 1, prompt: "q", key: "42")

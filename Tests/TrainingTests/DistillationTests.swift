@@ -25,7 +25,7 @@ import Training
         #expect(Distillation.kept([samples[0]], cleanThinking: false) == nil)
     }
 
-    @Test func aStudentThatReadsItsBudgetLearnsTheSamplesUnderTheLineTheyWereDrawnWith() {
+    @Test func aStudentThatReadsItsBudgetLearnsTheSamplesUnderTheLineTheyWereDrawnWith() throws {
         let task = Countdown()
         let problem = task.generate(seed: 3, difficulty: 3)
         let kept = [WorkedExamples.Example(problem: problem, completion: task.trace(problem, style: .human)!)]
@@ -35,9 +35,16 @@ import Training
         #expect(distillation.dataset(kept, for: config, vocabulary: .strawberry).budgetLevels.isEmpty)
         config.budgetLevels = [0, 64, 128, 400]
         let tagged = distillation.dataset(kept, for: config, vocabulary: .strawberry)
-        #expect(tagged.budgetLevels == [128], "the level a budget of 100 is shown as")
-        let batch = tagged.batch(step: 0, size: 1, seed: 1)
-        #expect(Vocabulary.strawberry.decode(batch.inputs.filter { $0 >= 0 }).contains("budget: 128"))
+        for step in 0..<12 {
+            let batch = tagged.batch(step: step, size: 1, seed: 1)
+            #expect(Vocabulary.strawberry.decode(batch.inputs.filter { $0 >= 0 }).contains("budget: 128<"),
+                    "every draw shows the level a budget of 100 is shown as")
+        }
+        // distill.jsonl says so, so that `sft --data` on it (mixed with human traces) does the same.
+        let line = try #require(try distillation.leveled(kept, for: config).first?.jsonLine())
+        let object = try #require(try JSONSerialization.jsonObject(with: line) as? [String: Any])
+        #expect(object["budget_level"] as? Int == 128)
+        #expect(distillation.leveled(kept, for: ModelConfig.tiny(context: 256)).first?.budgetLevel == nil)
     }
 
     /// A tiny teacher that has memorised the worked solutions of the first training problems.

@@ -6,6 +6,9 @@
 #   ei       one round of expert iteration at budget 128, the prompt carrying `budget: 128`: 8 samples
 #            at temperature 1 for 3,000 training problems, the shortest correct kept and learned
 #            under that line, 300 SFT steps (lr 3e-4).
+#   ei-mix   the same kept samples (each under `budget: 128`, distill.jsonl's "budget_level") mixed
+#            1:1 with human traces (each at a level drawn per batch, none cut otherwise), 300 SFT
+#            steps (lr 3e-4) from the same start, as ReST-EM mixes: the other lines keep their practice.
 #   control  300 SFT steps (lr 3e-4) on the same human traces the model started from, each at a
 #            level drawn from all six.
 # Then, each on the same 1,000 test problems (`--problem-seed 1000`), greedy, as
@@ -15,12 +18,17 @@
 #   python3 bench/experiments/budget_awareness.py OUT/s1/ei-evals OUT/s2/ei-evals OUT/s3/ei-evals
 #   python3 bench/experiments/paired_comparison.py OUT/s1/ei-evals/eval-own:OUT/s1/control-evals/eval-own …
 # Usage: bench/experiments/experiment_budget_rl.sh SOURCE OUT [SEEDS]   (default seeds: 1 2 3)
+# ARMS="ei ei-mix control start" adds the mixed arm and the start's evaluations (default "ei
+# control"); MATMUL=bfloat16 trains every
+# arm with `--matmul bfloat16` (as its start was trained, to compare like with like).
 # About 25 minutes per seed on one thread. Finished steps are skipped, so it can be resumed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source_runs=${1:?usage: experiment_budget_rl.sh SOURCE OUT [SEEDS]}
 out=${2:?usage: experiment_budget_rl.sh SOURCE OUT [SEEDS]}
 seeds=${3:-1 2 3}
+arms=${ARMS:-ei control}
+matmul=(); [ -n "${MATMUL:-}" ] && matmul=(--matmul "$MATMUL")
 source bench/lib/private_binary.sh && private_binary "$out"
 bin=$out/strawberry
 for seed in $seeds; do
@@ -32,16 +40,22 @@ for seed in $seeds; do
     rm -rf "$d/ei"
     $bin distill --teacher "$base/sft" --student "$base/sft" --budget 128 --samples 8 --temperature 1 --problems 3000 \
       --steps 300 --lr 3e-4 --no-baseline --eval-problems 20 --budgets 128 --cost-problems 1 --seed "$seed" \
-      --out "$d/ei" > "$d/ei.log" 2>&1
+      "${matmul[@]}" --out "$d/ei" > "$d/ei.log" 2>&1
   fi
-  if [ ! -f "$d/control/done" ]; then
-    rm -rf "$d/control"
-    $bin sft --model "$base/sft" --data "$base/sft.jsonl" --out "$d/control" --seed $((seed + 300)) --steps 300 --lr 3e-4 \
-      --checkpoint-every 1000 --log-every 100 > "$d/control.log" 2>&1
-    touch "$d/control/done"
+  sft() { # NAME DATA
+    [ -f "$d/$1/done" ] && return
+    rm -rf "${d:?}/$1"
+    $bin sft --model "$base/sft" --data "$2" --out "$d/$1" --seed $((seed + 300)) --steps 300 --lr 3e-4 \
+      --checkpoint-every 1000 --log-every 100 "${matmul[@]}" > "$d/$1.log" 2>&1
+    touch "$d/$1/done"
+  }
+  if [[ " $arms " == *" ei-mix "* ]]; then
+    python3 bench/experiments/mix_with_human.py "$d/ei/distill.jsonl" "$base/sft.jsonl" "$seed" 0 > "$d/mix.jsonl"
+    sft ei-mix "$d/mix.jsonl"
   fi
-  for arm in ei control; do
-    model=$d/$arm; [ $arm = ei ] && model=$d/ei/student
+  sft control "$base/sft.jsonl"
+  for arm in $arms; do
+    model=$d/$arm; [ $arm = ei ] && model=$d/ei/student; [ $arm = start ] && model=$base/sft
     e=$d/$arm-evals
     mkdir -p "$e"
     common=(--model "$model" --task countdown --difficulty 3 --n 1000 --problem-seed 1000 --seed "$seed")
