@@ -5,13 +5,13 @@ import RegisterTiles
 /// `Kernels` calls these only where `CPU.hasAVX512`. Each entry is one whole tile loop, so the
 /// call costs nothing beside the work.
 public enum AVX512Kernels {
-    /// `GemmPanels.blockProduct` in AVX-512.
+    /// `GemmPanels.blockProduct` in AVX-512, its 6×32 tiles where two panels remain.
     @inline(never)
     public static func gemmBlock(kLen: Int, packedA: UnsafePointer<Float>, rows: Int, packedB: UnsafePointer<Float>,
                                  panelStride: Int, p0: Int, p1: Int, n: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
                                  overwrite: Bool) {
         GemmPanels.blockProduct(kLen: kLen, packedA: packedA, rows: rows, packedB: packedB, panelStride: panelStride,
-                                p0: p0, p1: p1, n: n, c: c, ldc: ldc, overwrite: overwrite)
+                                p0: p0, p1: p1, n: n, c: c, ldc: ldc, overwrite: overwrite, wide: true)
     }
 
     /// `PackedTile.run` in AVX-512.

@@ -12,19 +12,30 @@ public enum GemmPanels {
     /// One block of `k` for a block of rows: every 6×16 tile of `C[rows, columns of panels p0..<p1]`
     /// gets `Apacked · Bpanel` written (`overwrite`) or added. `packedA` holds the rows' micro-panels
     /// (`kLen × 6` each), `packedB` the block's panels `kLen × 16` apart by `panelStride`.
+    /// `wide` takes two panels at a time (a 6×32 tile, `wideMicroKernel`): twelve accumulators,
+    /// for AVX-512 cores with two FMA ports, where six one-register rows leave a port idle. Each
+    /// element's sum runs in the same order either way, so the results are the same bits.
     @inlinable @inline(__always)
     public static func blockProduct(kLen: Int, packedA: UnsafePointer<Float>, rows: Int, packedB: UnsafePointer<Float>,
                                     panelStride: Int, p0: Int, p1: Int, n: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
-                                    overwrite: Bool) {
+                                    overwrite: Bool, wide: Bool = false) {
         let microPanels = (rows &+ microRows &- 1) / microRows
-        for jp in p0..<p1 {
-            let j0 = jp &* microCols, jLen = min(microCols, n &- j0)
-            let bPanel = packedB + jp &* panelStride
+        var jp = p0
+        while jp < p1 {
+            let j0 = jp &* microCols, bPanel = packedB + jp &* panelStride
+            let pair = wide && jp &+ 1 < p1
+            let jLen = min(pair ? 2 &* microCols : microCols, n &- j0)
             for ip in 0..<microPanels {
                 let i0 = ip &* microRows, iLen = min(microRows, rows &- i0)
-                microKernel(kLen: kLen, a: packedA + ip &* microRows &* kLen, b: bPanel, c: c + (i0 &* ldc &+ j0), ldc: ldc,
-                            rows: iLen, cols: jLen, overwrite: overwrite)
+                let a = packedA + ip &* microRows &* kLen, cTile = c + (i0 &* ldc &+ j0)
+                if pair {
+                    wideMicroKernel(kLen: kLen, a: a, b: bPanel, panelStride: panelStride, c: cTile, ldc: ldc,
+                                    rows: iLen, cols: jLen, overwrite: overwrite)
+                } else {
+                    microKernel(kLen: kLen, a: a, b: bPanel, c: cTile, ldc: ldc, rows: iLen, cols: jLen, overwrite: overwrite)
+                }
             }
+            jp &+= pair ? 2 : 1
         }
     }
 
@@ -107,6 +118,47 @@ public enum GemmPanels {
         for r in 0..<rows {
             let row = c + (r &* ldc)
             for j in 0..<cols { row[j] = overwrite ? tile[r][j] : row[j] + tile[r][j] }
+        }
+    }
+
+    /// The 6×32 register tile over two adjacent panels (`b`, and `b + panelStride`): `C[rows, cols]
+    /// (+)= Apanel · [Bpanel₀ Bpanel₁]` over `kLen` steps, each row two SIMD16 accumulators.
+    @inlinable @inline(__always)
+    public static func wideMicroKernel(kLen: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, panelStride: Int,
+                                       c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, overwrite: Bool) {
+        var c0 = SIMD16<Float>(), c1 = SIMD16<Float>(), c2 = SIMD16<Float>()
+        var c3 = SIMD16<Float>(), c4 = SIMD16<Float>(), c5 = SIMD16<Float>()
+        var d0 = SIMD16<Float>(), d1 = SIMD16<Float>(), d2 = SIMD16<Float>()
+        var d3 = SIMD16<Float>(), d4 = SIMD16<Float>(), d5 = SIMD16<Float>()
+        let left = UnsafeRawPointer(b), right = UnsafeRawPointer(b + panelStride)
+        var ap = a
+        for p in 0..<kLen {
+            let bl = left.loadUnaligned(fromByteOffset: p &* 64, as: SIMD16<Float>.self)
+            let br = right.loadUnaligned(fromByteOffset: p &* 64, as: SIMD16<Float>.self)
+            var x = SIMD16<Float>(repeating: ap[0]); c0.addProduct(x, bl); d0.addProduct(x, br)
+            x = SIMD16(repeating: ap[1]); c1.addProduct(x, bl); d1.addProduct(x, br)
+            x = SIMD16(repeating: ap[2]); c2.addProduct(x, bl); d2.addProduct(x, br)
+            x = SIMD16(repeating: ap[3]); c3.addProduct(x, bl); d3.addProduct(x, br)
+            x = SIMD16(repeating: ap[4]); c4.addProduct(x, bl); d4.addProduct(x, br)
+            x = SIMD16(repeating: ap[5]); c5.addProduct(x, bl); d5.addProduct(x, br)
+            ap += microRows
+        }
+        if rows == microRows && cols == 2 &* microCols {
+            store(c0, c, overwrite); store(d0, c + microCols, overwrite)
+            store(c1, c + ldc, overwrite); store(d1, c + (ldc &+ microCols), overwrite)
+            store(c2, c + (2 &* ldc), overwrite); store(d2, c + (2 &* ldc &+ microCols), overwrite)
+            store(c3, c + (3 &* ldc), overwrite); store(d3, c + (3 &* ldc &+ microCols), overwrite)
+            store(c4, c + (4 &* ldc), overwrite); store(d4, c + (4 &* ldc &+ microCols), overwrite)
+            store(c5, c + (5 &* ldc), overwrite); store(d5, c + (5 &* ldc &+ microCols), overwrite)
+            return
+        }
+        let tile = [(c0, d0), (c1, d1), (c2, d2), (c3, d3), (c4, d4), (c5, d5)]
+        for r in 0..<rows {
+            let row = c + (r &* ldc)
+            for j in 0..<cols {
+                let v = j < microCols ? tile[r].0[j] : tile[r].1[j &- microCols]
+                row[j] = overwrite ? v : row[j] + v
+            }
         }
     }
 

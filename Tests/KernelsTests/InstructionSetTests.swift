@@ -22,7 +22,7 @@ import RegisterTiles
         #expect(CPU.summary.contains(named), "\(CPU.summary)")
     }
 
-    @Test(.enabled(if: CPU.hasAVX512, "this CPU has no AVX-512"), arguments: [(1, 5), (13, 300), (65, 513), (7, 16)])
+    @Test(.enabled(if: CPU.hasAVX512, "this CPU has no AVX-512"), arguments: [(1, 5), (13, 300), (65, 513), (7, 16), (20, 37)])
     func avx512TilesGiveTheBitsOfTheAVX2Tiles(shape: (Int, Int)) {
         let (n, k) = shape
         let w = Self.random(n * k, seed: 31), start = Self.random(65 * n, seed: 32)
