@@ -131,5 +131,5 @@ struct PrecisionOption: ParsableArguments {
 }
 
 extension MatmulPrecision: ExpressibleByArgument {
-    static let help = ArgumentHelp("Training matrix products: float32, or bfloat16 (operands rounded to bfloat16, sums in float32: mixed precision, twice as fast where the CPU has AVX512-BF16; elsewhere the same rounding, no faster).")
+    static let help = ArgumentHelp("Training matrix products: float32, or bfloat16 (operands rounded to bfloat16, sums in float32: mixed precision, on the CPU's bfloat16 dot products where it has AVX512-BF16: 1.45× float32 measured on an AMD Zen 4, 0.8× on an Intel Emerald Rapids, whose float32 FMAs are as fast; elsewhere the same rounding, no faster).")
 }
