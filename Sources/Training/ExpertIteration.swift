@@ -79,7 +79,8 @@ public struct ExpertIteration: Sendable {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             let harvest = try distillation.collect(teacher: model, communicator: communicator, progress: log)
             if communicator.isPrimary {
-                try AtomicFile.write(try WorkedExamples.jsonLines(harvest.examples), to: directory + "/distill.jsonl")
+                try AtomicFile.write(try WorkedExamples.jsonLines(distillation.leveled(harvest.examples, for: model.config)),
+                                     to: directory + "/distill.jsonl")
             }
             log(String(format: "    round %d: solved %d of %d problems (%.1f%% of samples correct, %d kept answers cut by the budget), %.0f s",
                        round, harvest.examples.count, harvest.attempted,
