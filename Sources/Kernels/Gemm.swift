@@ -10,13 +10,13 @@ import RegisterTiles
 /// `Aᵀ·B` (weight gradient, accumulated).
 ///
 /// The kernel follows the BLIS layout (`GemmPanels`): B is packed into `kc × 16` panels, A into
-/// `6 × kc` micro-panels, and a 6×16 register-blocked SIMD micro-kernel runs over them, compiled
-/// for AVX-512 or for AVX2 as the CPU has (`CPU.hasAVX512`). With `precision: .bfloat16` both
-/// operands are rounded to bfloat16 and the sums kept in float32: on a CPU with AVX512-BF16 an 8×32
-/// tile of bfloat16 dot products over k in pairs (`BFloat16GemmPanels`), elsewhere the float32
-/// product of the rounded values (`roundedProduct`). Output tiles are spread over threads;
-/// each output element is computed by one thread in a fixed order, so results do not depend on
-/// the thread count.
+/// `6 × kc` micro-panels, and a register-blocked SIMD micro-kernel runs over them, compiled for
+/// AVX-512 (6×32: two panels at once) or for AVX2 (6×16) as the CPU has (`CPU.hasAVX512`). With
+/// `precision: .bfloat16` both operands are rounded to bfloat16 and the sums kept in float32: on a
+/// CPU with AVX512-BF16 an 8×32 tile of bfloat16 dot products over k in pairs
+/// (`BFloat16GemmPanels`), elsewhere the float32 product of the rounded values (`roundedProduct`).
+/// Output tiles are spread over threads; each output element is computed by one thread in a fixed
+/// order, so results do not depend on the thread count.
 public enum Gemm {
     public static let microRows = GemmPanels.microRows
     public static let microCols = GemmPanels.microCols

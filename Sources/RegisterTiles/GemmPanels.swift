@@ -3,7 +3,7 @@
 /// for AVX-512) and `Kernels` picks one at run time.
 ///
 /// The BLIS layout: B is packed into `kc × 16` panels, A into `6 × kc` micro-panels, and a 6×16
-/// register tile of SIMD accumulators runs over them.
+/// register tile of SIMD accumulators runs over them (6×32, two panels at once, for AVX-512).
 public enum GemmPanels {
     public static let microRows = 6
     public static let microCols = 16
