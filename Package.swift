@@ -55,7 +55,7 @@ let package = Package(
         // One header: vdpbf16ps, the bfloat16 dot product of AVX512-BF16 (no library to link).
         .systemLibrary(name: "CBFloat16Dot"),
         .target(name: "KernelsBF16", dependencies: ["RegisterTiles", "CBFloat16Dot", "CPrefetch"], swiftSettings: bfloat16Flags),
-        .target(name: "Kernels", dependencies: ["RegisterTiles", "KernelsAVX512", "KernelsBF16"], swiftSettings: hotFlags),
+        .target(name: "Kernels", dependencies: ["RegisterTiles", "KernelsAVX512", "KernelsBF16", "CPrefetch"], swiftSettings: hotFlags),
         .systemLibrary(name: "CMPI", pkgConfig: "ompi", providers: [.apt(["libopenmpi-dev"])]),
         .target(name: "Cluster", dependencies: [.target(name: "CMPI", condition: .when(traits: ["MPI"]))]),
         .target(name: "Model", dependencies: ["Kernels"], swiftSettings: hotFlags),

@@ -1,3 +1,5 @@
+import CPrefetch
+
 /// Attention of one new position over a KV cache, for the query heads that share one KV head.
 ///
 /// Keys and values are bfloat16 (`BFloat16`, groups of sixteen). Keys are stored in blocks of
@@ -79,6 +81,19 @@ public enum CachedAttention {
                 c0 &+= two ? 32 : 16
             }
         }
+    }
+
+    /// Asks for the keys and values of `count` cached positions of one KV head (laid out as
+    /// `attend` reads them) on their way to the core, without waiting: called for the next job
+    /// before attending in this one, so that a batch's caches, too large for the L2 together,
+    /// arrive while the current one computes instead of one cache line at a time when read.
+    @inline(__always)
+    public static func prefetch(keys: UnsafeRawPointer, values: UnsafeRawPointer, headDim hd: Int, count n: Int) {
+        let keyBytes = ((n &+ 15) >> 4) &* hd &* 32, valueBytes = n &* BFloat16.rowBytes(hd)
+        var offset = 0
+        while offset < keyBytes { strawberry_prefetch(keys + offset); offset &+= 64 }
+        offset = 0
+        while offset < valueBytes { strawberry_prefetch(values + offset); offset &+= 64 }
     }
 
     /// Heads that are not a whole number of groups of sixteen (test models): one position and one

@@ -142,6 +142,12 @@ extension Transformer {
                     let (j0, j1) = Partition.range(part, of: parts, total: jobs)
                     for job in j0..<j1 {
                         let r = job / c.kvHeads, g = job % c.kvHeads
+                        if job &+ 1 < j1 {
+                            let next = (job &+ 1) / c.kvHeads, nextHead = (job &+ 1) % c.kvHeads
+                            CachedAttention.prefetch(keys: cache.keys(layer: layer, slot: slots[next], kvHead: nextHead),
+                                                     values: cache.values(layer: layer, slot: slots[next], kvHead: nextHead),
+                                                     headDim: hd, count: positions[next] &+ 1)
+                        }
                         CachedAttention.attend(queries: qkv + (r &* c.qkvDim &+ g &* group &* hd), group: group, headDim: hd,
                                                scale: scale, keys: cache.keys(layer: layer, slot: slots[r], kvHead: g),
                                                keyRowLength: cache.rowLength,
