@@ -14,9 +14,9 @@
 #   MATMUL=bfloat16 trains with `--matmul bfloat16`.
 #   STAGED=400 (with ARMS="plain tagged") trains the tagged model in two stages: the plain model's
 #   SFT, then that many steps more under the budget lines (`sft --budget-tags`, lr 5e-4), so it
-#   learns the search before it learns to cut it; beside it, cut-s<seed> gives the plain model the
-#   same steps with half of the thinking cut (`--cut-thinking 0.5`, the untagged start of
-#   experiment_expert_iteration.sh), evaluated on the same problems at every budget up to 400.
+#   learns the search before it learns to cut it. With ARMS="plain tagged cut", cut-s<seed> gives
+#   the plain model the same steps with half of the thinking cut (`--cut-thinking 0.5`, the untagged
+#   start of experiment_expert_iteration.sh), evaluated on the same problems at every budget up to 400.
 # Then: python3 bench/experiments/budget_awareness.py OUT/tagged-s1 OUT/tagged-s2 OUT/tagged-s3 [--swap-tag TOP]
 #       python3 bench/experiments/paired_comparison.py OUT/tagged-s1/eval-own:OUT/plain-s1/eval-own …
 # About 25 minutes per seed on 2 cores (two 1,200-step SFT runs of the micro model).
@@ -47,6 +47,7 @@ more_sft() { # RUN SEED EXTRA…
 }
 for seed in $seeds; do
   for arm in ${ARMS:-tagged plain}; do
+    [ $arm = cut ] && continue
     run=$out/$arm-s$seed
     tags=(); [ $arm = tagged ] && tags=(--budget-tags "$levels" --budget-top-share "${TOP_SHARE:-0}" --brief-below "${BRIEF_BELOW:-0}")
     [ $arm = tagged ] && [ -n "${BRIEF_TRACES:-}" ] && tags+=(--brief-traces "$BRIEF_TRACES")
@@ -58,7 +59,7 @@ for seed in $seeds; do
     fi
     $bin eval --model "$run/sft" "${common[@]}" --seed "$seed" --budgets "$own" --out "$run/eval-own" > /dev/null 2>&1
   done
-  if [ "$staged" -gt 0 ]; then
+  if [ "$staged" -gt 0 ] && [[ " ${ARMS:-} " == *" cut "* ]]; then
     more_sft "$out/cut-s$seed" "$seed" --cut-thinking 0.5
     $bin eval --model "$out/cut-s$seed/sft" "${common[@]}" --seed "$seed" --budgets 0,32,64,128,200,400 \
       --out "$out/cut-s$seed/eval-own" > /dev/null 2>&1
