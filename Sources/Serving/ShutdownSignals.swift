@@ -18,6 +18,8 @@ enum ShutdownSignals {
     nonisolated(unsafe) private static var wakeFD: Int32 = -1
     nonisolated(unsafe) private static let secondSignalNote = strdup("second signal: exiting without waiting for the requests in flight\n")!
     private static let installed = Mutex(false)
+    /// What `serve` says once it has taken the first signal (tests wait for it before the second).
+    static let firstSignalNote = "stopping: finishing the requests in flight; a second SIGTERM or Ctrl-C exits at once\n"
 
     /// Calls `onFirst` (once, on a thread of its own) at the first SIGTERM or SIGINT; exits with
     /// 128 + the signal's number at the second. Installs once per process.
@@ -44,6 +46,7 @@ enum ShutdownSignals {
             pthread_sigmask(SIG_UNBLOCK, &mask, nil)
             var byte: UInt8 = 0
             while read(readFD, &byte, 1) != 1 {}
+            FileHandle.standardError.write(Data(firstSignalNote.utf8))
             onFirst()
         }
         watcher.name = "strawberry-signals"

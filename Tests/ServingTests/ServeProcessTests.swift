@@ -85,7 +85,7 @@ extension ServeProcessTests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let model = try Transformer(config: ModelConfig.slow(context: 4096), seed: 4)
         try Checkpoint.save(model: model, state: Optional<Int>.none, to: dir)
-        let (server, _, port) = try Self.serve(["--model", dir, "--name", "m", "--timeout", "3600", "--effort", "high=4000,vote:4"])
+        let (server, stderr, port) = try Self.serve(["--model", dir, "--name", "m", "--timeout", "3600", "--effort", "high=4000,vote:4"])
         defer { if server.isRunning { kill(server.processIdentifier, SIGKILL) } }
         let p = try #require(port, "no startup line")
         var health = URLRequest(url: URL(string: "http://127.0.0.1:\(p)/health")!)
@@ -115,11 +115,10 @@ extension ServeProcessTests {
         }
         try #require(decoding, "the request reached its slots")
         kill(server.processIdentifier, SIGTERM)
-        // The first signal is taken once the server stops accepting connections (signals sent
-        // together would merge into one).
-        while server.isRunning, (try? await URLSession.shared.data(for: health)) != nil {
-            try await Task.sleep(nanoseconds: 20_000_000)
-        }
+        // The second signal only once the server says it took the first (two signals pending
+        // together would merge into one; a health check that fails may only have timed out).
+        let (said, taken) = StrawberryProcess.read(stderr, until: "finishing the requests in flight")
+        try #require(taken != nil, "the server never took the first signal: \(said.suffix(300))")
         kill(server.processIdentifier, SIGTERM)
         let reply = await inFlight.value
         for _ in 0..<6000 where server.isRunning { try await Task.sleep(nanoseconds: 10_000_000) }
