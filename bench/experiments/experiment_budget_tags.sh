@@ -37,7 +37,7 @@ length=()
 [ -n "${MAX_THINKING:-}" ] && length+=(--max-thinking "$MAX_THINKING")
 matmul=(); [ -n "${MATMUL:-}" ] && matmul=(--matmul "$MATMUL")
 staged=${STAGED:-0}
-# STEPS more SFT steps of the plain model of this seed into RUN/sft (with the extra options), once.
+# STAGED more SFT steps of the plain model of this seed into RUN/sft (with the extra options), once.
 more_sft() { # RUN SEED EXTRA…
   local run=$1 seed=$2 plain=$out/plain-s$2
   [ -e "$plain/sft/latest" ] || { echo "STAGED needs the plain arm first: ARMS=\"plain tagged\"" >&2; exit 1; }
