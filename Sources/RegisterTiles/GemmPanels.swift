@@ -114,11 +114,8 @@ public enum GemmPanels {
             store(c3, c + (3 &* ldc), overwrite); store(c4, c + (4 &* ldc), overwrite); store(c5, c + (5 &* ldc), overwrite)
             return
         }
-        let tile = [c0, c1, c2, c3, c4, c5]
-        for r in 0..<rows {
-            let row = c + (r &* ldc)
-            for j in 0..<cols { row[j] = overwrite ? tile[r][j] : row[j] + tile[r][j] }
-        }
+        var tile = (c0, c1, c2, c3, c4, c5)
+        withUnsafeBytes(of: &tile) { storeEdge($0, width: microCols, rows: rows, cols: cols, c: c, ldc: ldc, overwrite: overwrite) }
     }
 
     /// The 6×32 register tile over two adjacent panels (`b`, and `b + panelStride`): `C[rows, cols]
@@ -152,11 +149,19 @@ public enum GemmPanels {
             store(c5, c + (5 &* ldc), overwrite); store(d5, c + (5 &* ldc &+ microCols), overwrite)
             return
         }
-        let tile = [(c0, d0), (c1, d1), (c2, d2), (c3, d3), (c4, d4), (c5, d5)]
+        var tile = (c0, d0, c1, d1, c2, d2, c3, d3, c4, d4, c5, d5)
+        withUnsafeBytes(of: &tile) { storeEdge($0, width: 2 &* microCols, rows: rows, cols: cols, c: c, ldc: ldc, overwrite: overwrite) }
+    }
+
+    /// The top-left `rows × cols` of a register tile (`width` floats a row, laid out row after row
+    /// in `tile`) written to, or added to, `C`: the tiles at the matrix's edges.
+    @inlinable @inline(__always)
+    static func storeEdge(_ tile: UnsafeRawBufferPointer, width: Int, rows: Int, cols: Int, c: UnsafeMutablePointer<Float>,
+                          ldc: Int, overwrite: Bool) {
         for r in 0..<rows {
-            let row = c + (r &* ldc)
+            let row = c + (r &* ldc), from = r &* width
             for j in 0..<cols {
-                let v = j < microCols ? tile[r].0[j] : tile[r].1[j &- microCols]
+                let v = tile.load(fromByteOffset: (from &+ j) &* 4, as: Float.self)
                 row[j] = overwrite ? v : row[j] + v
             }
         }
