@@ -16,26 +16,32 @@ public enum WorkedExamples {
         /// The budget line a model that reads its budget learns it under (a sample drawn at that
         /// budget); nil: a level drawn per batch.
         public var budgetLevel: Int?
+        /// How many of a teacher's samples of the problem the verifier accepted (a harvested
+        /// example); nil: a written solution. Lets ReST-EM keep only problems not every sample solves.
+        public var solvedSamples: Int?
 
         public init(problem: Problem, completion: String, thinkingCut: Bool = false, brief: String? = nil,
-                    unlearnedLines: [Int]? = nil, budgetLevel: Int? = nil) {
+                    unlearnedLines: [Int]? = nil, budgetLevel: Int? = nil, solvedSamples: Int? = nil) {
             self.problem = problem
             self.completion = completion
             self.thinkingCut = thinkingCut
             self.brief = brief
             self.unlearnedLines = unlearnedLines
             self.budgetLevel = budgetLevel
+            self.solvedSamples = solvedSamples
         }
 
         /// The example as one `{"completion", "prompt"}` SFT line, newline included; a cut one
         /// also carries `"thinking_cut": true`, one with a brief solution `"brief"`, one with lines
-        /// not to learn `"unlearned_lines"`, one with a fixed budget line `"budget_level"`.
+        /// not to learn `"unlearned_lines"`, one with a fixed budget line `"budget_level"`, a harvested
+        /// one `"solved_samples"` (read by nothing in SFT: for filtering the file).
         public func jsonLine() throws -> Data {
             var object: [String: Any] = ["prompt": problem.prompt, "completion": completion]
             if thinkingCut { object["thinking_cut"] = true }
             if let brief { object["brief"] = brief }
             if let unlearnedLines { object["unlearned_lines"] = unlearnedLines }
             if let budgetLevel { object["budget_level"] = budgetLevel }
+            if let solvedSamples { object["solved_samples"] = solvedSamples }
             return try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes])
                 + Data("\n".utf8)
         }

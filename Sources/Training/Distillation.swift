@@ -98,7 +98,8 @@ public struct Distillation: Sendable {
                 part.correctSamples += correct.filter { $0 }.count
                 let candidates = group.indices.map { (thinkingTokens: group[$0].thinkingTokens, correct: correct[$0], mistakes: audits[$0]?.mistakes) }
                 if let i = Self.kept(candidates, cleanThinking: cleanThinking) {
-                    part.examples.append(WorkedExamples.Example(problem: p, completion: texts[i], thinkingCut: group[i].thinkingCut))
+                    part.examples.append(WorkedExamples.Example(problem: p, completion: texts[i], thinkingCut: group[i].thinkingCut,
+                                                                solvedSamples: correct.filter { $0 }.count))
                 }
             }
             let parts: [Harvest]

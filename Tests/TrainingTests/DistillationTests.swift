@@ -85,6 +85,13 @@ import Training
             #expect(e.completion.hasPrefix("<think>") && e.completion.contains("</think>"))
         }
         #expect(harvest.examples.contains { !$0.thinkingCut }, "memorised worked solutions end their thinking themselves")
+        // Each kept example says how many of its problem's samples were right (for ReST-EM's filter):
+        // every correct sample belongs to exactly one kept problem.
+        #expect(harvest.examples.allSatisfy { (1...3).contains($0.solvedSamples ?? 0) })
+        #expect(harvest.examples.reduce(0) { $0 + ($1.solvedSamples ?? 0) } == harvest.correctSamples)
+        let line = try #require(try harvest.examples.first?.jsonLine())
+        let object = try #require(try JSONSerialization.jsonObject(with: line) as? [String: Any])
+        #expect(object["solved_samples"] as? Int == harvest.examples.first?.solvedSamples)
         // A budget of 12 tokens closes every thinking (16 or more here): what is kept is marked, so its `</think>` is not learned.
         distillation.budget = Budget(maxThinking: 12, maxAnswer: 8)
         distillation.samples = 8

@@ -9,6 +9,9 @@
 #   ei-mix   the same kept samples (each under `budget: 128`, distill.jsonl's "budget_level") mixed
 #            1:1 with human traces (each at a level drawn per batch, none cut otherwise), 300 SFT
 #            steps (lr 3e-4) from the same start, as ReST-EM mixes: the other lines keep their practice.
+#   ei-partly-mix  as ei-mix, but only the kept samples of problems that fewer than 8 of their 8
+#            samples solved (ReST-EM's filter, `partly_solved.py`), mixed 1:1 with human traces.
+#   ei-partly  those samples alone, 300 SFT steps.
 #   control  300 SFT steps (lr 3e-4) on the same human traces the model started from, each at a
 #            level drawn from all six.
 # Then, each on the same 1,000 test problems (`--problem-seed 1000`), greedy, as
@@ -18,8 +21,8 @@
 #   python3 bench/experiments/budget_awareness.py OUT/s1/ei-evals OUT/s2/ei-evals OUT/s3/ei-evals
 #   python3 bench/experiments/paired_comparison.py OUT/s1/ei-evals/eval-own:OUT/s1/control-evals/eval-own …
 # Usage: bench/experiments/experiment_budget_rl.sh SOURCE OUT [SEEDS]   (default seeds: 1 2 3)
-# ARMS="ei ei-mix control start" adds the mixed arm and the start's evaluations (default "ei
-# control"); MATMUL=bfloat16 trains every
+# ARMS="ei ei-mix ei-partly ei-partly-mix control start" adds the mixed and filtered arms and the
+# start's evaluations (default "ei control"); MATMUL=bfloat16 trains every
 # arm with `--matmul bfloat16` (as its start was trained, to compare like with like).
 # About 25 minutes per seed on one thread (35 with ei-mix and start, three seeds side by side on two
 # cores, 512-token context). Finished steps are skipped, so it can be resumed.
@@ -53,6 +56,14 @@ for seed in $seeds; do
   if [[ " $arms " == *" ei-mix "* ]]; then
     python3 bench/experiments/mix_with_human.py "$d/ei/distill.jsonl" "$base/sft.jsonl" "$seed" 0 > "$d/mix.jsonl"
     sft ei-mix "$d/mix.jsonl"
+  fi
+  if [[ " $arms " == *" ei-partly"* ]]; then
+    python3 bench/experiments/partly_solved.py "$d/ei/distill.jsonl" 8 > "$d/partly.jsonl" 2> "$d/partly.log"
+    [[ " $arms " == *" ei-partly "* ]] && sft ei-partly "$d/partly.jsonl"
+    if [[ " $arms " == *" ei-partly-mix "* ]]; then
+      python3 bench/experiments/mix_with_human.py "$d/partly.jsonl" "$base/sft.jsonl" "$seed" 0 > "$d/partly-mix.jsonl"
+      sft ei-partly-mix "$d/partly-mix.jsonl"
+    fi
   fi
   sft control "$base/sft.jsonl"
   for arm in $arms; do
