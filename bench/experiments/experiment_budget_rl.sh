@@ -22,7 +22,8 @@
 #   python3 bench/experiments/paired_comparison.py OUT/s1/ei-evals/eval-own:OUT/s1/control-evals/eval-own …
 # Usage: bench/experiments/experiment_budget_rl.sh SOURCE OUT [SEEDS]   (default seeds: 1 2 3)
 # ARMS="ei ei-mix ei-partly ei-partly-mix control start" adds the mixed and filtered arms and the
-# start's evaluations (default "ei control"); MATMUL=bfloat16 trains every
+# start's evaluations (default "ei control"; without ei the harvest's student trains one step, not
+# 300); MATMUL=bfloat16 trains every
 # arm with `--matmul bfloat16` (as its start was trained, to compare like with like).
 # About 25 minutes per seed on one thread (35 with ei-mix and start, three seeds side by side on two
 # cores, 512-token context). Finished steps are skipped, so it can be resumed.
@@ -42,8 +43,10 @@ for seed in $seeds; do
   mkdir -p "$d"
   if [ ! -f "$d/ei/comparison.json" ]; then
     rm -rf "$d/ei"
+    # Without the ei arm only the harvest is wanted: its student gets one step.
+    steps=1; [[ " $arms " == *" ei "* ]] && steps=300
     $bin distill --teacher "$base/sft" --student "$base/sft" --budget 128 --samples 8 --temperature 1 --problems 3000 \
-      --steps 300 --lr 3e-4 --no-baseline --eval-problems 20 --budgets 128 --cost-problems 1 --seed "$seed" \
+      --steps $steps --lr 3e-4 --no-baseline --eval-problems 20 --budgets 128 --cost-problems 1 --seed "$seed" \
       "${matmul[@]}" --out "$d/ei" > "$d/ei.log" 2>&1
   fi
   sft() { # NAME DATA
