@@ -13,6 +13,10 @@
 #   ei-mix   the same kept samples mixed 1:1 with human traces (half of their thinking cut at a
 #            uniform point, its forced </think> not learned), 300 SFT steps (lr 3e-4), as ReST-EM
 #            and RAFT mix their own samples with the data they started from.
+#   ei-partly-mix  as ei-mix, but only the kept samples of problems that fewer than 8 of their 8
+#            samples solved (ReST-EM's filter, `partly_solved.py`): a problem every sample solves
+#            is one the model already does.
+#   ei-partly  those samples alone, 300 SFT steps (lr 3e-4).
 #   ei-cut   the same kept samples, 300 SFT steps (lr 3e-4) with half of their thinking cut at a
 #            uniform point, as the control's steps cut the human traces: answering after any cut
 #            stays in practice (plain ei lost 6-8 points to the control at budgets 0-64).
@@ -31,7 +35,8 @@
 # 0, 64, 128, 200, 400; compare with
 #   python3 bench/experiments/paired_comparison.py OUT/s1/eval-ei:OUT/s1/eval-control …
 # Usage: bench/experiments/experiment_expert_iteration.sh SOURCE OUT [SEEDS]   (default seeds: 1 2 3)
-# ARMS="cut control ei" leaves out the arms it does not name (cut, control and ei always run).
+# ARMS="cut control ei" leaves out the arms it does not name (cut and control always run, and ei's
+# harvest; ei's student trains its 300 steps only when ei is named, one step otherwise).
 # About 25 minutes per seed on one thread. Finished steps are skipped, so it can be resumed.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -41,6 +46,7 @@ seeds=${3:-1 2 3}
 rounds=${ROUNDS:-1}
 arms=${ARMS:-cut control ei ei-clean ei-mix ei-cut}
 wants() { [[ " $arms " == *" $1 "* ]]; }
+if [ "$rounds" = 2 ] && ! wants ei; then echo "ROUNDS=2 continues from the ei arm: name it in ARMS" >&2; exit 1; fi
 source bench/lib/private_binary.sh && private_binary "$out"
 bin=$out/strawberry
 for seed in $seeds; do
@@ -59,11 +65,12 @@ for seed in $seeds; do
   sft cut "$base/sft" "$base/sft.jsonl" $((seed + 200)) --steps 400 --lr 5e-4 --cut-thinking 0.5
   sft control "$d/cut" "$base/sft.jsonl" $((seed + 300)) --steps 300 --lr 3e-4 --cut-thinking 0.5
   expert_iteration() { # NAME TEACHER BUDGET PROBLEMS SEED [extra distill options]
-    local name=$1 teacher=$2 budget=$3 problems=$4 s=$5; shift 5
+    local name=$1 teacher=$2 budget=$3 problems=$4 s=$5 steps=300; shift 5
     [ -f "$d/$name/comparison.json" ] && return
     rm -rf "${d:?}/$name"
+    [ "$name" = ei ] && ! wants ei && steps=1
     $bin distill --teacher "$teacher" --student "$teacher" --budget "$budget" --samples 8 --temperature 1 \
-      --problems "$problems" --steps 300 --lr 3e-4 --no-baseline --eval-problems 20 --budgets 128 --cost-problems 1 \
+      --problems "$problems" --steps $steps --lr 3e-4 --no-baseline --eval-problems 20 --budgets 128 --cost-problems 1 \
       --seed "$s" --out "$d/$name" "$@" > "$d/$name.log" 2>&1
   }
   expert_iteration ei "$d/cut" 128 3000 "$seed"
@@ -73,6 +80,14 @@ for seed in $seeds; do
   if wants ei-mix; then
     python3 bench/experiments/mix_with_human.py "$d/ei/distill.jsonl" "$base/sft.jsonl" "$seed" > "$d/mix.jsonl"
     sft ei-mix "$d/cut" "$d/mix.jsonl" $((seed + 300)) --steps 300 --lr 3e-4
+  fi
+  if wants ei-partly || wants ei-partly-mix; then
+    python3 bench/experiments/partly_solved.py "$d/ei/distill.jsonl" 8 > "$d/partly.jsonl" 2> "$d/partly.log"
+    wants ei-partly && sft ei-partly "$d/cut" "$d/partly.jsonl" $((seed + 300)) --steps 300 --lr 3e-4
+    if wants ei-partly-mix; then
+      python3 bench/experiments/mix_with_human.py "$d/partly.jsonl" "$base/sft.jsonl" "$seed" > "$d/partly-mix.jsonl"
+      sft ei-partly-mix "$d/cut" "$d/partly-mix.jsonl" $((seed + 300)) --steps 300 --lr 3e-4
+    fi
   fi
   wants control-long && sft control-long "$d/cut" "$base/sft.jsonl" $((seed + 300)) --steps 1200 --lr 3e-4 --cut-thinking 0.5
   wants ei-wide-long && sft ei-wide-long "$d/cut" "$d/ei-wide/distill.jsonl" $((seed + 300)) --steps 1200 --lr 3e-4
