@@ -3,11 +3,12 @@
 problems solved 1 to 7 times out of 8: a problem every sample solves is one the model already
 does, and its shortest correct sample is mostly the written search again.
 
-Usage: partly_solved.py KEPT.jsonl SAMPLES > PARTLY.jsonl
+Usage: partly_solved.py KEPT.jsonl LIMIT > PARTLY.jsonl
 
 KEPT.jsonl is `strawberry distill`'s distill.jsonl (each line's "solved_samples": how many of the
-problem's SAMPLES samples the verifier accepted); the lines with fewer than SAMPLES are written
-unchanged, and the count kept goes to stderr.
+problem's samples the verifier accepted); the lines with fewer than LIMIT are written unchanged,
+and the count kept goes to stderr. LIMIT = the samples per problem is ReST-EM's filter; a smaller
+LIMIT keeps only the harder problems (5 of 8 samples: those solved at most 4 times).
 """
 import json
 import sys
@@ -16,7 +17,7 @@ import sys
 def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__.strip().splitlines()[4])
-    path, samples = sys.argv[1], int(sys.argv[2])
+    path, limit = sys.argv[1], int(sys.argv[2])
     kept = total = 0
     with open(path) as f:
         for number, line in enumerate(f, 1):
@@ -26,10 +27,10 @@ def main():
             solved = json.loads(line).get("solved_samples")
             if not isinstance(solved, int):
                 sys.exit(f"{path}:{number}: no \"solved_samples\" (written by a distill from before it was recorded)")
-            if solved < samples:
+            if solved < limit:
                 kept += 1
                 sys.stdout.write(line if line.endswith("\n") else line + "\n")
-    print(f"kept {kept} of {total} problems (solved by fewer than {samples} of their samples)", file=sys.stderr)
+    print(f"kept {kept} of {total} problems (solved by fewer than {limit} of their samples)", file=sys.stderr)
 
 
 if __name__ == "__main__":
