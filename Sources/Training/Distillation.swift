@@ -95,11 +95,12 @@ public struct Distillation: Sendable {
                 let audits = texts.map { task.audit(p, completion: $0) }
                 part.reflectingSamples += texts.filter { task.reflects($0) }.count
                 part.selfCorrection = part.selfCorrection + task.selfCorrection(p, audits: audits.compactMap { $0 })
-                part.correctSamples += correct.filter { $0 }.count
+                let solved = correct.filter { $0 }.count
+                part.correctSamples += solved
                 let candidates = group.indices.map { (thinkingTokens: group[$0].thinkingTokens, correct: correct[$0], mistakes: audits[$0]?.mistakes) }
                 if let i = Self.kept(candidates, cleanThinking: cleanThinking) {
                     part.examples.append(WorkedExamples.Example(problem: p, completion: texts[i], thinkingCut: group[i].thinkingCut,
-                                                                solvedSamples: correct.filter { $0 }.count))
+                                                                solvedSamples: solved))
                 }
             }
             let parts: [Harvest]

@@ -33,6 +33,7 @@ source_runs=${1:?usage: experiment_budget_rl.sh SOURCE OUT [SEEDS]}
 out=${2:?usage: experiment_budget_rl.sh SOURCE OUT [SEEDS]}
 seeds=${3:-1 2 3}
 arms=${ARMS:-ei control}
+wants() { [[ " $arms " == *" $1 "* ]]; }
 matmul=(); [ -n "${MATMUL:-}" ] && matmul=(--matmul "$MATMUL")
 source bench/lib/private_binary.sh && private_binary "$out"
 bin=$out/strawberry
@@ -44,7 +45,7 @@ for seed in $seeds; do
   if [ ! -f "$d/ei/comparison.json" ]; then
     rm -rf "$d/ei"
     # Without the ei arm only the harvest is wanted: its student gets one step.
-    steps=1; [[ " $arms " == *" ei "* ]] && steps=300
+    steps=1; wants ei && steps=300
     $bin distill --teacher "$base/sft" --student "$base/sft" --budget 128 --samples 8 --temperature 1 --problems 3000 \
       --steps $steps --lr 3e-4 --no-baseline --eval-problems 20 --budgets 128 --cost-problems 1 --seed "$seed" \
       "${matmul[@]}" --out "$d/ei" > "$d/ei.log" 2>&1
@@ -56,14 +57,14 @@ for seed in $seeds; do
       --checkpoint-every 1000 --log-every 100 "${matmul[@]}" > "$d/$1.log" 2>&1
     touch "$d/$1/done"
   }
-  if [[ " $arms " == *" ei-mix "* ]]; then
+  if wants ei-mix; then
     python3 bench/experiments/mix_with_human.py "$d/ei/distill.jsonl" "$base/sft.jsonl" "$seed" 0 > "$d/mix.jsonl"
     sft ei-mix "$d/mix.jsonl"
   fi
-  if [[ " $arms " == *" ei-partly"* ]]; then
+  if wants ei-partly || wants ei-partly-mix; then
     python3 bench/experiments/partly_solved.py "$d/ei/distill.jsonl" 8 > "$d/partly.jsonl" 2> "$d/partly.log"
-    [[ " $arms " == *" ei-partly "* ]] && sft ei-partly "$d/partly.jsonl"
-    if [[ " $arms " == *" ei-partly-mix "* ]]; then
+    wants ei-partly && sft ei-partly "$d/partly.jsonl"
+    if wants ei-partly-mix; then
       python3 bench/experiments/mix_with_human.py "$d/partly.jsonl" "$base/sft.jsonl" "$seed" 0 > "$d/partly-mix.jsonl"
       sft ei-partly-mix "$d/partly-mix.jsonl"
     fi
