@@ -17,14 +17,24 @@ import sys
 def main():
     if len(sys.argv) != 3:
         sys.exit(__doc__.strip().splitlines()[4])
-    path, limit = sys.argv[1], int(sys.argv[2])
+    path, limit = sys.argv[1], sys.argv[2]
+    if not limit.isdigit() or int(limit) < 1:
+        sys.exit(f"LIMIT must be a whole number of samples, 1 or more, not '{limit}'")
+    limit = int(limit)
+    try:
+        f = open(path)
+    except OSError as error:
+        sys.exit(f"cannot read '{path}': {error.strerror}")
     kept = total = 0
-    with open(path) as f:
+    with f:
         for number, line in enumerate(f, 1):
             if not line.strip():
                 continue
             total += 1
-            solved = json.loads(line).get("solved_samples")
+            try:
+                solved = json.loads(line).get("solved_samples")
+            except (ValueError, AttributeError):
+                sys.exit(f"{path}:{number}: not a JSON object")
             if not isinstance(solved, int):
                 sys.exit(f"{path}:{number}: no \"solved_samples\" (written by a distill from before it was recorded)")
             if solved < limit:
