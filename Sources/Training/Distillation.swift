@@ -53,9 +53,11 @@ public struct Distillation: Sendable {
     }
 
     /// The kept samples as SFT data for a model with `config`: one that reads its budget
-    /// (`BudgetTag`) learns them under the budget line they were drawn with (`leveled`).
-    public func dataset(_ examples: [WorkedExamples.Example], for config: ModelConfig, vocabulary: Vocabulary) -> SFTDataset {
-        SFTDataset(worked: leveled(examples, for: config), maxTokens: config.contextLength + 1, vocabulary: vocabulary,
+    /// (`BudgetTag`) learns them under the budget line they were drawn with (`leveled`). `mixedIn`
+    /// worked solutions follow as they are (each under a level drawn per batch).
+    public func dataset(_ examples: [WorkedExamples.Example], mixedIn: [WorkedExamples.Example] = [], for config: ModelConfig,
+                        vocabulary: Vocabulary) -> SFTDataset {
+        SFTDataset(worked: leveled(examples, for: config) + mixedIn, maxTokens: config.contextLength + 1, vocabulary: vocabulary,
                    budgetLevels: config.budgetLevels)
     }
 

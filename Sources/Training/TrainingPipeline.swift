@@ -115,8 +115,10 @@ public struct TrainingPipeline: Sendable {
         case .expertIteration:
             let ei = expertIteration
             guard ei.rounds > 0 else { return (before, nil, nil) }
-            log("4/4 RL by expert iteration: \(ei.rounds) round(s) of \(ei.problems) problems × \(ei.samples) samples at budget \(ei.budget.maxThinking), \(ei.steps) SFT steps each, then eval")
-            try ei.run(model: trainer.model, task: task, difficulty: difficulty, runDirectory: out + "/rl",
+            let filter = ei.partlySolvedOnly ? " on the problems not every sample solved" : ""
+            let mix = ei.mixWithWorked ? " mixed 1:1 with worked solutions" : ""
+            log("4/4 RL by expert iteration: \(ei.rounds) round(s) of \(ei.problems) problems × \(ei.samples) samples at budget \(ei.budget.maxThinking), \(ei.steps) SFT steps each\(filter)\(mix), then eval")
+            try ei.run(model: trainer.model, task: task, difficulty: difficulty, worked: worked, runDirectory: out + "/rl",
                        communicator: communicator, log: log)
             rlModel = trainer.model
         }

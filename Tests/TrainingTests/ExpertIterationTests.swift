@@ -83,6 +83,73 @@ import Training
         #expect(try trained(cutThinking: 1) != plain, "every kept sample cut: other batches, another model")
     }
 
+    @Test func reSTEMsFilterKeepsTheProblemsNotEverySampleSolvedAndTheMixDrawsAsManyWorkedSolutions() {
+        let task = Countdown()
+        func example(_ seed: UInt64, solved: Int?) -> WorkedExamples.Example {
+            let problem = task.generate(seed: seed, difficulty: 3)
+            return WorkedExamples.Example(problem: problem, completion: task.trace(problem, style: .human)!, solvedSamples: solved)
+        }
+        let kept = [example(1, solved: 8), example(2, solved: 1), example(3, solved: 7), example(4, solved: 8)]
+        let worked = (10..<20).map { example($0, solved: nil) }
+        var ei = ExpertIteration()
+        ei.samples = 8
+        let all = ei.training(kept, worked: worked, round: 1)
+        #expect(all.samples.map(\.problem.prompt) == kept.map(\.problem.prompt) && all.mixedIn.isEmpty)
+        ei.partlySolvedOnly = true
+        let partly = ei.training(kept, worked: worked, round: 1)
+        #expect(partly.samples.map(\.solvedSamples) == [1, 7], "solved by all 8 samples: left out")
+        ei.samples = 9
+        #expect(ei.training(kept, worked: worked, round: 1).samples.count == 4, "8 of 9 samples is not every sample")
+        ei.samples = 8
+        ei.mixWithWorked = true
+        let mixed = ei.training(kept, worked: worked, round: 1)
+        #expect(mixed.samples.count == 2 && mixed.mixedIn.count == 2, "as many worked solutions as samples")
+        let prompts = Set(worked.map(\.problem.prompt))
+        #expect(mixed.mixedIn.allSatisfy { prompts.contains($0.problem.prompt) && $0.solvedSamples == nil })
+        #expect(Set(mixed.mixedIn.map(\.problem.prompt)).count == 2, "drawn without replacement")
+        #expect(ei.training(kept, worked: worked, round: 1).mixedIn.map(\.problem.prompt) == mixed.mixedIn.map(\.problem.prompt))
+        let draws = Set((1...6).map { ei.training(kept, worked: worked, round: $0).mixedIn.map(\.problem.prompt) })
+        #expect(draws.count > 1, "each round draws afresh")
+        ei.partlySolvedOnly = false
+        #expect(ei.training(kept, worked: Array(worked.prefix(3)), round: 1).mixedIn.count == 3, "fewer worked solutions: all of them")
+        #expect(ei.training([], worked: worked, round: 1).mixedIn.isEmpty, "nothing kept, nothing mixed in")
+    }
+
+    @Test func aFilteredMixedRoundFineTunesOnBothAndSaysHowMany() throws {
+        let task = Arithmetic()
+        let model = try DistillationTests.teacher(problems: 6)
+        let worked = WorkedExamples.make(task: task, difficulty: 1, split: .train, count: 20, style: .human,
+                                         maxThinkingTokens: 100, seed: 1).examples
+        var ei = ExpertIteration()
+        ei.problems = 6
+        ei.samples = 3
+        ei.budget = Budget(maxThinking: 60, maxAnswer: 8)
+        ei.steps = 3
+        ei.learningRate = 1e-3
+        ei.partlySolvedOnly = true
+        ei.mixWithWorked = true
+        let dir = Scratch.path("ei-mix")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        #expect(throws: TrainingError.self, "mixing needs worked solutions") {
+            try ei.run(model: model, task: task, difficulty: 1, runDirectory: dir) { _ in }
+        }
+        var lines: [String] = []
+        let round = try #require(try ei.run(model: model, task: task, difficulty: 1, worked: worked, runDirectory: dir) {
+            lines.append($0)
+        }.first)
+        let partly = round.harvest.examples.filter { ($0.solvedSamples ?? 0) < 3 }.count
+        #expect(partly > 0 && partly < round.harvest.examples.count, "at temperature 1 the teacher solves some problems every time, some not")
+        #expect(round.trainedSamples == partly && round.mixedIn == min(partly, worked.count))
+        #expect(lines.contains("    round 1: \(partly) problems solved by some but not all 3 samples"))
+        #expect((round.loss != nil) == (partly > 0))
+        let record = try #require(try Self.records(dir + "/metrics.jsonl").first)
+        #expect(record["kept"] as? Int == round.harvest.examples.count)
+        #expect(record["trained_samples"] as? Int == partly && record["mixed_in"] as? Int == round.mixedIn)
+        // distill.jsonl keeps every kept sample, the filtered ones too, with their counts.
+        let kept = try String(contentsOfFile: dir + "/round-1/distill.jsonl", encoding: .utf8).split(separator: "\n")
+        #expect(kept.count == round.harvest.examples.count)
+    }
+
     @Test func aRoundThatSolvesNothingLeavesTheModelAsItWas() throws {
         // An untrained model does not write Countdown expressions that reach the target.
         let model = try Transformer(config: try ModelConfig.preset("tiny"), seed: 5)
