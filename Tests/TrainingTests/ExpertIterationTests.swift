@@ -14,18 +14,24 @@ import Training
         }
     }
 
-    @Test func aRoundTrainsOnTheVerifiedSamplesAndRecordsWhatItFound() throws {
-        let task = Arithmetic()
-        let model = try DistillationTests.teacher(problems: 6)
-        model.matmulPrecision = .bfloat16
-        let before = model.parameters.array
+    /// A round the memorising teacher of `DistillationTests` can run in seconds: its 6 problems, 3 samples each.
+    static func smallRound() -> ExpertIteration {
         var ei = ExpertIteration()
-        ei.rounds = 2
         ei.problems = 6
         ei.samples = 3
         ei.budget = Budget(maxThinking: 60, maxAnswer: 8)
         ei.steps = 3
         ei.learningRate = 1e-3
+        return ei
+    }
+
+    @Test func aRoundTrainsOnTheVerifiedSamplesAndRecordsWhatItFound() throws {
+        let task = Arithmetic()
+        let model = try DistillationTests.teacher(problems: 6)
+        model.matmulPrecision = .bfloat16
+        let before = model.parameters.array
+        var ei = Self.smallRound()
+        ei.rounds = 2
         let dir = Scratch.path("ei")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         var lines: [String] = []
@@ -65,12 +71,7 @@ import Training
             let weights = FloatBuffer(count: teacher.parameters.count)
             weights.copy(from: teacher.parameters)
             let model = try Transformer(config: teacher.config, parameters: weights, vocabulary: teacher.vocabulary)
-            var ei = ExpertIteration()
-            ei.problems = 6
-            ei.samples = 3
-            ei.budget = Budget(maxThinking: 60, maxAnswer: 8)
-            ei.steps = 3
-            ei.learningRate = 1e-3
+            var ei = Self.smallRound()
             ei.cutThinking = cutThinking
             let dir = Scratch.path("ei-cut")
             defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -120,12 +121,7 @@ import Training
         let model = try DistillationTests.teacher(problems: 6)
         let worked = WorkedExamples.make(task: task, difficulty: 1, split: .train, count: 20, style: .human,
                                          maxThinkingTokens: 100, seed: 1).examples
-        var ei = ExpertIteration()
-        ei.problems = 6
-        ei.samples = 3
-        ei.budget = Budget(maxThinking: 60, maxAnswer: 8)
-        ei.steps = 3
-        ei.learningRate = 1e-3
+        var ei = Self.smallRound()
         ei.partlySolvedOnly = true
         ei.mixWithWorked = true
         let dir = Scratch.path("ei-mix")
