@@ -119,7 +119,7 @@ struct TrainCommand: ParsableCommand, RunsAcrossRanks {
     @Flag(inversion: .prefixedNo, help: "Expert iteration fine-tunes only on the problems that some but not every sample solved (ReST-EM's filter).")
     var eiPartlySolved = false
 
-    @Flag(inversion: .prefixedNo, help: "Expert iteration mixes the samples it fine-tunes on 1:1 with worked solutions of the SFT data, drawn afresh each round (as ReST-EM and RAFT do). With --ei-partly-solved, 512-token context and 400-token worked solutions: +6.1 ± 0.8 points over the compute-matched control at budget 128 on three seeds, level at 400 (docs/EXPERIMENTS.md).")
+    @Flag(inversion: .prefixedNo, help: "Expert iteration mixes the samples it fine-tunes on 1:1 with worked solutions of the SFT data, drawn afresh each round (as ReST-EM and RAFT do). The same recipe run from files, with --ei-partly-solved's filter, a 512-token context and 400-token worked solutions, beat the compute-matched control by +6.1 ± 0.8 points at budget 128 on three seeds, level at 400; at the quickstart's size it changed nothing (docs/EXPERIMENTS.md).")
     var eiMixWorked = false
 
     @Option(help: "SFT steps a copy of the SFT model gets on the worked solutions instead of RL (at --ei-lr, thinking cut as in SFT): the compute-matched control, evaluated beside RL and paired with it problem by problem. 0: none.")
