@@ -141,6 +141,9 @@ struct TrainCommand: ParsableCommand, RunsAcrossRanks {
         if (grpo.rewardCuts != nil || grpo.greedyBaseline) && rlMethod != .grpo {
             throw ValidationError("--reward-cuts and --greedy-baseline shape GRPO's rewards; add --rl-method grpo (expert iteration keeps verified samples instead)")
         }
+        if (eiPartlySolved || eiMixWorked) && rlMethod != .expertIteration {
+            throw ValidationError("--ei-partly-solved and --ei-mix-worked choose what expert iteration fine-tunes on; GRPO has no kept samples to filter or mix, so drop them or leave out --rl-method grpo")
+        }
         if rlSteps != nil && rlMethod != .grpo {
             throw ValidationError("--rl-steps counts GRPO steps; add --rl-method grpo, or set expert iteration's rounds with --ei-rounds (0 skips RL)")
         }

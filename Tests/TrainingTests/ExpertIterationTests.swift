@@ -146,6 +146,17 @@ import Training
         #expect(kept.count == round.harvest.examples.count)
     }
 
+    @Test func grpoRefusesTheExpertIterationFilterAndMixItWouldIgnore() throws {
+        try #require(StrawberryProcess.executable != nil, "the strawberry executable is built beside the tests")
+        let out = Scratch.path("ei-refused")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        for flag in ["--ei-partly-solved", "--ei-mix-worked"] {
+            let train = try StrawberryProcess.run(["train", "--out", out, "--rl-method", "grpo", flag])
+            #expect(train.status != 0 && train.output.contains("GRPO has no kept samples"), "\(flag)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: out))
+    }
+
     @Test func aRoundThatSolvesNothingLeavesTheModelAsItWas() throws {
         // An untrained model does not write Countdown expressions that reach the target.
         let model = try Transformer(config: try ModelConfig.preset("tiny"), seed: 5)
