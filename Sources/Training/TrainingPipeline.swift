@@ -40,6 +40,8 @@ public struct TrainingPipeline: Sendable {
     public var budgets = [0, 32, 64, 128, 200]
     public var strategies = ["single", "best-of-n:4"]
     public var seed: UInt64 = 1
+    /// The seed that picks the test problems when it differs from `seed` (nil: `seed`).
+    public var problemSeed: UInt64?
     public var out: String
     /// The job's ranks, which share every stage's work; rank 0 writes the files.
     public var communicator: any Communicator = SingleProcess()
@@ -88,6 +90,7 @@ public struct TrainingPipeline: Sendable {
         var settings = EvalSettings(difficulty: difficulty, problems: evalProblems, budgets: budgets, strategies: strategies)
         settings.maxAnswer = rl.budget.maxAnswer
         settings.seed = seed
+        settings.problemSeed = problemSeed
         settings.thinks = style != .none
         settings.useTool = style == .tool
         log("3/4 eval after SFT: \(evalProblems) test problems, budgets \(budgets.map(String.init).joined(separator: ","))")

@@ -134,6 +134,9 @@ struct TrainCommand: ParsableCommand, RunsAcrossRanks {
     @Option(help: "Seed.")
     var seed: UInt64 = 1
 
+    @Option(help: "Seed that picks the test problems instead (default: --seed); fix it so every seed of a comparison meets the same problems, as `eval --problem-seed` does.")
+    var problemSeed: UInt64?
+
     /// `--rl-steps`, or GRPO's default.
     var grpoSteps: Int { rlSteps ?? Self.defaultRLSteps }
 
@@ -185,6 +188,7 @@ struct TrainCommand: ParsableCommand, RunsAcrossRanks {
         pipeline.seed = seed
         pipeline.budgets = budgets.values
         pipeline.evalProblems = evalProblems
+        pipeline.problemSeed = problemSeed
         pipeline.sft = SFTOptions(steps: sftSteps, learningRate: sftLearningRate, seed: seed)
         pipeline.sft.cutThinking = cutThinking
         pipeline.sft.budgetTopShare = budgetTopShare

@@ -53,9 +53,12 @@ import Training
         pipeline.expertIteration.budget = Budget(maxThinking: 16, maxAnswer: 8)
         pipeline.expertIteration.steps = 2
         pipeline.controlSteps = 3
+        pipeline.problemSeed = 1000
         var lines: [String] = []
-        let (_, after, control) = try pipeline.run { lines.append($0) }
+        let (before, after, control) = try pipeline.run { lines.append($0) }
         #expect(after?.cells.count == 4 && control?.cells.count == 4)
+        // Every evaluation meets the test problems of the fixed problem seed, whatever the run's seed.
+        #expect([before, after, control].allSatisfy { $0?.settings.problemSeed == 1000 && $0?.settings.seed == pipeline.seed })
         for file in ["rl/latest", "rl/round-1/distill.jsonl", "rl/round-2/distill.jsonl", "eval-rl.json", "report.html",
                      "control/latest", "eval-control.json"] {
             #expect(FileManager.default.fileExists(atPath: out + "/" + file), "\(file) missing")
