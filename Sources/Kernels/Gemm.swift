@@ -42,6 +42,26 @@ public enum Gemm {
         }
     }
 
+    /// `C (+)= op(A) · B` on one thread with nothing packed (`UnpackedTiles`): for small products
+    /// whose B stays in cache, such as attention's, where packing would cost as much as the
+    /// product. B is row-major and its rows must be readable to `n` rounded up to 16 columns (pad
+    /// them); the sums are those `multiply` computes with more than `smallRows` rows, bit for bit.
+    public static func multiplyUnpacked(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, transposeA: Bool = false,
+                                        b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
+                                        accumulate: Bool = false) {
+        Profile.measure(.gemm) {
+            if m <= 0 || n <= 0 { return }
+            if k <= 0 { return clearUnlessAccumulating(m: m, n: n, c: c, ldc: ldc, accumulate: accumulate) }
+            if CPU.hasAVX512 {
+                AVX512Kernels.unpackedProduct(m: m, n: n, k: k, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb, c: c,
+                                              ldc: ldc, accumulate: accumulate)
+            } else {
+                UnpackedTiles.product(m: m, n: n, k: k, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb, c: c, ldc: ldc,
+                                      accumulate: accumulate, wide: false)
+            }
+        }
+    }
+
     /// `MatmulPrecision.bfloat16` where the CPU has no bfloat16 dot product: the operands rounded
     /// to bfloat16 first, then the float32 product — the same exact products as the bfloat16 tiles,
     /// summed in another order.
@@ -83,10 +103,7 @@ public enum Gemm {
         transposeB: Bool, c: UnsafeMutablePointer<Float>, ldc: Int, alpha: Float, accumulate: Bool, parallel: Bool, kernel: PanelKernel
     ) {
         if m <= 0 || n <= 0 { return }
-        if k <= 0 {
-            if !accumulate { for i in 0..<m { (c + (i &* ldc)).update(repeating: 0, count: n) } }
-            return
-        }
+        if k <= 0 { return clearUnlessAccumulating(m: m, n: n, c: c, ldc: ldc, accumulate: accumulate) }
         if m <= smallRows && !transposeA && kernel == .float32 {
             smallProduct(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, transposeB: transposeB, c: c, ldc: ldc,
                          alpha: alpha, accumulate: accumulate, parallel: parallel)
@@ -96,8 +113,10 @@ public enum Gemm {
         let panels = (n &+ microCols &- 1) / microCols
         let kBlocks = (k &+ blockK &- 1) / blockK
         // Bytes of one packed panel of B for a block of k, and of a block of rows' packed A (both
-        // in 4-byte words: floats, or pairs of bfloat16).
-        let panelBytes = blockK &* microCols &* kernel.valueBytes, panelStride = panelBytes / 4
+        // in 4-byte words: floats, or pairs of bfloat16), sized for the longest block of k this
+        // product has: a short k packs into a short buffer, not one as long as `blockK`.
+        let kc = min(blockK, (k &+ 1) & ~1)
+        let panelBytes = kc &* microCols &* kernel.valueBytes, panelStride = panelBytes / 4
         let packedB = UnsafeMutableRawPointer.allocate(byteCount: kBlocks &* panels &* panelBytes, alignment: 64)
         defer { packedB.deallocate() }
 
@@ -142,7 +161,7 @@ public enum Gemm {
             let m0 = mb &* blockM, mLen = min(blockM, m &- m0)
             let p0 = nc &* panelsPerChunk, p1 = min(panels, p0 &+ panelsPerChunk)
             let microPanels = (mLen &+ microRows &- 1) / microRows
-            let packedA = UnsafeMutableRawPointer.allocate(byteCount: microPanels &* microRows &* blockK &* kernel.valueBytes, alignment: 64)
+            let packedA = UnsafeMutableRawPointer.allocate(byteCount: microPanels &* microRows &* kc &* kernel.valueBytes, alignment: 64)
             defer { packedA.deallocate() }
             for kb in 0..<kBlocks {
                 let k0 = kb &* blockK, kLen = min(blockK, k &- k0)
@@ -173,6 +192,11 @@ public enum Gemm {
         }
         let jobs = mBlocks &* nChunks
         if useThreads { Parallel.forEach(jobs, tileJob) } else { for j in 0..<jobs { tileJob(j) } }
+    }
+
+    /// A product over an empty inner dimension: C = 0, or C unchanged when accumulating.
+    static func clearUnlessAccumulating(m: Int, n: Int, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+        if !accumulate { for i in 0..<m { (c + (i &* ldc)).update(repeating: 0, count: n) } }
     }
 
     /// Rows up to which a product skips packing (decoding one token for a few sequences): packing

@@ -14,6 +14,14 @@ public enum AVX512Kernels {
                                 p0: p0, p1: p1, n: n, c: c, ldc: ldc, overwrite: overwrite, wide: true)
     }
 
+    /// `UnpackedTiles.product` in AVX-512, its 6×32 tiles while 32 columns remain.
+    @inline(never)
+    public static func unpackedProduct(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, transposeA: Bool,
+                                       b: UnsafePointer<Float>, ldb: Int, c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+        UnpackedTiles.product(m: m, n: n, k: k, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb, c: c, ldc: ldc,
+                              accumulate: accumulate, wide: true)
+    }
+
     /// `PackedTile.run` in AVX-512.
     @inline(never)
     public static func packedTile(rows: Int, panels: Int, i: Int, jp: Int, a: UnsafePointer<Float>, lda: Int, w: PanelLayout,

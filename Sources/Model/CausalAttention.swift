@@ -19,21 +19,68 @@ struct CausalAttention {
     /// Rows per causal block: scores are computed only for blocks on or below the diagonal.
     static let block = 64
 
+    /// Widths rounded up to whole SIMD16 vectors: the unpacked products read B's rows that wide.
+    var paddedDim: Int { (headDim &+ 15) & ~15 }
+    var paddedLength: Int { (length &+ 15) & ~15 }
+
+    /// One head's `length × headDim` rows (`stride` apart) copied, times `scale`, into rows
+    /// `paddedDim` wide, zero past `headDim`.
+    func copyRows(_ src: UnsafePointer<Float>, stride: Int, scale: Float = 1, into dst: UnsafeMutablePointer<Float>) {
+        let width = paddedDim
+        dst.update(repeating: 0, count: length &* width)
+        for t in 0..<length {
+            let from = src + t &* stride, to = dst + t &* width
+            for d in 0..<headDim { to[d] = scale * from[d] }
+        }
+    }
+
+    /// One head's `length × headDim` rows (`stride` apart) transposed into `headDim` rows
+    /// `paddedLength` wide, zero past `length`.
+    func transposeRows(_ src: UnsafePointer<Float>, stride: Int, into dst: UnsafeMutablePointer<Float>) {
+        let width = paddedLength
+        dst.update(repeating: 0, count: headDim &* width)
+        for t in 0..<length {
+            let from = src + t &* stride
+            for d in 0..<headDim { dst[d &* width &+ t] = from[d] }
+        }
+    }
+
+    // Every product runs on the operands where they lie (`Gemm.multiplyUnpacked`, after copying
+    // the head's rows padded or transposed), as packing them would cost as much as the products. A
+    // block of at most `Gemm.smallRows` rows (a length just past a block) keeps `Gemm.multiply`'s
+    // products for few rows, so the results are the bits the packed products gave.
+
     func forward(qkv: UnsafePointer<Float>, probs: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
-        let T = length, group = heads / kvHeads, bs = Self.block
+        let T = length, group = heads / kvHeads, bs = Self.block, dp = paddedDim, tp = paddedLength
         Parallel.forEach(batchSize * heads) { job in
             let b = job / heads, h = job % heads, g = h / group
             let rows = qkv + b &* T &* qkvStride
             let p = probs + job &* T &* T
             let o = out + (b &* T &* outStride &+ h &* headDim)
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: headDim &* tp &+ 2 &* T &* dp)
+            defer { scratch.deallocate() }
+            let keysT = scratch, values = scratch + headDim &* tp, queries = values + T &* dp
+            transposeRows(rows + keyOffset(g), stride: qkvStride, into: keysT)
+            copyRows(rows + valueOffset(g), stride: qkvStride, into: values)
+            copyRows(rows + h &* headDim, stride: qkvStride, scale: scale, into: queries)
             for i0 in stride(from: 0, to: T, by: bs) {
-                let i1 = min(i0 &+ bs, T)
-                Gemm.multiply(m: i1 &- i0, n: i1, k: headDim, a: rows + (i0 &* qkvStride &+ h &* headDim), lda: qkvStride,
-                              b: rows + keyOffset(g), ldb: qkvStride, transposeB: true,
-                              c: p + i0 &* T, ldc: T, alpha: scale, parallel: false)
+                let i1 = min(i0 &+ bs, T), m = i1 &- i0
+                if m > Gemm.smallRows {
+                    Gemm.multiplyUnpacked(m: m, n: i1, k: headDim, a: queries + i0 &* dp, lda: dp, b: keysT, ldb: tp,
+                                          c: p + i0 &* T, ldc: T)
+                } else {
+                    Gemm.multiply(m: m, n: i1, k: headDim, a: rows + (i0 &* qkvStride &+ h &* headDim), lda: qkvStride,
+                                  b: rows + keyOffset(g), ldb: qkvStride, transposeB: true, c: p + i0 &* T, ldc: T, alpha: scale,
+                                  parallel: false)
+                }
                 for i in i0..<i1 { Softmax.inPlace(p + i &* T, valid: i &+ 1, width: T) }
-                Gemm.multiply(m: i1 &- i0, n: headDim, k: i1, a: p + i0 &* T, lda: T, b: rows + valueOffset(g),
-                              ldb: qkvStride, c: o + i0 &* outStride, ldc: outStride, parallel: false)
+                if m > Gemm.smallRows {
+                    Gemm.multiplyUnpacked(m: m, n: headDim, k: i1, a: p + i0 &* T, lda: T, b: values, ldb: dp,
+                                          c: o + i0 &* outStride, ldc: outStride)
+                } else {
+                    Gemm.multiply(m: m, n: headDim, k: i1, a: p + i0 &* T, lda: T, b: rows + valueOffset(g), ldb: qkvStride,
+                                  c: o + i0 &* outStride, ldc: outStride, parallel: false)
+                }
             }
         }
     }
@@ -41,7 +88,7 @@ struct CausalAttention {
     /// Writes the gradient with respect to the (rotated) `[q | k | v]` rows into `dqkv`.
     func backward(qkv: UnsafePointer<Float>, probs: UnsafePointer<Float>, dOut: UnsafePointer<Float>,
                   dqkv: UnsafeMutablePointer<Float>) {
-        let T = length, group = heads / kvHeads, bs = Self.block
+        let T = length, group = heads / kvHeads, bs = Self.block, dp = paddedDim, tp = paddedLength
         Parallel.forEach(batchSize * kvHeads) { job in
             let b = job / kvHeads, g = job % kvHeads
             let rows = qkv + b &* T &* qkvStride
@@ -49,17 +96,28 @@ struct CausalAttention {
             let k = rows + keyOffset(g), v = rows + valueOffset(g)
             let dK = dRows + keyOffset(g), dV = dRows + valueOffset(g)
             let dS = UnsafeMutablePointer<Float>.allocate(capacity: T &* T)
-            defer { dS.deallocate() }
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: headDim &* tp &+ 3 &* T &* dp)
+            defer { dS.deallocate(); scratch.deallocate() }
+            let valuesT = scratch, keys = scratch + headDim &* tp, queries = keys + T &* dp, dOutputs = queries + T &* dp
+            transposeRows(v, stride: qkvStride, into: valuesT)
+            copyRows(k, stride: qkvStride, into: keys)
             for h in (g &* group)..<((g &+ 1) &* group) {
                 let first = h == g &* group
                 let p = probs + (b &* heads &+ h) &* T &* T
                 let dO = dOut + (b &* T &* outStride &+ h &* headDim)
                 let q = rows + h &* headDim, dQ = dRows + h &* headDim
+                copyRows(q, stride: qkvStride, into: queries)
+                copyRows(dO, stride: outStride, into: dOutputs)
                 for i0 in stride(from: 0, to: T, by: bs) {
-                    let i1 = min(i0 &+ bs, T)
+                    let i1 = min(i0 &+ bs, T), m = i1 &- i0
                     // dP = dO · Vᵀ, then dS = P ⊙ (dP − rowsum(dP ⊙ P)) · scale on causal entries.
-                    Gemm.multiply(m: i1 &- i0, n: i1, k: headDim, a: dO + i0 &* outStride, lda: outStride, b: v,
-                                  ldb: qkvStride, transposeB: true, c: dS + i0 &* T, ldc: T, parallel: false)
+                    if m > Gemm.smallRows {
+                        Gemm.multiplyUnpacked(m: m, n: i1, k: headDim, a: dOutputs + i0 &* dp, lda: dp, b: valuesT, ldb: tp,
+                                              c: dS + i0 &* T, ldc: T)
+                    } else {
+                        Gemm.multiply(m: m, n: i1, k: headDim, a: dO + i0 &* outStride, lda: outStride, b: v, ldb: qkvStride,
+                                      transposeB: true, c: dS + i0 &* T, ldc: T, parallel: false)
+                    }
                     for i in i0..<i1 {
                         let pr = p + i &* T, dr = dS + i &* T
                         let valid = i &+ 1
@@ -68,18 +126,21 @@ struct CausalAttention {
                         (dr + valid).update(repeating: 0, count: T &- valid)
                     }
                     // dQ = dS · K
-                    Gemm.multiply(m: i1 &- i0, n: headDim, k: i1, a: dS + i0 &* T, lda: T, b: k, ldb: qkvStride,
-                                  c: dQ + i0 &* qkvStride, ldc: qkvStride, parallel: false)
+                    if m > Gemm.smallRows {
+                        Gemm.multiplyUnpacked(m: m, n: headDim, k: i1, a: dS + i0 &* T, lda: T, b: keys, ldb: dp,
+                                              c: dQ + i0 &* qkvStride, ldc: qkvStride)
+                    } else {
+                        Gemm.multiply(m: m, n: headDim, k: i1, a: dS + i0 &* T, lda: T, b: k, ldb: qkvStride,
+                                      c: dQ + i0 &* qkvStride, ldc: qkvStride, parallel: false)
+                    }
                 }
                 for j0 in stride(from: 0, to: T, by: bs) {
                     let j1 = min(j0 &+ bs, T)
                     // Only rows i ≥ j0 attend to keys j0..<j1: dV += Pᵀ · dO, dK += dSᵀ · Q.
-                    Gemm.multiply(m: j1 &- j0, n: headDim, k: T &- j0, a: p + (j0 &* T &+ j0), lda: T, transposeA: true,
-                                  b: dO + j0 &* outStride, ldb: outStride, c: dV + j0 &* qkvStride, ldc: qkvStride,
-                                  accumulate: !first, parallel: false)
-                    Gemm.multiply(m: j1 &- j0, n: headDim, k: T &- j0, a: dS + (j0 &* T &+ j0), lda: T, transposeA: true,
-                                  b: q + j0 &* qkvStride, ldb: qkvStride, c: dK + j0 &* qkvStride, ldc: qkvStride,
-                                  accumulate: !first, parallel: false)
+                    Gemm.multiplyUnpacked(m: j1 &- j0, n: headDim, k: T &- j0, a: p + (j0 &* T &+ j0), lda: T, transposeA: true,
+                                          b: dOutputs + j0 &* dp, ldb: dp, c: dV + j0 &* qkvStride, ldc: qkvStride, accumulate: !first)
+                    Gemm.multiplyUnpacked(m: j1 &- j0, n: headDim, k: T &- j0, a: dS + (j0 &* T &+ j0), lda: T, transposeA: true,
+                                          b: queries + j0 &* dp, ldb: dp, c: dK + j0 &* qkvStride, ldc: qkvStride, accumulate: !first)
                 }
             }
         }

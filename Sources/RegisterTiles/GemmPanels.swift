@@ -3,7 +3,8 @@
 /// for AVX-512) and `Kernels` picks one at run time.
 ///
 /// The BLIS layout: B is packed into `kc × 16` panels, A into `6 × kc` micro-panels, and a 6×16
-/// register tile of SIMD accumulators runs over them (6×32, two panels at once, for AVX-512).
+/// register tile of SIMD accumulators runs over them (6×32, two panels at once, for AVX-512). The
+/// tiles broadcast A's values one at a time, so they read A as well where it lies (`UnpackedTiles`).
 public enum GemmPanels {
     public static let microRows = 6
     public static let microCols = 16
@@ -28,11 +29,13 @@ public enum GemmPanels {
             for ip in 0..<microPanels {
                 let i0 = ip &* microRows, iLen = min(microRows, rows &- i0)
                 let a = packedA + ip &* microRows &* kLen, cTile = c + (i0 &* ldc &+ j0)
+                // Packed micro-panels are zero-padded to six rows: every offset is a constant.
                 if pair {
-                    wideMicroKernel(kLen: kLen, a: a, b: bPanel, panelStride: panelStride, c: cTile, ldc: ldc,
-                                    rows: iLen, cols: jLen, overwrite: overwrite)
+                    wideMicroKernel(kLen: kLen, a: a, rowStep: 1, kStep: microRows, readRows: microRows, b: bPanel, bStep: microCols,
+                                    right: panelStride, c: cTile, ldc: ldc, rows: iLen, cols: jLen, overwrite: overwrite)
                 } else {
-                    microKernel(kLen: kLen, a: a, b: bPanel, c: cTile, ldc: ldc, rows: iLen, cols: jLen, overwrite: overwrite)
+                    microKernel(kLen: kLen, a: a, rowStep: 1, kStep: microRows, readRows: microRows, b: bPanel, bStep: microCols,
+                                c: cTile, ldc: ldc, rows: iLen, cols: jLen, overwrite: overwrite)
                 }
             }
             jp &+= pair ? 2 : 1
@@ -91,23 +94,34 @@ public enum GemmPanels {
         }
     }
 
-    /// The 6×16 register tile: `C[rows, cols] (+)= Apanel · Bpanel` over `kLen` steps.
+    /// Offsets of a tile's six rows of A; rows past `readRows` repeat the last one (read, never stored).
     @inlinable @inline(__always)
-    public static func microKernel(kLen: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-                                   c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, overwrite: Bool) {
+    static func rowOffsets(_ readRows: Int, _ rowStep: Int) -> (Int, Int, Int, Int, Int) {
+        let last = readRows &- 1
+        return (min(1, last) &* rowStep, min(2, last) &* rowStep, min(3, last) &* rowStep, min(4, last) &* rowStep,
+                min(5, last) &* rowStep)
+    }
+
+    /// The 6×16 register tile: `C[rows, cols] (+)= A[rows, kLen] · B[kLen, 16]`, A's element (r, p)
+    /// at `a[r · rowStep + p · kStep]` for the first `readRows` rows (the rest repeat the last), B's
+    /// row p the sixteen floats at `b + p · bStep`.
+    @inlinable @inline(__always)
+    public static func microKernel(kLen: Int, a: UnsafePointer<Float>, rowStep: Int, kStep: Int, readRows: Int, b: UnsafePointer<Float>,
+                                   bStep: Int, c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, overwrite: Bool) {
         var c0 = SIMD16<Float>(), c1 = SIMD16<Float>(), c2 = SIMD16<Float>()
         var c3 = SIMD16<Float>(), c4 = SIMD16<Float>(), c5 = SIMD16<Float>()
-        let braw = UnsafeRawPointer(b)
+        let (o1, o2, o3, o4, o5) = rowOffsets(readRows, rowStep)
         var ap = a
+        let bp = UnsafeRawPointer(b), bBytes = bStep &* 4
         for p in 0..<kLen {
-            let bv = braw.loadUnaligned(fromByteOffset: p &* 64, as: SIMD16<Float>.self)
+            let bv = bp.loadUnaligned(fromByteOffset: p &* bBytes, as: SIMD16<Float>.self)
             c0.addProduct(SIMD16(repeating: ap[0]), bv)
-            c1.addProduct(SIMD16(repeating: ap[1]), bv)
-            c2.addProduct(SIMD16(repeating: ap[2]), bv)
-            c3.addProduct(SIMD16(repeating: ap[3]), bv)
-            c4.addProduct(SIMD16(repeating: ap[4]), bv)
-            c5.addProduct(SIMD16(repeating: ap[5]), bv)
-            ap += microRows
+            c1.addProduct(SIMD16(repeating: ap[o1]), bv)
+            c2.addProduct(SIMD16(repeating: ap[o2]), bv)
+            c3.addProduct(SIMD16(repeating: ap[o3]), bv)
+            c4.addProduct(SIMD16(repeating: ap[o4]), bv)
+            c5.addProduct(SIMD16(repeating: ap[o5]), bv)
+            ap += kStep
         }
         if rows == microRows && cols == microCols {
             store(c0, c, overwrite); store(c1, c + ldc, overwrite); store(c2, c + (2 &* ldc), overwrite)
@@ -118,27 +132,29 @@ public enum GemmPanels {
         withUnsafeBytes(of: &tile) { storeEdge($0, width: microCols, rows: rows, cols: cols, c: c, ldc: ldc, overwrite: overwrite) }
     }
 
-    /// The 6×32 register tile over two adjacent panels (`b`, and `b + panelStride`): `C[rows, cols]
-    /// (+)= Apanel · [Bpanel₀ Bpanel₁]` over `kLen` steps, each row two SIMD16 accumulators.
+    /// The 6×32 register tile: as `microKernel`, with a second sixteen columns of B `right` floats
+    /// after the first (the next panel, or the rest of an unpacked row); each row two accumulators.
     @inlinable @inline(__always)
-    public static func wideMicroKernel(kLen: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, panelStride: Int,
-                                       c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int, overwrite: Bool) {
+    public static func wideMicroKernel(kLen: Int, a: UnsafePointer<Float>, rowStep: Int, kStep: Int, readRows: Int,
+                                       b: UnsafePointer<Float>, bStep: Int, right: Int, c: UnsafeMutablePointer<Float>, ldc: Int,
+                                       rows: Int, cols: Int, overwrite: Bool) {
         var c0 = SIMD16<Float>(), c1 = SIMD16<Float>(), c2 = SIMD16<Float>()
         var c3 = SIMD16<Float>(), c4 = SIMD16<Float>(), c5 = SIMD16<Float>()
         var d0 = SIMD16<Float>(), d1 = SIMD16<Float>(), d2 = SIMD16<Float>()
         var d3 = SIMD16<Float>(), d4 = SIMD16<Float>(), d5 = SIMD16<Float>()
-        let left = UnsafeRawPointer(b), right = UnsafeRawPointer(b + panelStride)
+        let (o1, o2, o3, o4, o5) = rowOffsets(readRows, rowStep)
         var ap = a
+        let bp = UnsafeRawPointer(b), bBytes = bStep &* 4, rightBytes = right &* 4
         for p in 0..<kLen {
-            let bl = left.loadUnaligned(fromByteOffset: p &* 64, as: SIMD16<Float>.self)
-            let br = right.loadUnaligned(fromByteOffset: p &* 64, as: SIMD16<Float>.self)
+            let bl = bp.loadUnaligned(fromByteOffset: p &* bBytes, as: SIMD16<Float>.self)
+            let br = bp.loadUnaligned(fromByteOffset: p &* bBytes &+ rightBytes, as: SIMD16<Float>.self)
             var x = SIMD16<Float>(repeating: ap[0]); c0.addProduct(x, bl); d0.addProduct(x, br)
-            x = SIMD16(repeating: ap[1]); c1.addProduct(x, bl); d1.addProduct(x, br)
-            x = SIMD16(repeating: ap[2]); c2.addProduct(x, bl); d2.addProduct(x, br)
-            x = SIMD16(repeating: ap[3]); c3.addProduct(x, bl); d3.addProduct(x, br)
-            x = SIMD16(repeating: ap[4]); c4.addProduct(x, bl); d4.addProduct(x, br)
-            x = SIMD16(repeating: ap[5]); c5.addProduct(x, bl); d5.addProduct(x, br)
-            ap += microRows
+            x = SIMD16(repeating: ap[o1]); c1.addProduct(x, bl); d1.addProduct(x, br)
+            x = SIMD16(repeating: ap[o2]); c2.addProduct(x, bl); d2.addProduct(x, br)
+            x = SIMD16(repeating: ap[o3]); c3.addProduct(x, bl); d3.addProduct(x, br)
+            x = SIMD16(repeating: ap[o4]); c4.addProduct(x, bl); d4.addProduct(x, br)
+            x = SIMD16(repeating: ap[o5]); c5.addProduct(x, bl); d5.addProduct(x, br)
+            ap += kStep
         }
         if rows == microRows && cols == 2 &* microCols {
             store(c0, c, overwrite); store(d0, c + microCols, overwrite)

@@ -50,6 +50,36 @@ import Kernels
         }
     }
 
+    /// The products on unpacked operands give the packed products' bits wherever `multiply` packs
+    /// (more than `smallRows` rows, or A transposed), and its results within rounding elsewhere;
+    /// only `n` columns of C are written though B's rows are read in whole vectors.
+    @Test(arguments: [(9, 16, 1), (13, 24, 7), (65, 32, 32), (130, 48, 300), (7, 70, 513), (3, 33, 40)])
+    func unpackedProductGivesThePackedProductsBits(shape: (Int, Int, Int)) {
+        let (m, n, k) = shape
+        for transposeA in [false, true] {
+            for accumulate in [false, true] {
+                let lda = (transposeA ? m : k) + 3, ldb = (n + 15) / 16 * 16, ldc = n + 2
+                let a = Self.random((transposeA ? k : m) * lda, seed: 4), b = Self.random(k * ldb, seed: 5)
+                var packed = Self.random(m * ldc, seed: 6)
+                var unpacked = packed
+                Gemm.multiply(m: m, n: n, k: k, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb, c: &packed, ldc: ldc,
+                              accumulate: accumulate)
+                Gemm.multiplyUnpacked(m: m, n: n, k: k, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb, c: &unpacked,
+                                      ldc: ldc, accumulate: accumulate)
+                let label = "\(shape) tA \(transposeA) acc \(accumulate)"
+                if m > Gemm.smallRows || transposeA {
+                    #expect(packed == unpacked, "\(label)")
+                } else {
+                    let worst = zip(packed, unpacked).map { abs($0 - $1) }.max() ?? 0
+                    #expect(worst < 1e-4 * Float(k).squareRoot(), "\(label): \(worst)")
+                }
+                // Padding columns between rows are never written.
+                let start = Self.random(m * ldc, seed: 6)
+                for i in 0..<m { #expect(unpacked[i * ldc + n] == start[i * ldc + n] && unpacked[i * ldc + n + 1] == start[i * ldc + n + 1]) }
+            }
+        }
+    }
+
     @Test func zeroInnerDimensionClearsOrKeeps() {
         var c: [Float] = [1, 2, 3, 4]
         let a: [Float] = [0], b: [Float] = [0]

@@ -77,4 +77,21 @@ import RegisterTiles
             #expect(narrowC == wideC, "GemmPanels m \(m) n \(n) k \(k)")
         }
     }
+
+    @Test(.enabled(if: CPU.hasAVX512, "this CPU has no AVX-512"), arguments: [(13, 16, 7), (65, 24, 300), (7, 70, 513), (20, 48, 32)])
+    func avx512UnpackedTilesGiveTheBitsOfTheAVX2Tiles(shape: (Int, Int, Int)) {
+        let (m, n, k) = shape
+        let ldb = (n + 15) / 16 * 16
+        let b = Self.random(k * ldb, seed: 33)
+        for transposeA in [false, true] {
+            let lda = transposeA ? m : k
+            let a = Self.random(m * k, seed: 34)
+            var narrow = Self.random(m * n, seed: 35), wide = narrow
+            UnpackedTiles.product(m: m, n: n, k: k, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb, c: &narrow, ldc: n,
+                                  accumulate: true, wide: false)
+            AVX512Kernels.unpackedProduct(m: m, n: n, k: k, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb, c: &wide, ldc: n,
+                                          accumulate: true)
+            #expect(narrow == wide, "UnpackedTiles m \(m) n \(n) k \(k) tA \(transposeA)")
+        }
+    }
 }
