@@ -68,7 +68,8 @@ final class TestServer: @unchecked Sendable {
     static let session: URLSession = {
         let c = URLSessionConfiguration.ephemeral
         c.httpMaximumConnectionsPerHost = 64
-        c.timeoutIntervalForRequest = 120
+        // Only a hung server should hit it: on a loaded machine one call has taken over a minute.
+        c.timeoutIntervalForRequest = 600
         return URLSession(configuration: c)
     }()
 
