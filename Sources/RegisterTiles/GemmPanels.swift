@@ -79,10 +79,26 @@ public enum GemmPanels {
             if rows < microRows { panel.update(repeating: 0, count: kLen &* microRows) }
             let first = i0 &+ ip &* microRows
             if transposed {
-                // Row p of Aᵀ's storage holds this panel's `rows` values contiguously.
+                // Row p of Aᵀ's storage holds this panel's `rows` values contiguously (a whole panel's
+                // six at constant offsets: no loop over a run-time count).
                 for p in 0..<kLen {
                     let src = a + ((k0 &+ p) &* lda &+ first), dst = panel + p &* microRows
-                    for r in 0..<rows { dst[r] = alpha * src[r] }
+                    if rows == microRows {
+                        dst[0] = alpha * src[0]; dst[1] = alpha * src[1]; dst[2] = alpha * src[2]
+                        dst[3] = alpha * src[3]; dst[4] = alpha * src[4]; dst[5] = alpha * src[5]
+                    } else {
+                        for r in 0..<rows { dst[r] = alpha * src[r] }
+                    }
+                }
+            } else if rows == microRows {
+                // A whole micro-panel: six row streams, six stores a step, no inner loop (the loop
+                // over a run-time row count cost five instructions a value).
+                let s0 = a + (first &* lda &+ k0), s1 = s0 + lda, s2 = s1 + lda, s3 = s2 + lda, s4 = s3 + lda, s5 = s4 + lda
+                var dst = panel
+                for p in 0..<kLen {
+                    dst[0] = alpha * s0[p]; dst[1] = alpha * s1[p]; dst[2] = alpha * s2[p]
+                    dst[3] = alpha * s3[p]; dst[4] = alpha * s4[p]; dst[5] = alpha * s5[p]
+                    dst += microRows
                 }
             } else {
                 let src = a + (first &* lda &+ k0)
