@@ -4,8 +4,9 @@ import Kernels
 /// explicit forward and backward passes over the fused `[q | k | v]` rows.
 ///
 /// For each sequence `b` and head `h` (using key/value group `h / (heads / kvHeads)`):
-/// `P = softmax(scale · Q Kᵀ)` with a causal mask and `O = P V`. The backward pass runs one job
-/// per (sequence, key/value group) so the shared key and value gradients have a single writer.
+/// `P = softmax(scale · Q Kᵀ)` with a causal mask and `O = P V`. Both passes run one job per
+/// (sequence, key/value group): the group's keys and values are prepared once for its heads, and
+/// in the backward pass the shared key and value gradients have a single writer.
 struct CausalAttention {
     let batchSize: Int, length: Int, heads: Int, kvHeads: Int, headDim: Int
 
@@ -52,34 +53,36 @@ struct CausalAttention {
 
     func forward(qkv: UnsafePointer<Float>, probs: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
         let T = length, group = heads / kvHeads, bs = Self.block, dp = paddedDim, tp = paddedLength
-        Parallel.forEach(batchSize * heads) { job in
-            let b = job / heads, h = job % heads, g = h / group
+        Parallel.forEach(batchSize * kvHeads) { job in
+            let b = job / kvHeads, g = job % kvHeads
             let rows = qkv + b &* T &* qkvStride
-            let p = probs + job &* T &* T
-            let o = out + (b &* T &* outStride &+ h &* headDim)
             let scratch = UnsafeMutablePointer<Float>.allocate(capacity: headDim &* tp &+ 2 &* T &* dp)
             defer { scratch.deallocate() }
             let keysT = scratch, values = scratch + headDim &* tp, queries = values + T &* dp
             transposeRows(rows + keyOffset(g), stride: qkvStride, into: keysT)
             copyRows(rows + valueOffset(g), stride: qkvStride, into: values)
-            copyRows(rows + h &* headDim, stride: qkvStride, scale: scale, into: queries)
-            for i0 in stride(from: 0, to: T, by: bs) {
-                let i1 = min(i0 &+ bs, T), m = i1 &- i0
-                if m > Gemm.smallRows {
-                    Gemm.multiplyUnpacked(m: m, n: i1, k: headDim, a: queries + i0 &* dp, lda: dp, b: keysT, ldb: tp,
-                                          c: p + i0 &* T, ldc: T)
-                } else {
-                    Gemm.multiply(m: m, n: i1, k: headDim, a: rows + (i0 &* qkvStride &+ h &* headDim), lda: qkvStride,
-                                  b: rows + keyOffset(g), ldb: qkvStride, transposeB: true, c: p + i0 &* T, ldc: T, alpha: scale,
-                                  parallel: false)
-                }
-                for i in i0..<i1 { Softmax.inPlace(p + i &* T, valid: i &+ 1, width: T) }
-                if m > Gemm.smallRows {
-                    Gemm.multiplyUnpacked(m: m, n: headDim, k: i1, a: p + i0 &* T, lda: T, b: values, ldb: dp,
-                                          c: o + i0 &* outStride, ldc: outStride)
-                } else {
-                    Gemm.multiply(m: m, n: headDim, k: i1, a: p + i0 &* T, lda: T, b: rows + valueOffset(g), ldb: qkvStride,
-                                  c: o + i0 &* outStride, ldc: outStride, parallel: false)
+            for h in (g &* group)..<((g &+ 1) &* group) {
+                let p = probs + (b &* heads &+ h) &* T &* T
+                let o = out + (b &* T &* outStride &+ h &* headDim)
+                copyRows(rows + h &* headDim, stride: qkvStride, scale: scale, into: queries)
+                for i0 in stride(from: 0, to: T, by: bs) {
+                    let i1 = min(i0 &+ bs, T), m = i1 &- i0
+                    if m > Gemm.smallRows {
+                        Gemm.multiplyUnpacked(m: m, n: i1, k: headDim, a: queries + i0 &* dp, lda: dp, b: keysT, ldb: tp,
+                                              c: p + i0 &* T, ldc: T)
+                    } else {
+                        Gemm.multiply(m: m, n: i1, k: headDim, a: rows + (i0 &* qkvStride &+ h &* headDim), lda: qkvStride,
+                                      b: rows + keyOffset(g), ldb: qkvStride, transposeB: true, c: p + i0 &* T, ldc: T,
+                                      alpha: scale, parallel: false)
+                    }
+                    for i in i0..<i1 { Softmax.inPlace(p + i &* T, valid: i &+ 1, width: T) }
+                    if m > Gemm.smallRows {
+                        Gemm.multiplyUnpacked(m: m, n: headDim, k: i1, a: p + i0 &* T, lda: T, b: values, ldb: dp,
+                                              c: o + i0 &* outStride, ldc: outStride)
+                    } else {
+                        Gemm.multiply(m: m, n: headDim, k: i1, a: p + i0 &* T, lda: T, b: rows + valueOffset(g), ldb: qkvStride,
+                                      c: o + i0 &* outStride, ldc: outStride, parallel: false)
+                    }
                 }
             }
         }
