@@ -51,6 +51,31 @@ struct CausalAttention {
     // block of at most `Gemm.smallRows` rows (a length just past a block) keeps `Gemm.multiply`'s
     // products for few rows, so the results are the bits the packed products gave.
 
+    /// `C[m, n] = alpha · A · Bᵀ` for a block of `m` head rows against the first `n` rows of a group's
+    /// keys or values (scores, or their gradient): from the copies — A's rows padded (already
+    /// scaled), B transposed — or, for few rows, from the originals `a` (`lda` apart) and `b`.
+    func timesTransposed(m: Int, n: Int, paddedA: UnsafePointer<Float>, transposedB: UnsafePointer<Float>,
+                         a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, alpha: Float = 1, c: UnsafeMutablePointer<Float>) {
+        if m > Gemm.smallRows {
+            Gemm.multiplyUnpacked(m: m, n: n, k: headDim, a: paddedA, lda: paddedDim, b: transposedB, ldb: paddedLength, c: c, ldc: length)
+        } else {
+            Gemm.multiply(m: m, n: n, k: headDim, a: a, lda: lda, b: b, ldb: qkvStride, transposeB: true, c: c, ldc: length,
+                          alpha: alpha, parallel: false)
+        }
+    }
+
+    /// `C[m, headDim] = W · B` for a block of `m` rows of weights over the first `k` positions (the
+    /// probabilities, or the scores' gradient) times a group's values or keys: from B's padded copy
+    /// or, for few rows, from its rows `b` in place.
+    func timesRows(m: Int, k: Int, weights: UnsafePointer<Float>, paddedB: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                   c: UnsafeMutablePointer<Float>, ldc: Int) {
+        if m > Gemm.smallRows {
+            Gemm.multiplyUnpacked(m: m, n: headDim, k: k, a: weights, lda: length, b: paddedB, ldb: paddedDim, c: c, ldc: ldc)
+        } else {
+            Gemm.multiply(m: m, n: headDim, k: k, a: weights, lda: length, b: b, ldb: qkvStride, c: c, ldc: ldc, parallel: false)
+        }
+    }
+
     func forward(qkv: UnsafePointer<Float>, probs: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
         let T = length, group = heads / kvHeads, bs = Self.block, dp = paddedDim, tp = paddedLength
         Parallel.forEach(batchSize * kvHeads) { job in
@@ -67,22 +92,12 @@ struct CausalAttention {
                 copyRows(rows + h &* headDim, stride: qkvStride, scale: scale, into: queries)
                 for i0 in stride(from: 0, to: T, by: bs) {
                     let i1 = min(i0 &+ bs, T), m = i1 &- i0
-                    if m > Gemm.smallRows {
-                        Gemm.multiplyUnpacked(m: m, n: i1, k: headDim, a: queries + i0 &* dp, lda: dp, b: keysT, ldb: tp,
-                                              c: p + i0 &* T, ldc: T)
-                    } else {
-                        Gemm.multiply(m: m, n: i1, k: headDim, a: rows + (i0 &* qkvStride &+ h &* headDim), lda: qkvStride,
-                                      b: rows + keyOffset(g), ldb: qkvStride, transposeB: true, c: p + i0 &* T, ldc: T,
-                                      alpha: scale, parallel: false)
-                    }
+                    timesTransposed(m: m, n: i1, paddedA: queries + i0 &* dp, transposedB: keysT,
+                                    a: rows + (i0 &* qkvStride &+ h &* headDim), lda: qkvStride, b: rows + keyOffset(g), alpha: scale,
+                                    c: p + i0 &* T)
                     for i in i0..<i1 { Softmax.inPlace(p + i &* T, valid: i &+ 1, width: T) }
-                    if m > Gemm.smallRows {
-                        Gemm.multiplyUnpacked(m: m, n: headDim, k: i1, a: p + i0 &* T, lda: T, b: values, ldb: dp,
-                                              c: o + i0 &* outStride, ldc: outStride)
-                    } else {
-                        Gemm.multiply(m: m, n: headDim, k: i1, a: p + i0 &* T, lda: T, b: rows + valueOffset(g), ldb: qkvStride,
-                                      c: o + i0 &* outStride, ldc: outStride, parallel: false)
-                    }
+                    timesRows(m: m, k: i1, weights: p + i0 &* T, paddedB: values, b: rows + valueOffset(g), c: o + i0 &* outStride,
+                              ldc: outStride)
                 }
             }
         }
@@ -114,13 +129,8 @@ struct CausalAttention {
                 for i0 in stride(from: 0, to: T, by: bs) {
                     let i1 = min(i0 &+ bs, T), m = i1 &- i0
                     // dP = dO · Vᵀ, then dS = P ⊙ (dP − rowsum(dP ⊙ P)) · scale on causal entries.
-                    if m > Gemm.smallRows {
-                        Gemm.multiplyUnpacked(m: m, n: i1, k: headDim, a: dOutputs + i0 &* dp, lda: dp, b: valuesT, ldb: tp,
-                                              c: dS + i0 &* T, ldc: T)
-                    } else {
-                        Gemm.multiply(m: m, n: i1, k: headDim, a: dO + i0 &* outStride, lda: outStride, b: v, ldb: qkvStride,
-                                      transposeB: true, c: dS + i0 &* T, ldc: T, parallel: false)
-                    }
+                    timesTransposed(m: m, n: i1, paddedA: dOutputs + i0 &* dp, transposedB: valuesT, a: dO + i0 &* outStride,
+                                    lda: outStride, b: v, c: dS + i0 &* T)
                     for i in i0..<i1 {
                         let pr = p + i &* T, dr = dS + i &* T
                         let valid = i &+ 1
@@ -129,13 +139,7 @@ struct CausalAttention {
                         (dr + valid).update(repeating: 0, count: T &- valid)
                     }
                     // dQ = dS · K
-                    if m > Gemm.smallRows {
-                        Gemm.multiplyUnpacked(m: m, n: headDim, k: i1, a: dS + i0 &* T, lda: T, b: keys, ldb: dp,
-                                              c: dQ + i0 &* qkvStride, ldc: qkvStride)
-                    } else {
-                        Gemm.multiply(m: m, n: headDim, k: i1, a: dS + i0 &* T, lda: T, b: k, ldb: qkvStride,
-                                      c: dQ + i0 &* qkvStride, ldc: qkvStride, parallel: false)
-                    }
+                    timesRows(m: m, k: i1, weights: dS + i0 &* T, paddedB: keys, b: k, c: dQ + i0 &* qkvStride, ldc: qkvStride)
                 }
                 for j0 in stride(from: 0, to: T, by: bs) {
                     let j1 = min(j0 &+ bs, T)
