@@ -27,6 +27,12 @@ public struct TrainingPipeline: Sendable {
     /// The style of the solutions that budget levels below `sft.briefBelow` show.
     public var briefStyle = TraceStyle.brief
     public var sft = SFTOptions()
+    /// Steps of a second SFT stage (0: none). With it, `sft`'s steps learn whole searches (nothing
+    /// cut) and this stage then cuts `sft.cutThinking` of the thinking, at `cutStageLearningRate`
+    /// with a fresh optimizer, into `sft-cut/`: the start that RL and the control take. The start
+    /// of stop 43's +6.1 (docs/EXPERIMENTS.md) was built this way.
+    public var cutStageSteps = 0
+    public var cutStageLearningRate: Float = 5e-4
     public var rlMethod = RLMethod.grpo
     /// The GRPO stage (its `steps` 0: no RL).
     public var rl = GRPOOptions()
@@ -57,7 +63,8 @@ public struct TrainingPipeline: Sendable {
     public var rlBudget: Int { rlMethod == .grpo ? rl.budget.maxThinking : expertIteration.budget.maxThinking }
 
     /// Runs every stage, writing `sft.jsonl`, `sft/`, `rl/`, `eval-sft.json`, `eval-rl.json` and
-    /// `report.html` into `out` (and `control/`, `eval-control.json` with `controlSteps`); `log`
+    /// `report.html` into `out` (and `sft-cut/` with `cutStageSteps`, `control/` and
+    /// `eval-control.json` with `controlSteps`); `log`
     /// receives progress lines. Returns the evaluations.
     public func run(log: @escaping (String) -> Void) throws -> (sft: EvalReport, rl: EvalReport?, control: EvalReport?) {
         let fm = FileManager.default
@@ -80,12 +87,24 @@ public struct TrainingPipeline: Sendable {
         if primary { try AtomicFile.write(try WorkedExamples.jsonLines(worked), to: out + "/sft.jsonl") }
         log("    \(worked.count) examples\(sft.briefBelow > 0 ? " (with \(briefStyle.rawValue) forms for levels below \(sft.briefBelow))" : ""), \(skipped) longer problems left out")
 
-        log("2/4 SFT: \(preset) model (\(config.parameterCount.formatted()) parameters, context \(config.contextLength)), \(sft.steps) steps of \(sft.batchSize)")
+        log("2/4 SFT: \(preset) model (\(config.parameterCount.formatted()) parameters, context \(config.contextLength)), \(sft.steps) steps of \(sft.batchSize)\(cutStageSteps > 0 ? " on whole searches" : "")")
         let dataset = SFTDataset(worked: worked, maxTokens: config.contextLength + 1, vocabulary: .strawberry,
                                  budgetLevels: budgetLevels, briefBelow: sft.briefBelow)
-        let trainer = SFTTrainer(model: try Transformer(config: config, seed: seed), dataset: dataset, options: sft,
+        var wholeSearches = sft
+        if cutStageSteps > 0 { wholeSearches.cutThinking = 0 }
+        var trainer = SFTTrainer(model: try Transformer(config: config, seed: seed), dataset: dataset, options: wholeSearches,
                                  runDirectory: out + "/sft", communicator: communicator)
         try trainer.run { p in if p.isDue(every: 100) { log("    " + p.line()) } }
+        var startName = out + "/sft"
+        if cutStageSteps > 0 {
+            log("    then \(cutStageSteps) steps with \(Int((sft.cutThinking * 100).rounded()))% of the thinking cut, at learning rate \(cutStageLearningRate)")
+            var cut = SFTOptions(steps: cutStageSteps, learningRate: cutStageLearningRate, seed: seed &+ 200)
+            (cut.batchSize, cut.cutThinking, cut.budgetTopShare, cut.briefBelow, cut.matmul) =
+                (sft.batchSize, sft.cutThinking, sft.budgetTopShare, sft.briefBelow, sft.matmul)
+            startName = out + "/sft-cut"
+            trainer = SFTTrainer(model: trainer.model, dataset: dataset, options: cut, runDirectory: startName, communicator: communicator)
+            try trainer.run { p in if p.isDue(every: 100) { log("    " + p.line()) } }
+        }
 
         var settings = EvalSettings(difficulty: difficulty, problems: evalProblems, budgets: budgets, strategies: strategies)
         settings.maxAnswer = rl.budget.maxAnswer
@@ -94,7 +113,7 @@ public struct TrainingPipeline: Sendable {
         settings.thinks = style != .none
         settings.useTool = style == .tool
         log("3/4 eval after SFT: \(evalProblems) test problems, budgets \(budgets.map(String.init).joined(separator: ","))")
-        let before = try Evaluator.run(model: trainer.model, modelName: out + "/sft", task: task, settings: settings,
+        let before = try Evaluator.run(model: trainer.model, modelName: startName, task: task, settings: settings,
                                        communicator: communicator, progress: { log("    " + $0) })
         if primary { try before.write(to: out + "/eval-sft.json") }
         // RL changes the model in place; the control starts from a copy of the SFT weights.

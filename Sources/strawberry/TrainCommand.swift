@@ -60,6 +60,12 @@ struct TrainCommand: ParsableCommand, RunsAcrossRanks {
     @Option(help: SFTCommand.cutThinkingHelp)
     var cutThinking: Float = 0.5
 
+    @Option(help: "SFT steps of a second stage: --sft-steps then learn whole searches (nothing cut), and this stage cuts --cut-thinking of the thinking at --cut-stage-lr, into sft-cut/, the start RL and the control take. 0: one stage, cut from the first step. (The start of +6.1 over the control at budget 128, docs/EXPERIMENTS.md, was 1200 steps then 400 at a 512-token context.)")
+    var cutStageSteps = 0
+
+    @Option(name: .customLong("cut-stage-lr"), help: "Peak learning rate of the --cut-stage-steps stage.")
+    var cutStageLearningRate: Float = 5e-4
+
     @Option(help: BudgetTagList.help)
     var budgetTags: BudgetTagList?
 
@@ -163,6 +169,9 @@ struct TrainCommand: ParsableCommand, RunsAcrossRanks {
         if controlSteps > 0 && !rlRuns {
             throw ValidationError("--control-steps trains a control for the RL stage, and there is none: set --rl-steps (GRPO) or --ei-rounds (expert iteration) above 0, with human or tool traces")
         }
+        guard cutStageSteps >= 0, cutStageLearningRate.isFinite, cutStageLearningRate > 0 else {
+            throw ValidationError("--cut-stage-steps must be at least 0 and --cut-stage-lr positive")
+        }
         guard (0...1).contains(cutThinking) else { throw ValidationError("--cut-thinking must be between 0 and 1") }
         guard (0...1).contains(budgetTopShare) else { throw ValidationError("--budget-top-share must be between 0 and 1") }
         guard briefBelow >= 0 else { throw ValidationError("--brief-below must be at least 0") }
@@ -194,6 +203,8 @@ struct TrainCommand: ParsableCommand, RunsAcrossRanks {
         pipeline.sft.budgetTopShare = budgetTopShare
         pipeline.sft.briefBelow = briefBelow
         pipeline.sft.matmul = matmul
+        pipeline.cutStageSteps = cutStageSteps
+        pipeline.cutStageLearningRate = cutStageLearningRate
         pipeline.briefStyle = briefTraces.style
         pipeline.budgetLevels = budgetTags?.levels ?? []
         grpo.apply(to: &pipeline.rl)

@@ -81,4 +81,41 @@ import Training
         #expect(throws: TrainingError.self) { try tool.run { _ in } }
         #expect(!FileManager.default.fileExists(atPath: toolOut))
     }
+
+    @Test func aCutStageLearnsWholeSearchesFirstAndIsTheStartOfRLAndTheControl() throws {
+        let out = Scratch.path("pipeline-cut-stage")
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        var pipeline = Self.tinyPipeline(out: out)
+        pipeline.sft.cutThinking = 0.5
+        pipeline.cutStageSteps = 3
+        pipeline.cutStageLearningRate = 4e-4
+        pipeline.rlMethod = .expertIteration
+        pipeline.expertIteration.rounds = 1
+        pipeline.expertIteration.problems = 3
+        pipeline.expertIteration.samples = 2
+        pipeline.expertIteration.budget = Budget(maxThinking: 16, maxAnswer: 8)
+        pipeline.expertIteration.steps = 2
+        pipeline.controlSteps = 2
+        var lines: [String] = []
+        let (before, _, _) = try pipeline.run { lines.append($0) }
+        #expect(before.model == out + "/sft-cut")
+        #expect(lines.contains { $0.hasPrefix("2/4 SFT") && $0.hasSuffix("on whole searches") })
+        let whole = try Checkpoint.loadState(SFTState.self, from: try Checkpoint.resolve(out + "/sft")).options
+        let cut = try Checkpoint.loadState(SFTState.self, from: try Checkpoint.resolve(out + "/sft-cut")).options
+        #expect(whole.cutThinking == 0 && whole.steps == 4)
+        #expect(cut.cutThinking == 0.5 && cut.steps == 3 && cut.learningRate == 4e-4 && cut.seed == pipeline.seed &+ 200)
+        let wholeModel = try Checkpoint.loadModel(out + "/sft"), cutModel = try Checkpoint.loadModel(out + "/sft-cut")
+        #expect(cutModel.parameters.array != wholeModel.parameters.array)
+        // The control is the cut model given its steps: replayed from the checkpoint, the same bits.
+        var options = pipeline.sft
+        options.steps = pipeline.controlSteps
+        options.learningRate = pipeline.expertIteration.learningRate
+        options.seed = pipeline.seed &+ 300
+        options.checkpointEvery = pipeline.controlSteps
+        let dataset = try SFTDataset.load(path: out + "/sft.jsonl", maxTokens: cutModel.config.contextLength + 1,
+                                          vocabulary: cutModel.vocabulary, budgetLevels: [], briefBelow: 0)
+        let replay = SFTTrainer(model: cutModel, dataset: dataset, options: options, runDirectory: out + "/replay")
+        try replay.run()
+        #expect(try Checkpoint.loadModel(out + "/control").parameters.array == replay.model.parameters.array)
+    }
 }
