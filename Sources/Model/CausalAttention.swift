@@ -7,6 +7,11 @@ import Kernels
 /// `P = softmax(scale · Q Kᵀ)` with a causal mask and `O = P V`. Both passes run one job per
 /// (sequence, key/value group): the group's keys and values are prepared once for its heads, and
 /// in the backward pass the shared key and value gradients have a single writer.
+///
+/// No probabilities are kept between the passes (they would be `batch × heads × length²` floats a
+/// layer, as much as every other activation at a 512-token context): the forward pass computes them
+/// a block of rows at a time, and the backward pass computes each head's again, in the same
+/// operations, so they are the same bits.
 struct CausalAttention {
     let batchSize: Int, length: Int, heads: Int, kvHeads: Int, headDim: Int
 
@@ -76,27 +81,33 @@ struct CausalAttention {
         }
     }
 
-    func forward(qkv: UnsafePointer<Float>, probs: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
+    /// Rows `i0..<i1` of head `h`'s probabilities into `p` (`length` apart; only the first `i1`
+    /// columns written, the causal ones nonzero): the scores from the head's scaled, padded query
+    /// rows and its group's transposed keys, then each row's softmax.
+    func probabilities(rows i0: Int, _ i1: Int, head h: Int, group g: Int, qkv rows: UnsafePointer<Float>,
+                       scaledQueries: UnsafePointer<Float>, keysT: UnsafePointer<Float>, into p: UnsafeMutablePointer<Float>) {
+        timesTransposed(m: i1 &- i0, n: i1, paddedA: scaledQueries + i0 &* paddedDim, transposedB: keysT,
+                        a: rows + (i0 &* qkvStride &+ h &* headDim), lda: qkvStride, b: rows + keyOffset(g), alpha: scale, c: p)
+        for i in i0..<i1 { Softmax.inPlace(p + (i &- i0) &* length, valid: i &+ 1, width: length) }
+    }
+
+    func forward(qkv: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>) {
         let T = length, group = heads / kvHeads, bs = Self.block, dp = paddedDim, tp = paddedLength
         Parallel.forEach(batchSize * kvHeads) { job in
             let b = job / kvHeads, g = job % kvHeads
             let rows = qkv + b &* T &* qkvStride
-            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: headDim &* tp &+ 2 &* T &* dp)
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: headDim &* tp &+ 2 &* T &* dp &+ bs &* T)
             defer { scratch.deallocate() }
-            let keysT = scratch, values = scratch + headDim &* tp, queries = values + T &* dp
+            let keysT = scratch, values = scratch + headDim &* tp, queries = values + T &* dp, p = queries + T &* dp
             transposeRows(rows + keyOffset(g), stride: qkvStride, into: keysT)
             copyRows(rows + valueOffset(g), stride: qkvStride, into: values)
             for h in (g &* group)..<((g &+ 1) &* group) {
-                let p = probs + (b &* heads &+ h) &* T &* T
                 let o = out + (b &* T &* outStride &+ h &* headDim)
                 copyRows(rows + h &* headDim, stride: qkvStride, scale: scale, into: queries)
                 for i0 in stride(from: 0, to: T, by: bs) {
-                    let i1 = min(i0 &+ bs, T), m = i1 &- i0
-                    timesTransposed(m: m, n: i1, paddedA: queries + i0 &* dp, transposedB: keysT,
-                                    a: rows + (i0 &* qkvStride &+ h &* headDim), lda: qkvStride, b: rows + keyOffset(g), alpha: scale,
-                                    c: p + i0 &* T)
-                    for i in i0..<i1 { Softmax.inPlace(p + i &* T, valid: i &+ 1, width: T) }
-                    timesRows(m: m, k: i1, weights: p + i0 &* T, paddedB: values, b: rows + valueOffset(g), c: o + i0 &* outStride,
+                    let i1 = min(i0 &+ bs, T)
+                    probabilities(rows: i0, i1, head: h, group: g, qkv: rows, scaledQueries: queries, keysT: keysT, into: p)
+                    timesRows(m: i1 &- i0, k: i1, weights: p, paddedB: values, b: rows + valueOffset(g), c: o + i0 &* outStride,
                               ldc: outStride)
                 }
             }
@@ -104,8 +115,7 @@ struct CausalAttention {
     }
 
     /// Writes the gradient with respect to the (rotated) `[q | k | v]` rows into `dqkv`.
-    func backward(qkv: UnsafePointer<Float>, probs: UnsafePointer<Float>, dOut: UnsafePointer<Float>,
-                  dqkv: UnsafeMutablePointer<Float>) {
+    func backward(qkv: UnsafePointer<Float>, dOut: UnsafePointer<Float>, dqkv: UnsafeMutablePointer<Float>) {
         let T = length, group = heads / kvHeads, bs = Self.block, dp = paddedDim, tp = paddedLength
         Parallel.forEach(batchSize * kvHeads) { job in
             let b = job / kvHeads, g = job % kvHeads
@@ -113,21 +123,26 @@ struct CausalAttention {
             let dRows = dqkv + b &* T &* qkvStride
             let k = rows + keyOffset(g), v = rows + valueOffset(g)
             let dK = dRows + keyOffset(g), dV = dRows + valueOffset(g)
-            let dS = UnsafeMutablePointer<Float>.allocate(capacity: T &* T)
-            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: headDim &* tp &+ 3 &* T &* dp)
-            defer { dS.deallocate(); scratch.deallocate() }
-            let valuesT = scratch, keys = scratch + headDim &* tp, queries = keys + T &* dp, dOutputs = queries + T &* dp
+            // The head's probabilities and the scores' gradient, T × T each.
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: 2 &* T &* T), dS = p + T &* T
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 2 &* headDim &* tp &+ 4 &* T &* dp)
+            defer { p.deallocate(); scratch.deallocate() }
+            let valuesT = scratch, keysT = valuesT + headDim &* tp, keys = keysT + headDim &* tp
+            let queries = keys + T &* dp, scaledQueries = queries + T &* dp, dOutputs = scaledQueries + T &* dp
             transposeRows(v, stride: qkvStride, into: valuesT)
+            transposeRows(k, stride: qkvStride, into: keysT)
             copyRows(k, stride: qkvStride, into: keys)
             for h in (g &* group)..<((g &+ 1) &* group) {
                 let first = h == g &* group
-                let p = probs + (b &* heads &+ h) &* T &* T
                 let dO = dOut + (b &* T &* outStride &+ h &* headDim)
                 let q = rows + h &* headDim, dQ = dRows + h &* headDim
                 copyRows(q, stride: qkvStride, into: queries)
+                copyRows(q, stride: qkvStride, scale: scale, into: scaledQueries)
                 copyRows(dO, stride: outStride, into: dOutputs)
                 for i0 in stride(from: 0, to: T, by: bs) {
                     let i1 = min(i0 &+ bs, T), m = i1 &- i0
+                    probabilities(rows: i0, i1, head: h, group: g, qkv: rows, scaledQueries: scaledQueries, keysT: keysT,
+                                  into: p + i0 &* T)
                     // dP = dO · Vᵀ, then dS = P ⊙ (dP − rowsum(dP ⊙ P)) · scale on causal entries.
                     timesTransposed(m: m, n: i1, paddedA: dOutputs + i0 &* dp, transposedB: valuesT, a: dO + i0 &* outStride,
                                     lda: outStride, b: v, c: dS + i0 &* T)

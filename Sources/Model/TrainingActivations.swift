@@ -7,7 +7,7 @@ import Kernels
 final class TrainingActivations {
     /// Per-block activations.
     struct Block {
-        let rstdAttn: FloatBuffer, normedAttn: FloatBuffer, qkv: FloatBuffer, probs: FloatBuffer
+        let rstdAttn: FloatBuffer, normedAttn: FloatBuffer, qkv: FloatBuffer
         let attnOut: FloatBuffer, mid: FloatBuffer, rstdMLP: FloatBuffer, normedMLP: FloatBuffer
         let gateUp: FloatBuffer, act: FloatBuffer
         /// Queries and keys before their per-head norm, and each head's rstd (models with `qkNorm`).
@@ -38,7 +38,6 @@ final class TrainingActivations {
         blocks = (0..<c.layers).map { _ in
             Block(rstdAttn: FloatBuffer(count: rows), normedAttn: FloatBuffer(count: rows * c.dim),
                   qkv: FloatBuffer(count: rows * c.qkvDim),
-                  probs: FloatBuffer(count: batchSize * c.heads * length * length),
                   attnOut: FloatBuffer(count: rows * attnWidth), mid: FloatBuffer(count: rows * c.dim),
                   rstdMLP: FloatBuffer(count: rows), normedMLP: FloatBuffer(count: rows * c.dim),
                   gateUp: FloatBuffer(count: rows * 2 * c.ffnDim), act: FloatBuffer(count: rows * c.ffnDim),
@@ -60,6 +59,6 @@ final class TrainingActivations {
 
     /// Whether a `batchSize × length` batch fits in these buffers.
     func fits(batchSize: Int, length: Int) -> Bool {
-        batchSize * length <= capacityBatch * capacityLength && batchSize * length * length <= capacityBatch * capacityLength * capacityLength
+        batchSize * length <= capacityBatch * capacityLength
     }
 }

@@ -45,11 +45,10 @@ import Kernels
         let rows = at.batchSize * length
         let qkv = Self.random(rows * at.qkvStride, seed: 7).map { $0 * 0.7 }
         let weights = Self.random(rows * at.outStride, seed: 8)
-        var probs = [Float](repeating: 0, count: at.batchSize * at.heads * length * length)
         var out = [Float](repeating: 0, count: rows * at.outStride)
         var dqkv = [Float](repeating: .nan, count: qkv.count)
-        at.forward(qkv: qkv, probs: &probs, out: &out)
-        at.backward(qkv: qkv, probs: probs, dOut: weights, dqkv: &dqkv)
+        at.forward(qkv: qkv, out: &out)
+        at.backward(qkv: qkv, dOut: weights, dqkv: &dqkv)
 
         let exact = qkv.map(Double.init), w = weights.map(Double.init)
         let reference = Self.naive(at, exact, weights: w).out
