@@ -8,10 +8,11 @@ import Kernels
 /// (sequence, key/value group): the group's keys and values are prepared once for its heads, and
 /// in the backward pass the shared key and value gradients have a single writer.
 ///
-/// No probabilities are kept between the passes (they would be `batch × heads × length²` floats a
-/// layer, as much as every other activation at a 512-token context): the forward pass computes them
-/// a block of rows at a time, and the backward pass computes each head's again, in the same
-/// operations, so they are the same bits.
+/// The probabilities take `batch × heads × length²` floats a layer — as much as every other
+/// activation at a 512-token context, far more at longer ones. Given a buffer for them, the forward
+/// pass keeps them for the backward; without one it computes them a block of rows at a time and the
+/// backward pass computes each head's again (in the same operations, so the same bits), which
+/// costs the scores' product and softmax a second time.
 struct CausalAttention {
     let batchSize: Int, length: Int, heads: Int, kvHeads: Int, headDim: Int
 
@@ -91,14 +92,16 @@ struct CausalAttention {
         for i in i0..<i1 { Softmax.inPlace(p + (i &- i0) &* length, valid: i &+ 1, width: length) }
     }
 
-    func forward(qkv: UnsafePointer<Float>, out: UnsafeMutablePointer<Float>) {
+    /// `out` = the heads' outputs; `keep`, when given (`batch × heads × length²` floats), receives the
+    /// probabilities for `backward`.
+    func forward(qkv: UnsafePointer<Float>, keep probs: UnsafeMutablePointer<Float>?, out: UnsafeMutablePointer<Float>) {
         let T = length, group = heads / kvHeads, bs = Self.block, dp = paddedDim, tp = paddedLength
         Parallel.forEach(batchSize * kvHeads) { job in
             let b = job / kvHeads, g = job % kvHeads
             let rows = qkv + b &* T &* qkvStride
-            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: headDim &* tp &+ 2 &* T &* dp &+ bs &* T)
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: headDim &* tp &+ 2 &* T &* dp &+ (probs == nil ? bs &* T : 0))
             defer { scratch.deallocate() }
-            let keysT = scratch, values = scratch + headDim &* tp, queries = values + T &* dp, p = queries + T &* dp
+            let keysT = scratch, values = scratch + headDim &* tp, queries = values + T &* dp, block = queries + T &* dp
             transposeRows(rows + keyOffset(g), stride: qkvStride, into: keysT)
             copyRows(rows + valueOffset(g), stride: qkvStride, into: values)
             for h in (g &* group)..<((g &+ 1) &* group) {
@@ -106,6 +109,7 @@ struct CausalAttention {
                 copyRows(rows + h &* headDim, stride: qkvStride, scale: scale, into: queries)
                 for i0 in stride(from: 0, to: T, by: bs) {
                     let i1 = min(i0 &+ bs, T)
+                    let p = probs.map { $0 + ((b &* heads &+ h) &* T &+ i0) &* T } ?? block
                     probabilities(rows: i0, i1, head: h, group: g, qkv: rows, scaledQueries: queries, keysT: keysT, into: p)
                     timesRows(m: i1 &- i0, k: i1, weights: p, paddedB: values, b: rows + valueOffset(g), c: o + i0 &* outStride,
                               ldc: outStride)
@@ -114,35 +118,40 @@ struct CausalAttention {
         }
     }
 
-    /// Writes the gradient with respect to the (rotated) `[q | k | v]` rows into `dqkv`.
-    func backward(qkv: UnsafePointer<Float>, dOut: UnsafePointer<Float>, dqkv: UnsafeMutablePointer<Float>) {
+    /// Writes the gradient with respect to the (rotated) `[q | k | v]` rows into `dqkv`; `probs` are
+    /// those `forward` kept, or nil to compute them again.
+    func backward(qkv: UnsafePointer<Float>, probs: UnsafePointer<Float>?, dOut: UnsafePointer<Float>, dqkv: UnsafeMutablePointer<Float>) {
         let T = length, group = heads / kvHeads, bs = Self.block, dp = paddedDim, tp = paddedLength
+        let recompute = probs == nil
         Parallel.forEach(batchSize * kvHeads) { job in
             let b = job / kvHeads, g = job % kvHeads
             let rows = qkv + b &* T &* qkvStride
             let dRows = dqkv + b &* T &* qkvStride
             let k = rows + keyOffset(g), v = rows + valueOffset(g)
             let dK = dRows + keyOffset(g), dV = dRows + valueOffset(g)
-            // The head's probabilities and the scores' gradient, T × T each.
-            let p = UnsafeMutablePointer<Float>.allocate(capacity: 2 &* T &* T), dS = p + T &* T
-            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: 2 &* headDim &* tp &+ 4 &* T &* dp)
-            defer { p.deallocate(); scratch.deallocate() }
-            let valuesT = scratch, keysT = valuesT + headDim &* tp, keys = keysT + headDim &* tp
-            let queries = keys + T &* dp, scaledQueries = queries + T &* dp, dOutputs = scaledQueries + T &* dp
+            // The scores' gradient and, computed again, the head's probabilities: T × T each.
+            let dS = UnsafeMutablePointer<Float>.allocate(capacity: (recompute ? 2 : 1) &* T &* T), computed = dS + T &* T
+            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: (recompute ? 2 : 1) &* (headDim &* tp &+ T &* dp) &+ 2 &* T &* dp)
+            defer { dS.deallocate(); scratch.deallocate() }
+            let valuesT = scratch, keys = valuesT + headDim &* tp, queries = keys + T &* dp, dOutputs = queries + T &* dp
+            let keysT = dOutputs + T &* dp, scaledQueries = keysT + headDim &* tp
             transposeRows(v, stride: qkvStride, into: valuesT)
-            transposeRows(k, stride: qkvStride, into: keysT)
             copyRows(k, stride: qkvStride, into: keys)
+            if recompute { transposeRows(k, stride: qkvStride, into: keysT) }
             for h in (g &* group)..<((g &+ 1) &* group) {
                 let first = h == g &* group
+                let p = probs.map { $0 + (b &* heads &+ h) &* T &* T } ?? UnsafePointer(computed)
                 let dO = dOut + (b &* T &* outStride &+ h &* headDim)
                 let q = rows + h &* headDim, dQ = dRows + h &* headDim
                 copyRows(q, stride: qkvStride, into: queries)
-                copyRows(q, stride: qkvStride, scale: scale, into: scaledQueries)
+                if recompute { copyRows(q, stride: qkvStride, scale: scale, into: scaledQueries) }
                 copyRows(dO, stride: outStride, into: dOutputs)
                 for i0 in stride(from: 0, to: T, by: bs) {
                     let i1 = min(i0 &+ bs, T), m = i1 &- i0
-                    probabilities(rows: i0, i1, head: h, group: g, qkv: rows, scaledQueries: scaledQueries, keysT: keysT,
-                                  into: p + i0 &* T)
+                    if recompute {
+                        probabilities(rows: i0, i1, head: h, group: g, qkv: rows, scaledQueries: scaledQueries, keysT: keysT,
+                                      into: computed + i0 &* T)
+                    }
                     // dP = dO · Vᵀ, then dS = P ⊙ (dP − rowsum(dP ⊙ P)) · scale on causal entries.
                     timesTransposed(m: m, n: i1, paddedA: dOutputs + i0 &* dp, transposedB: valuesT, a: dO + i0 &* outStride,
                                     lda: outStride, b: v, c: dS + i0 &* T)

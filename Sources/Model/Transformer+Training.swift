@@ -72,7 +72,7 @@ extension Transformer {
                     for r in r0..<r1 { rope.rotate(qkv + r &* stride, heads: ropeHeads, position: r % T) }
                 }
             }
-            Profile.measure(.attention) { attention(act).forward(qkv: qkv, out: a.attnOut.pointer) }
+            Profile.measure(.attention) { attention(act).forward(qkv: qkv, keep: a.probs?.pointer, out: a.attnOut.pointer) }
             a.mid.pointer.update(from: x, count: rows * d)
             linear(a.attnOut.pointer, rows: rows, inDim: attnWidth, weight: w.out, outDim: d, out: a.mid.pointer,
                    accumulate: true)
@@ -122,7 +122,8 @@ extension Transformer {
             // Attention: mid = x + attnOut · Woᵀ
             linearBackward(dOut: dRes, input: a.attnOut.pointer, rows: rows, inDim: attnWidth, outDim: d,
                            weight: w.out, dInput: act.dAttnOut.pointer)
-            Profile.measure(.attention) { attention(act).backward(qkv: a.qkv.pointer, dOut: act.dAttnOut.pointer, dqkv: act.dQKV.pointer) }
+            Profile.measure(.attention) { attention(act).backward(qkv: a.qkv.pointer, probs: a.probs?.pointer, dOut: act.dAttnOut.pointer,
+                                                                           dqkv: act.dQKV.pointer) }
             let dqkv = act.dQKV.pointer, stride = c.qkvDim, ropeHeads = c.heads + c.kvHeads
             Profile.measure(.elementwise) {
                 Parallel.forEach(Parallel.threadCount) { part in

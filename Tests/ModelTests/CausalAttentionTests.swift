@@ -47,8 +47,14 @@ import Kernels
         let weights = Self.random(rows * at.outStride, seed: 8)
         var out = [Float](repeating: 0, count: rows * at.outStride)
         var dqkv = [Float](repeating: .nan, count: qkv.count)
-        at.forward(qkv: qkv, out: &out)
-        at.backward(qkv: qkv, dOut: weights, dqkv: &dqkv)
+        at.forward(qkv: qkv, keep: nil, out: &out)
+        at.backward(qkv: qkv, probs: nil, dOut: weights, dqkv: &dqkv)
+        // Probabilities kept by the forward pass give the bits of those computed again.
+        var probs = [Float](repeating: .nan, count: at.batchSize * at.heads * length * length)
+        var keptOut = [Float](repeating: 0, count: out.count), keptDqkv = [Float](repeating: .nan, count: qkv.count)
+        at.forward(qkv: qkv, keep: &probs, out: &keptOut)
+        at.backward(qkv: qkv, probs: probs, dOut: weights, dqkv: &keptDqkv)
+        #expect(keptOut == out && keptDqkv == dqkv)
 
         let exact = qkv.map(Double.init), w = weights.map(Double.init)
         let reference = Self.naive(at, exact, weights: w).out
