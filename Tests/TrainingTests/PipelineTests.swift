@@ -19,6 +19,20 @@ import Training
         return pipeline
     }
 
+    /// The tiny pipeline with expert iteration of a few seconds (3 problems × 2 samples at budget 16, 2 steps a
+    /// round) and a control of `controlSteps`.
+    static func tinyExpertIteration(out: String, rounds: Int, controlSteps: Int) -> TrainingPipeline {
+        var pipeline = tinyPipeline(out: out)
+        pipeline.rlMethod = .expertIteration
+        pipeline.expertIteration.rounds = rounds
+        pipeline.expertIteration.problems = 3
+        pipeline.expertIteration.samples = 2
+        pipeline.expertIteration.budget = Budget(maxThinking: 16, maxAnswer: 8)
+        pipeline.expertIteration.steps = 2
+        pipeline.controlSteps = controlSteps
+        return pipeline
+    }
+
     @Test func pipelineWritesEveryStageAndTheReport() throws {
         let out = Scratch.path("pipeline")
         defer { try? FileManager.default.removeItem(atPath: out) }
@@ -45,14 +59,7 @@ import Training
     @Test func expertIterationRunsAsThePipelinesRLStage() throws {
         let out = Scratch.path("pipeline-ei")
         defer { try? FileManager.default.removeItem(atPath: out) }
-        var pipeline = Self.tinyPipeline(out: out)
-        pipeline.rlMethod = .expertIteration
-        pipeline.expertIteration.rounds = 2
-        pipeline.expertIteration.problems = 3
-        pipeline.expertIteration.samples = 2
-        pipeline.expertIteration.budget = Budget(maxThinking: 16, maxAnswer: 8)
-        pipeline.expertIteration.steps = 2
-        pipeline.controlSteps = 3
+        var pipeline = Self.tinyExpertIteration(out: out, rounds: 2, controlSteps: 3)
         pipeline.problemSeed = 1000
         var lines: [String] = []
         let (before, after, control) = try pipeline.run { lines.append($0) }
@@ -85,17 +92,10 @@ import Training
     @Test func aCutStageLearnsWholeSearchesFirstAndIsTheStartOfRLAndTheControl() throws {
         let out = Scratch.path("pipeline-cut-stage")
         defer { try? FileManager.default.removeItem(atPath: out) }
-        var pipeline = Self.tinyPipeline(out: out)
+        var pipeline = Self.tinyExpertIteration(out: out, rounds: 1, controlSteps: 2)
         pipeline.sft.cutThinking = 0.5
         pipeline.cutStageSteps = 3
         pipeline.cutStageLearningRate = 4e-4
-        pipeline.rlMethod = .expertIteration
-        pipeline.expertIteration.rounds = 1
-        pipeline.expertIteration.problems = 3
-        pipeline.expertIteration.samples = 2
-        pipeline.expertIteration.budget = Budget(maxThinking: 16, maxAnswer: 8)
-        pipeline.expertIteration.steps = 2
-        pipeline.controlSteps = 2
         var lines: [String] = []
         let (before, _, _) = try pipeline.run { lines.append($0) }
         #expect(before.model == out + "/sft-cut")
