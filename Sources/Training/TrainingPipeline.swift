@@ -29,9 +29,10 @@ public struct TrainingPipeline: Sendable {
     public var sft = SFTOptions()
     /// Steps of a second SFT stage (0: none). With it, `sft`'s steps learn whole searches (nothing
     /// cut) and this stage then cuts `sft.cutThinking` of the thinking, at `cutStageLearningRate`
-    /// with a fresh optimizer, into `sft-cut/`: the start that RL and the control take. The start
-    /// of stop 43's +6.1 (docs/EXPERIMENTS.md) was built this way.
+    /// with a fresh optimizer, into `sft-cut/`: the start that RL and the control take (as the
+    /// experiments' scripts built the start of the +6.1 in docs/EXPERIMENTS.md).
     public var cutStageSteps = 0
+    /// The peak learning rate of the `cutStageSteps` stage.
     public var cutStageLearningRate: Float = 5e-4
     public var rlMethod = RLMethod.grpo
     /// The GRPO stage (its `steps` 0: no RL).
