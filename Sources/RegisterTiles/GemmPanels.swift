@@ -78,17 +78,18 @@ public enum GemmPanels {
             let rows = min(microRows, iLen &- ip &* microRows)
             if rows < microRows { panel.update(repeating: 0, count: kLen &* microRows) }
             let first = i0 &+ ip &* microRows
-            if transposed {
-                // Row p of Aᵀ's storage holds this panel's `rows` values contiguously (a whole panel's
-                // six at constant offsets: no loop over a run-time count).
+            if transposed && rows == microRows {
+                // Row p of Aᵀ's storage holds this panel's six values contiguously: constant offsets,
+                // no loop over a run-time count.
                 for p in 0..<kLen {
                     let src = a + ((k0 &+ p) &* lda &+ first), dst = panel + p &* microRows
-                    if rows == microRows {
-                        dst[0] = alpha * src[0]; dst[1] = alpha * src[1]; dst[2] = alpha * src[2]
-                        dst[3] = alpha * src[3]; dst[4] = alpha * src[4]; dst[5] = alpha * src[5]
-                    } else {
-                        for r in 0..<rows { dst[r] = alpha * src[r] }
-                    }
+                    dst[0] = alpha * src[0]; dst[1] = alpha * src[1]; dst[2] = alpha * src[2]
+                    dst[3] = alpha * src[3]; dst[4] = alpha * src[4]; dst[5] = alpha * src[5]
+                }
+            } else if transposed {
+                for p in 0..<kLen {
+                    let src = a + ((k0 &+ p) &* lda &+ first), dst = panel + p &* microRows
+                    for r in 0..<rows { dst[r] = alpha * src[r] }
                 }
             } else if rows == microRows {
                 // A whole micro-panel: six row streams, six stores a step, no inner loop (the loop

@@ -99,9 +99,10 @@ public struct TrainingPipeline: Sendable {
         var startName = out + "/sft"
         if cutStageSteps > 0 {
             log("    then \(cutStageSteps) steps with \(Int((sft.cutThinking * 100).rounded()))% of the thinking cut, at learning rate \(cutStageLearningRate)")
-            var cut = SFTOptions(steps: cutStageSteps, learningRate: cutStageLearningRate, seed: seed &+ 200)
-            (cut.batchSize, cut.cutThinking, cut.budgetTopShare, cut.briefBelow, cut.matmul) =
-                (sft.batchSize, sft.cutThinking, sft.budgetTopShare, sft.briefBelow, sft.matmul)
+            var cut = sft
+            (cut.steps, cut.learningRate, cut.seed) = (cutStageSteps, cutStageLearningRate, seed &+ 200)
+            cut.warmupSteps = min(sft.warmupSteps, cutStageSteps)
+            cut.checkpointEvery = max(100, cutStageSteps / 4)
             startName = out + "/sft-cut"
             trainer = SFTTrainer(model: trainer.model, dataset: dataset, options: cut, runDirectory: startName, communicator: communicator)
             try trainer.run { p in if p.isDue(every: 100) { log("    " + p.line()) } }
